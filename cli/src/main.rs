@@ -1,0 +1,222 @@
+//! `xmarks`: generate or import worlds, generate hunts, draw maps.
+
+mod render;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use xmarks::{
+    generate, import_csv, import_geojson, Bounds, ImportOptions, Player, Point, ProceduralWorld,
+    Seeds, Template, World, WorldConfig,
+};
+
+#[derive(Parser)]
+#[command(
+    name = "xmarks",
+    version,
+    about = "Deterministic treasure hunts: worlds, hunts and maps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate or import a world and summarise it (JSON on stdout).
+    World {
+        #[command(flatten)]
+        world: WorldArgs,
+        /// Centre of the summarised region of a procedural world, "x,y" in metres.
+        #[arg(long, default_value = "0,0", value_parser = parse_point)]
+        center: Point,
+        /// Half-width of the summarised region, in metres.
+        #[arg(long, default_value_t = 5000.0)]
+        radius: f64,
+    },
+    /// Generate a hunt and print its canonical JSON.
+    Hunt {
+        #[command(flatten)]
+        world: WorldArgs,
+        #[command(flatten)]
+        hunt: HuntArgs,
+    },
+    /// Draw a hunt on its world as an SVG map.
+    Render {
+        #[command(flatten)]
+        world: WorldArgs,
+        #[command(flatten)]
+        hunt: HuntArgs,
+        /// Where to write the SVG.
+        #[arg(long, short, default_value = "map.svg")]
+        out: PathBuf,
+        /// Width and height of the map in pixels.
+        #[arg(long, default_value_t = 1024)]
+        size: u32,
+    },
+}
+
+#[derive(Args)]
+struct WorldArgs {
+    /// Seed of a procedural world (0 to 2^53 - 1).
+    #[arg(long, default_value_t = 7, conflicts_with = "import")]
+    seed: u64,
+    /// Procedural world config (JSON); defaults to the standard world.
+    #[arg(long, conflicts_with = "import")]
+    config: Option<PathBuf>,
+    /// Import sites from a .csv (id,x,y,kind,name,weight) or .geojson file instead.
+    #[arg(long)]
+    import: Option<PathBuf>,
+    /// Skip and count malformed rows instead of failing the import.
+    #[arg(long, requires = "import")]
+    lenient: bool,
+}
+
+#[derive(Args)]
+struct HuntArgs {
+    /// Hunt template (JSON).
+    #[arg(long, short)]
+    template: PathBuf,
+    #[arg(long, default_value = "player-1")]
+    player: String,
+    /// Player's start, "x,y" in metres.
+    #[arg(long, default_value = "0,0", value_parser = parse_point)]
+    start: Point,
+    #[arg(long, default_value_t = 1)]
+    level: u32,
+    /// Ids of sites the player already found, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    found: Vec<String>,
+    /// The game's secret seed.
+    #[arg(long, default_value_t = 1)]
+    game: u64,
+    /// The round (season, day) seed.
+    #[arg(long, default_value_t = 1)]
+    round: u64,
+}
+
+fn parse_point(s: &str) -> Result<Point, String> {
+    let (x, y) = s.split_once(',').ok_or("expected x,y")?;
+    let p = Point::new(
+        x.trim().parse().map_err(|_| "x is not a number")?,
+        y.trim().parse().map_err(|_| "y is not a number")?,
+    );
+    if p.is_valid() {
+        Ok(p)
+    } else {
+        Err("coordinates must be finite and within 1e9 m".into())
+    }
+}
+
+impl WorldArgs {
+    fn load(&self) -> Result<World> {
+        let Some(path) = &self.import else {
+            let config = match &self.config {
+                Some(p) => serde_json::from_str(
+                    &std::fs::read_to_string(p)
+                        .with_context(|| format!("reading {}", p.display()))?,
+                )
+                .with_context(|| format!("{}", p.display()))?,
+                None => WorldConfig::default(),
+            };
+            return Ok(World::Procedural(ProceduralWorld::new(self.seed, config)?));
+        };
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let options = ImportOptions {
+            lenient: self.lenient,
+            ..ImportOptions::default()
+        };
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let (index, report) = match ext.as_str() {
+            "csv" => import_csv(&bytes, options),
+            "geojson" | "json" => import_geojson(
+                std::str::from_utf8(&bytes).context("GeoJSON is not UTF-8")?,
+                options,
+            ),
+            _ => bail!("{}: expected a .csv or .geojson file", path.display()),
+        }
+        .with_context(|| format!("importing {}", path.display()))?;
+        if report.skipped > 0 {
+            eprintln!(
+                "skipped {} malformed rows; first: {}: {}",
+                report.skipped, report.problems[0].at, report.problems[0].reason
+            );
+        }
+        Ok(World::Imported(index))
+    }
+}
+
+impl HuntArgs {
+    fn generate(&self, world: &World) -> Result<xmarks::Hunt> {
+        let text = std::fs::read_to_string(&self.template)
+            .with_context(|| format!("reading {}", self.template.display()))?;
+        let template = Template::from_json(&text)
+            .with_context(|| format!("template {}", self.template.display()))?;
+        let player = Player {
+            id: self.player.clone(),
+            start: self.start,
+            level: self.level,
+            found: self.found.clone(),
+        };
+        Ok(generate(
+            world,
+            &template,
+            &Seeds {
+                game: self.game,
+                round: self.round,
+            },
+            &player,
+        )?)
+    }
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::World {
+            world,
+            center,
+            radius,
+        } => {
+            let w = world.load()?;
+            let summary = match &w {
+                World::Procedural(p) => serde_json::json!({
+                    "world": w.reference(),
+                    "region": Bounds::around(center, radius),
+                    "summary": p.summary(Bounds::around(center, radius))?,
+                }),
+                World::Imported(idx) => serde_json::json!({
+                    "world": w.reference(),
+                    "bounds": idx.bounds(),
+                    "kinds": idx.kind_counts(),
+                }),
+            };
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Command::Hunt { world, hunt } => {
+            let w = world.load()?;
+            println!("{}", hunt.generate(&w)?.canonical_json());
+        }
+        Command::Render {
+            world,
+            hunt,
+            out,
+            size,
+        } => {
+            let w = world.load()?;
+            let h = hunt.generate(&w)?;
+            let svg = render::map(&w, &h, size)?;
+            std::fs::write(&out, svg).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "wrote {} ({} stages, fingerprint {})",
+                out.display(),
+                h.stages.len(),
+                &h.fingerprint[..16]
+            );
+        }
+    }
+    Ok(())
+}

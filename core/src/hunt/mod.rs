@@ -1,0 +1,184 @@
+//! Hunts: what a player is asked to find, generated from a world, a template, seeds and the player.
+//!
+//! A hunt's canonical form is compact JSON with fields in the order they are declared here,
+//! integers as integers and floats in shortest round-trip form (serde_json's `ryu`), UTF-8, no
+//! whitespace. Its fingerprint is the SHA-256 of that form without the `fingerprint` field. The
+//! golden vectors in `tests/golden/` hold both, and every target must reproduce them byte for byte.
+
+pub mod clue;
+mod generate;
+pub mod template;
+
+pub use generate::generate;
+
+use crate::geom::Point;
+use crate::site::Site;
+use crate::world::{WorldError, WorldRef};
+use clue::Clue;
+use serde::{Deserialize, Serialize};
+use template::{TemplateError, Treasure};
+
+/// Version of the generator. Any change to what `generate` outputs for the same inputs bumps it
+/// (and the golden vectors with it, with a CHANGELOG line saying why).
+pub const GENERATOR: &str = "xmarks-hunt/1";
+
+/// Most ids in a player's found list.
+pub const MAX_FOUND: usize = 100_000;
+/// Highest player level.
+pub const MAX_LEVEL: u32 = 1000;
+
+/// The game's seeds: `game` is the game's secret, `round` the season or day. Both are integers
+/// up to 2^53 - 1 so JavaScript holds them exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Seeds {
+    pub game: u64,
+    pub round: u64,
+}
+
+/// Who the hunt is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Player {
+    pub id: String,
+    pub start: Point,
+    #[serde(default = "one")]
+    pub level: u32,
+    /// Ids of sites this player already found: never used again.
+    #[serde(default)]
+    pub found: Vec<String>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One stage of a hunt: the site to dig at, its clue, and what finding it pays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// 1-based position on the route.
+    pub number: u32,
+    pub site: Site,
+    /// A dig within this many metres of the site finds it.
+    pub dig_radius: f64,
+    pub clue: Clue,
+    pub reward: Reward,
+    /// Set on the last stage only.
+    pub treasure: Option<Treasure>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reward {
+    pub points: u32,
+    pub item: Option<String>,
+}
+
+/// Everything in a hunt but its fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HuntBody {
+    pub generator: String,
+    pub template: String,
+    pub world: WorldRef,
+    pub seeds: Seeds,
+    pub player: String,
+    pub level: u32,
+    pub start: Point,
+    pub difficulty: u8,
+    pub time_limit_s: Option<u32>,
+    pub max_speed: f64,
+    /// Length of the route through every stage from the start, in whole metres.
+    pub length: u32,
+    pub stages: Vec<Stage>,
+}
+
+/// A generated hunt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hunt {
+    #[serde(flatten)]
+    pub body: HuntBody,
+    /// SHA-256 (hex) of the body's canonical JSON.
+    pub fingerprint: String,
+}
+
+impl std::ops::Deref for Hunt {
+    type Target = HuntBody;
+    fn deref(&self) -> &HuntBody {
+        &self.body
+    }
+}
+
+impl Hunt {
+    pub fn new(body: HuntBody) -> Hunt {
+        let fingerprint =
+            crate::hash::sha256_hex(&serde_json::to_vec(&body).expect("hunts serialise"));
+        Hunt { body, fingerprint }
+    }
+
+    /// The canonical JSON of the whole hunt, fingerprint included.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("hunts serialise")
+    }
+
+    /// Parses a hunt and checks its fingerprint.
+    pub fn from_json(text: &str) -> Result<Hunt, HuntError> {
+        let hunt: Hunt =
+            serde_json::from_str(text).map_err(|e| HuntError::Malformed(e.to_string()))?;
+        let again = Hunt::new(hunt.body.clone());
+        if again.fingerprint != hunt.fingerprint {
+            return Err(HuntError::Malformed(
+                "fingerprint does not match the hunt's content".into(),
+            ));
+        }
+        Ok(hunt)
+    }
+}
+
+/// Why a hunt could not be generated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HuntError {
+    #[error("template.{0}")]
+    Template(#[from] TemplateError),
+    #[error("{path}: {reason}")]
+    Input { path: String, reason: String },
+    #[error("{path}: unknown kind {kind:?}; this world has {known}")]
+    UnknownKind {
+        path: String,
+        kind: String,
+        known: String,
+    },
+    #[error(
+        "not enough sites: {available} unfound sites of the allowed kinds within {radius} m of the start, the template needs {needed}"
+    )]
+    NotEnoughSites {
+        available: u64,
+        needed: u32,
+        radius: f64,
+    },
+    #[error("stage {stage} of {stages} cannot be placed: {reason}")]
+    Unplaceable {
+        stage: u32,
+        stages: u32,
+        reason: String,
+    },
+    #[error("world: {0}")]
+    World(#[from] WorldError),
+    #[error("hunt: {0}")]
+    Malformed(String),
+}
+
+impl HuntError {
+    /// A stable code for programs (and the JS binding's `Error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            HuntError::Template(_) => "template_invalid",
+            HuntError::Input { .. } => "input_invalid",
+            HuntError::UnknownKind { .. } => "unknown_kind",
+            HuntError::NotEnoughSites { .. } => "not_enough_sites",
+            HuntError::Unplaceable { .. } => "stage_unplaceable",
+            HuntError::World(e) => e.code(),
+            HuntError::Malformed(_) => "hunt_malformed",
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! # xmarks
+//!
+//! A deterministic treasure-hunt engine: worlds of sites (procedural or imported), personalised
+//! hunts generated over them, and the same bytes on every target (native, wasm in Node and in
+//! browsers).
+//!
+//! ```
+//! use xmarks::{generate, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
+//!
+//! let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+//! let template = Template::from_json(r#"{"id": "harbour", "stages": 4, "difficulty": 3}"#).unwrap();
+//! let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 3, found: vec![] };
+//! let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
+//!
+//! assert_eq!(hunt.stages.len(), 4);
+//! assert!(hunt.stages[3].treasure.is_some());
+//! println!("{}", hunt.stages[0].clue.text); // "About 250 paces south-west of the Grey Well. ..."
+//! // Same inputs, same hunt, on every target:
+//! assert_eq!(hunt.fingerprint, generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap().fingerprint);
+//! ```
+//!
+//! Determinism rules for contributors: no `std` transcendental functions (use `libm`), no
+//! `HashMap` iteration into outputs, no `usize` in serialised data or sampling, and every random
+//! choice goes through [`hash`] with a documented derivation.
+
+#![forbid(unsafe_code)]
+
+pub mod geom;
+pub mod hash;
+pub mod hunt;
+pub mod index;
+pub mod site;
+pub mod world;
+
+pub use geom::{Bounds, Point, Wind};
+pub use hunt::clue::{Clue, ClueText, Pointer};
+pub use hunt::template::{Template, TemplateError};
+pub use hunt::{generate, Hunt, HuntError, Player, Seeds, Stage};
+pub use index::{SiteIndex, SiteIndexBuilder};
+pub use site::Site;
+pub use world::import::{import_csv, import_geojson, ImportError, ImportOptions, ImportReport};
+pub use world::procedural::{ProceduralWorld, WorldConfig};
+pub use world::terrain::Biome;
+pub use world::{World, WorldError};

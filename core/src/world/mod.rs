@@ -1,0 +1,157 @@
+//! Worlds: where sites come from. A [`World`] is either procedural (a pure function of a seed and
+//! a config, unbounded, generated tile by tile) or imported (real points in a [`SiteIndex`]).
+//! Hunt generation sees both through a [`Region`].
+
+pub mod import;
+pub mod names;
+pub mod noise;
+pub mod procedural;
+pub mod terrain;
+
+use crate::geom::{Bounds, Point};
+use crate::index::SiteIndex;
+use crate::site::SiteRef;
+use procedural::{ProceduralWorld, Tile};
+use serde::Serialize;
+use std::sync::Arc;
+use terrain::Terrain;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WorldError {
+    #[error("{path}: {reason}")]
+    Config { path: String, reason: String },
+    #[error("{0}")]
+    Query(String),
+}
+
+impl WorldError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            WorldError::Config { .. } => "world_config",
+            WorldError::Query(_) => "world_query",
+        }
+    }
+}
+
+/// A world to generate hunts on.
+#[derive(Debug)]
+pub enum World {
+    Procedural(ProceduralWorld),
+    Imported(SiteIndex),
+}
+
+/// Which world a hunt was made on, recorded in the hunt so a server can check it.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum WorldRef {
+    /// `config` is the hash of the config's canonical JSON, so a non-default world is told apart.
+    Procedural { seed: u64, config: String },
+    /// `digest` is the order-independent digest of the site set.
+    Imported { sites: u64, digest: String },
+}
+
+impl World {
+    /// The world's identity for hunts.
+    pub fn reference(&self) -> WorldRef {
+        match self {
+            World::Procedural(w) => {
+                let config = serde_json::to_vec(w.config()).expect("configs serialise");
+                WorldRef::Procedural {
+                    seed: w.seed(),
+                    config: crate::hash::sha256_hex(&config)[..16].to_owned(),
+                }
+            }
+            World::Imported(idx) => WorldRef::Imported {
+                sites: idx.len() as u64,
+                digest: idx.digest(),
+            },
+        }
+    }
+
+    /// Whether sites of `kind` can occur in this world.
+    pub fn has_kind(&self, kind: &str) -> bool {
+        match self {
+            World::Procedural(_) => names::KINDS.contains(&kind),
+            World::Imported(idx) => idx.kinds().iter().any(|k| k == kind),
+        }
+    }
+
+    /// Kinds this world can hold, sorted.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = match self {
+            World::Procedural(_) => names::KINDS.iter().map(|k| (*k).to_owned()).collect(),
+            World::Imported(idx) => idx.kinds().to_vec(),
+        };
+        kinds.sort();
+        kinds
+    }
+
+    /// Terrain at a point; imported worlds have none.
+    pub fn terrain_at(&self, p: Point) -> Option<Terrain> {
+        match self {
+            World::Procedural(w) => Some(w.terrain_at(p)),
+            World::Imported(_) => None,
+        }
+    }
+
+    /// The part of the world within `radius` of `center`, held for queries (procedural tiles are
+    /// generated now).
+    pub fn region(&self, center: Point, radius: f64) -> Result<Region<'_>, WorldError> {
+        if !center.is_valid() || !radius.is_finite() || radius < 0.0 {
+            return Err(WorldError::Query(
+                "region centre or radius is not finite".into(),
+            ));
+        }
+        Ok(match self {
+            World::Procedural(w) => Region::Tiles(w.tiles(Bounds::around(center, radius))?),
+            World::Imported(idx) => Region::Index(idx),
+        })
+    }
+
+    /// Sites inside a box, sorted by id.
+    pub fn sites_in(&self, bounds: Bounds) -> Result<Vec<crate::site::Site>, WorldError> {
+        let mut sites = match self {
+            World::Procedural(w) => w.sites_in(bounds)?,
+            World::Imported(idx) => idx
+                .in_box(bounds, &idx.kind_filter::<&str>(&[]))
+                .map(SiteRef::to_site)
+                .collect(),
+        };
+        sites.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(sites)
+    }
+}
+
+/// Sites of a world around a point, ready to be queried without further generation.
+pub enum Region<'w> {
+    Tiles(Vec<Arc<Tile>>),
+    Index(&'w SiteIndex),
+}
+
+impl Region<'_> {
+    /// Calls `f` for every site within `radius` of `center`, in no particular order.
+    pub fn for_each_within<'r>(
+        &'r self,
+        center: Point,
+        radius: f64,
+        mut f: impl FnMut(SiteRef<'r>),
+    ) {
+        match self {
+            Region::Tiles(tiles) => {
+                let r2 = radius * radius;
+                for s in tiles.iter().flat_map(|t| t.sites.iter()) {
+                    if s.pos().distance2(center) <= r2 {
+                        f(s.as_ref());
+                    }
+                }
+            }
+            Region::Index(idx) => {
+                for s in idx.within(center, radius, &ALL_KINDS) {
+                    f(s);
+                }
+            }
+        }
+    }
+}
+
+static ALL_KINDS: crate::index::KindFilter = crate::index::KindFilter::all();
