@@ -28,7 +28,7 @@ enum Command {
         #[command(flatten)]
         world: WorldArgs,
         /// Centre of the summarised region of a procedural world, "x,y" in metres.
-        #[arg(long, default_value = "0,0", value_parser = parse_point)]
+        #[arg(long, default_value = "0,0", value_parser = parse_point, allow_hyphen_values = true)]
         center: Point,
         /// Half-width of the summarised region, in metres.
         #[arg(long, default_value_t = 5000.0)]
@@ -80,7 +80,7 @@ struct HuntArgs {
     #[arg(long, default_value = "player-1")]
     player: String,
     /// Player's start, "x,y" in metres.
-    #[arg(long, default_value = "0,0", value_parser = parse_point)]
+    #[arg(long, default_value = "0,0", value_parser = parse_point, allow_hyphen_values = true)]
     start: Point,
     #[arg(long, default_value_t = 1)]
     level: u32,
