@@ -6,16 +6,12 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use xmarks::{
-    generate, import_csv, import_geojson, Bounds, ImportOptions, Player, Point, ProceduralWorld,
-    Seeds, Template, World, WorldConfig,
+    generate, import_csv, import_geojson, Bounds, ImportOptions, Player, Point, ProceduralWorld, Seeds, Template,
+    World, WorldConfig,
 };
 
 #[derive(Parser)]
-#[command(
-    name = "xmarks",
-    version,
-    about = "Deterministic treasure hunts: worlds, hunts and maps"
-)]
+#[command(name = "xmarks", version, about = "Deterministic treasure hunts: worlds, hunts and maps")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -113,8 +109,7 @@ impl WorldArgs {
         let Some(path) = &self.import else {
             let config = match &self.config {
                 Some(p) => serde_json::from_str(
-                    &std::fs::read_to_string(p)
-                        .with_context(|| format!("reading {}", p.display()))?,
+                    &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
                 )
                 .with_context(|| format!("{}", p.display()))?,
                 None => WorldConfig::default(),
@@ -122,21 +117,11 @@ impl WorldArgs {
             return Ok(World::Procedural(ProceduralWorld::new(self.seed, config)?));
         };
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let options = ImportOptions {
-            lenient: self.lenient,
-            ..ImportOptions::default()
-        };
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let options = ImportOptions { lenient: self.lenient, ..ImportOptions::default() };
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
         let (index, report) = match ext.as_str() {
             "csv" => import_csv(&bytes, options),
-            "geojson" | "json" => import_geojson(
-                std::str::from_utf8(&bytes).context("GeoJSON is not UTF-8")?,
-                options,
-            ),
+            "geojson" | "json" => import_geojson(std::str::from_utf8(&bytes).context("GeoJSON is not UTF-8")?, options),
             _ => bail!("{}: expected a .csv or .geojson file", path.display()),
         }
         .with_context(|| format!("importing {}", path.display()))?;
@@ -152,35 +137,18 @@ impl WorldArgs {
 
 impl HuntArgs {
     fn generate(&self, world: &World) -> Result<xmarks::Hunt> {
-        let text = std::fs::read_to_string(&self.template)
-            .with_context(|| format!("reading {}", self.template.display()))?;
-        let template = Template::from_json(&text)
-            .with_context(|| format!("template {}", self.template.display()))?;
-        let player = Player {
-            id: self.player.clone(),
-            start: self.start,
-            level: self.level,
-            found: self.found.clone(),
-        };
-        Ok(generate(
-            world,
-            &template,
-            &Seeds {
-                game: self.game,
-                round: self.round,
-            },
-            &player,
-        )?)
+        let text =
+            std::fs::read_to_string(&self.template).with_context(|| format!("reading {}", self.template.display()))?;
+        let template = Template::from_json(&text).with_context(|| format!("template {}", self.template.display()))?;
+        let player =
+            Player { id: self.player.clone(), start: self.start, level: self.level, found: self.found.clone() };
+        Ok(generate(world, &template, &Seeds { game: self.game, round: self.round }, &player)?)
     }
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::World {
-            world,
-            center,
-            radius,
-        } => {
+        Command::World { world, center, radius } => {
             let w = world.load()?;
             let summary = match &w {
                 World::Procedural(p) => serde_json::json!({
@@ -200,22 +168,12 @@ fn main() -> Result<()> {
             let w = world.load()?;
             println!("{}", hunt.generate(&w)?.canonical_json());
         }
-        Command::Render {
-            world,
-            hunt,
-            out,
-            size,
-        } => {
+        Command::Render { world, hunt, out, size } => {
             let w = world.load()?;
             let h = hunt.generate(&w)?;
             let svg = render::map(&w, &h, size)?;
             std::fs::write(&out, svg).with_context(|| format!("writing {}", out.display()))?;
-            eprintln!(
-                "wrote {} ({} stages, fingerprint {})",
-                out.display(),
-                h.stages.len(),
-                &h.fingerprint[..16]
-            );
+            eprintln!("wrote {} ({} stages, fingerprint {})", out.display(), h.stages.len(), &h.fingerprint[..16]);
         }
     }
     Ok(())

@@ -56,10 +56,7 @@ struct View {
 
 impl View {
     fn px(&self, p: Point) -> (f64, f64) {
-        (
-            (p.x - self.b.min.x) / self.b.width() * self.size,
-            (self.b.max.y - p.y) / self.b.height() * self.size,
-        )
+        ((p.x - self.b.min.x) / self.b.width() * self.size, (self.b.max.y - p.y) / self.b.height() * self.size)
     }
 }
 
@@ -71,18 +68,12 @@ fn terrain_png(world: &World, b: Bounds, res: u32) -> Result<Option<String>> {
     let (dx, dy) = (b.width() / f64::from(res), b.height() / f64::from(res));
     for row in 0..res {
         for col in 0..res {
-            let p = Point::new(
-                b.min.x + (f64::from(col) + 0.5) * dx,
-                b.max.y - (f64::from(row) + 0.5) * dy,
-            );
+            let p = Point::new(b.min.x + (f64::from(col) + 0.5) * dx, b.max.y - (f64::from(row) + 0.5) * dy);
             let t = w.terrain_at(p);
             let base = biome_colour(t.biome);
             // Shade by elevation so hills read as relief.
             let shade = 0.85 + 0.3 * (t.elevation + 0.2).clamp(0.0, 1.0);
-            rgb.extend(
-                base.iter()
-                    .map(|&c| (f64::from(c) * shade).min(255.0) as u8),
-            );
+            rgb.extend(base.iter().map(|&c| (f64::from(c) * shade).min(255.0) as u8));
         }
     }
     let mut png_bytes = Vec::new();
@@ -92,9 +83,7 @@ fn terrain_png(world: &World, b: Bounds, res: u32) -> Result<Option<String>> {
         enc.set_depth(png::BitDepth::Eight);
         enc.write_header()?.write_image_data(&rgb)?;
     }
-    Ok(Some(
-        base64::engine::general_purpose::STANDARD.encode(png_bytes),
-    ))
+    Ok(Some(base64::engine::general_purpose::STANDARD.encode(png_bytes)))
 }
 
 /// Coastline segments by marching squares over elevation at sea level.
@@ -106,15 +95,10 @@ fn coastline(world: &World, view: &View, res: u32) -> String {
     let b = view.b;
     let n = res as usize + 1;
     let at = |i: usize, j: usize| {
-        Point::new(
-            b.min.x + b.width() * i as f64 / f64::from(res),
-            b.max.y - b.height() * j as f64 / f64::from(res),
-        )
+        Point::new(b.min.x + b.width() * i as f64 / f64::from(res), b.max.y - b.height() * j as f64 / f64::from(res))
     };
-    let elev: Vec<f64> = (0..n)
-        .flat_map(|j| (0..n).map(move |i| (i, j)))
-        .map(|(i, j)| w.terrain_at(at(i, j)).elevation - sea)
-        .collect();
+    let elev: Vec<f64> =
+        (0..n).flat_map(|j| (0..n).map(move |i| (i, j))).map(|(i, j)| w.terrain_at(at(i, j)).elevation - sea).collect();
     let mut d = String::new();
     let lerp = |p: Point, q: Point, a: f64, c: f64| {
         let t = a / (a - c);
@@ -143,44 +127,22 @@ fn coastline(world: &World, view: &View, res: u32) -> String {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn symbol(out: &mut String, kind: &str, x: f64, y: f64) {
     let (shape, colour) = kind_style(kind);
     let _ = match shape {
-        "circle" => write!(
-            out,
-            r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.2" fill="{colour}"/>"#
-        ),
-        "triangle" => write!(
-            out,
-            r#"<path d="M{x:.1} {:.1}l3.8 6.6h-7.6z" fill="{colour}"/>"#,
-            y - 4.4
-        ),
-        "diamond" => write!(
-            out,
-            r#"<path d="M{x:.1} {:.1}l3.6 3.6l-3.6 3.6l-3.6 -3.6z" fill="{colour}"/>"#,
-            y - 3.6
-        ),
-        _ => write!(
-            out,
-            r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{colour}"/>"#,
-            x - 3.0,
-            y - 3.0
-        ),
+        "circle" => write!(out, r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.2" fill="{colour}"/>"#),
+        "triangle" => write!(out, r#"<path d="M{x:.1} {:.1}l3.8 6.6h-7.6z" fill="{colour}"/>"#, y - 4.4),
+        "diamond" => write!(out, r#"<path d="M{x:.1} {:.1}l3.6 3.6l-3.6 3.6l-3.6 -3.6z" fill="{colour}"/>"#, y - 3.6),
+        _ => write!(out, r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{colour}"/>"#, x - 3.0, y - 3.0),
     };
 }
 
 /// Draws `hunt` on `world` as a self-contained SVG document.
 pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
-    let view = View {
-        b: extent(hunt),
-        size: f64::from(size),
-    };
+    let view = View { b: extent(hunt), size: f64::from(size) };
     let s = view.size;
     let mut svg = String::new();
     let _ = write!(
@@ -188,10 +150,7 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" viewBox="0 0 {size} {size}" font-family="Georgia, serif">"#
     );
     let [r, g, b] = PARCHMENT;
-    let _ = write!(
-        svg,
-        r#"<rect width="{s}" height="{s}" fill="rgb({r},{g},{b})"/>"#
-    );
+    let _ = write!(svg, r#"<rect width="{s}" height="{s}" fill="rgb({r},{g},{b})"/>"#);
     if let Some(png) = terrain_png(world, view.b, 384)? {
         let _ = write!(
             svg,
@@ -209,17 +168,12 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
         }
     }
     let mut route = String::new();
-    for (i, p) in std::iter::once(hunt.start)
-        .chain(hunt.stages.iter().map(|st| st.site.pos()))
-        .enumerate()
-    {
+    for (i, p) in std::iter::once(hunt.start).chain(hunt.stages.iter().map(|st| st.site.pos())).enumerate() {
         let (x, y) = view.px(p);
         let _ = write!(route, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
     }
-    let _ = write!(
-        svg,
-        r##"<path d="{route}" fill="none" stroke="#8b1a1a" stroke-width="2.5" stroke-dasharray="9 6"/>"##
-    );
+    let _ =
+        write!(svg, r##"<path d="{route}" fill="none" stroke="#8b1a1a" stroke-width="2.5" stroke-dasharray="9 6"/>"##);
     for st in &hunt.stages {
         if let Pointer::Landmark { landmark, .. } = &st.clue.pointer {
             let (x, y) = view.px(Point::new(landmark.x, landmark.y));

@@ -32,10 +32,7 @@ impl Point {
 
     /// True when both coordinates are finite and within [`MAX_COORD`].
     pub fn is_valid(self) -> bool {
-        self.x.is_finite()
-            && self.y.is_finite()
-            && self.x.abs() <= MAX_COORD
-            && self.y.abs() <= MAX_COORD
+        self.x.is_finite() && self.y.is_finite() && self.x.abs() <= MAX_COORD && self.y.abs() <= MAX_COORD
     }
 
     /// Compass bearing from `self` to `to` in degrees, clockwise from north, in [0, 360).

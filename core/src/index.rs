@@ -71,10 +71,7 @@ pub struct SiteIndexBuilder {
 
 impl SiteIndexBuilder {
     pub fn new() -> Self {
-        Self {
-            text_at: vec![0],
-            ..Self::default()
-        }
+        Self { text_at: vec![0], ..Self::default() }
     }
 
     pub fn with_capacity(sites: usize) -> Self {
@@ -109,11 +106,9 @@ impl SiteIndexBuilder {
             return Err(IndexError::TooLarge);
         }
         self.text.push_str(site.id);
-        self.text_at
-            .push(u32::try_from(self.text.len()).map_err(|_| IndexError::TooLarge)?);
+        self.text_at.push(u32::try_from(self.text.len()).map_err(|_| IndexError::TooLarge)?);
         self.text.push_str(site.name);
-        self.text_at
-            .push(u32::try_from(self.text.len()).map_err(|_| IndexError::TooLarge)?);
+        self.text_at.push(u32::try_from(self.text.len()).map_err(|_| IndexError::TooLarge)?);
         self.pos.push(site.pos);
         self.kind.push(kind);
         self.weight.push(site.weight);
@@ -127,14 +122,9 @@ impl SiteIndexBuilder {
     /// Slots whose id repeats an earlier slot's id (the first occurrence is kept).
     pub fn duplicate_slots(&self) -> Vec<u32> {
         let mut order: Vec<u32> = (0..self.pos.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| {
-            self.id(a as usize).cmp(self.id(b as usize)).then(a.cmp(&b))
-        });
-        let mut dups: Vec<u32> = order
-            .windows(2)
-            .filter(|w| self.id(w[0] as usize) == self.id(w[1] as usize))
-            .map(|w| w[1])
-            .collect();
+        order.sort_unstable_by(|&a, &b| self.id(a as usize).cmp(self.id(b as usize)).then(a.cmp(&b)));
+        let mut dups: Vec<u32> =
+            order.windows(2).filter(|w| self.id(w[0] as usize) == self.id(w[1] as usize)).map(|w| w[1]).collect();
         dups.sort_unstable();
         dups
     }
@@ -164,20 +154,15 @@ impl SiteIndexBuilder {
             id: self.id(slot),
             pos: self.pos[slot],
             kind: &self.kinds[self.kind[slot] as usize],
-            name: &self.text
-                [self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize],
+            name: &self.text[self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize],
             weight: self.weight[slot],
         }
     }
 
     /// Bulk-loads the tree. Ids must be unique (see [`Self::duplicate_slots`]).
     pub fn build(self) -> SiteIndex {
-        let entries: Vec<Entry> = self
-            .pos
-            .iter()
-            .enumerate()
-            .map(|(i, p)| GeomWithData::new([p.x, p.y], i as u32))
-            .collect();
+        let entries: Vec<Entry> =
+            self.pos.iter().enumerate().map(|(i, p)| GeomWithData::new([p.x, p.y], i as u32)).collect();
         let tree = RTree::bulk_load_with_params(entries);
         let mut digest = [0u64; 2];
         for slot in 0..self.pos.len() {
@@ -209,10 +194,7 @@ fn site_hash(s: SiteRef<'_>) -> [u64; 2] {
     for v in [s.pos.x, s.pos.y, s.weight] {
         bytes.extend_from_slice(&v.to_bits().to_le_bytes());
     }
-    [
-        crate::hash::hash_bytes(0x5173_6974_6531, &bytes),
-        crate::hash::hash_bytes(0x5173_6974_6532, &bytes),
-    ]
+    [crate::hash::hash_bytes(0x5173_6974_6531, &bytes), crate::hash::hash_bytes(0x5173_6974_6532, &bytes)]
 }
 
 impl SiteIndex {
@@ -268,8 +250,7 @@ impl SiteIndex {
             id: &self.text[self.text_at[2 * slot] as usize..self.text_at[2 * slot + 1] as usize],
             pos: self.pos[slot],
             kind: &self.kinds[self.kind[slot] as usize],
-            name: &self.text
-                [self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize],
+            name: &self.text[self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize],
             weight: self.weight[slot],
         }
     }
@@ -279,13 +260,7 @@ impl SiteIndex {
         if kinds.is_empty() {
             return KindFilter::all();
         }
-        KindFilter(
-            kinds
-                .iter()
-                .filter_map(|k| self.kind_ids.get(k.as_ref()).copied())
-                .collect(),
-            false,
-        )
+        KindFilter(kinds.iter().filter_map(|k| self.kind_ids.get(k.as_ref()).copied()).collect(), false)
     }
 
     fn keeps(&self, filter: &KindFilter, slot: u32) -> bool {
@@ -306,16 +281,9 @@ impl SiteIndex {
     }
 
     /// Sites inside a box (inclusive), in no particular order.
-    pub fn in_box<'a>(
-        &'a self,
-        bounds: Bounds,
-        filter: &'a KindFilter,
-    ) -> impl Iterator<Item = SiteRef<'a>> + 'a {
+    pub fn in_box<'a>(&'a self, bounds: Bounds, filter: &'a KindFilter) -> impl Iterator<Item = SiteRef<'a>> + 'a {
         let aabb = AABB::from_corners([bounds.min.x, bounds.min.y], [bounds.max.x, bounds.max.y]);
-        self.tree
-            .locate_in_envelope(&aabb)
-            .filter(move |e| self.keeps(filter, e.data))
-            .map(move |e| self.site(e.data))
+        self.tree.locate_in_envelope(&aabb).filter(move |e| self.keeps(filter, e.data)).map(move |e| self.site(e.data))
     }
 
     /// The `k` nearest sites to `p` that pass the filter, nearest first; equal distances are ordered
@@ -358,14 +326,7 @@ mod tests {
     use super::*;
 
     fn site(id: &str, x: f64, y: f64, kind: &str) -> Site {
-        Site {
-            id: id.into(),
-            x,
-            y,
-            kind: kind.into(),
-            name: format!("Site {id}"),
-            weight: 1.0,
-        }
+        Site { id: id.into(), x, y, kind: kind.into(), name: format!("Site {id}"), weight: 1.0 }
     }
 
     fn sample() -> SiteIndex {
@@ -382,17 +343,11 @@ mod tests {
     fn radius_queries_are_inclusive_and_filter_by_kind() {
         let idx = sample();
         let all = idx.kind_filter::<&str>(&[]);
-        let mut ids: Vec<_> = idx
-            .within(Point::new(0.0, 0.0), 20.0, &all)
-            .map(|s| s.id)
-            .collect();
+        let mut ids: Vec<_> = idx.within(Point::new(0.0, 0.0), 20.0, &all).map(|s| s.id).collect();
         ids.sort();
         assert_eq!(ids, ["a", "b", "c"]);
         let wells = idx.kind_filter(&["well"]);
-        let mut ids: Vec<_> = idx
-            .within(Point::new(0.0, 0.0), 20.0, &wells)
-            .map(|s| s.id)
-            .collect();
+        let mut ids: Vec<_> = idx.within(Point::new(0.0, 0.0), 20.0, &wells).map(|s| s.id).collect();
         ids.sort();
         assert_eq!(ids, ["a", "c"]);
     }
@@ -401,25 +356,14 @@ mod tests {
     fn box_and_nearest_queries() {
         let idx = sample();
         let all = idx.kind_filter::<&str>(&[]);
-        let b = Bounds {
-            min: Point::new(-1.0, -1.0),
-            max: Point::new(11.0, 1.0),
-        };
+        let b = Bounds { min: Point::new(-1.0, -1.0), max: Point::new(11.0, 1.0) };
         let mut ids: Vec<_> = idx.in_box(b, &all).map(|s| s.id).collect();
         ids.sort();
         assert_eq!(ids, ["a", "b"]);
-        let near: Vec<_> = idx
-            .nearest(Point::new(1.0, 1.0), 2, &all)
-            .iter()
-            .map(|s| s.id)
-            .collect();
+        let near: Vec<_> = idx.nearest(Point::new(1.0, 1.0), 2, &all).iter().map(|s| s.id).collect();
         assert_eq!(near, ["a", "b"]);
         let ruins = idx.kind_filter(&["ruins"]);
-        let near: Vec<_> = idx
-            .nearest(Point::new(1.0, 1.0), 3, &ruins)
-            .iter()
-            .map(|s| s.id)
-            .collect();
+        let near: Vec<_> = idx.nearest(Point::new(1.0, 1.0), 3, &ruins).iter().map(|s| s.id).collect();
         assert_eq!(near, ["d"]);
         let unknown = idx.kind_filter(&["dragon"]);
         assert!(idx.nearest(Point::new(1.0, 1.0), 3, &unknown).is_empty());
@@ -434,11 +378,7 @@ mod tests {
         ])
         .unwrap();
         let all = idx.kind_filter::<&str>(&[]);
-        let near: Vec<_> = idx
-            .nearest(Point::new(0.0, 0.0), 2, &all)
-            .iter()
-            .map(|s| s.id)
-            .collect();
+        let near: Vec<_> = idx.nearest(Point::new(0.0, 0.0), 2, &all).iter().map(|s| s.id).collect();
         assert_eq!(near, ["k", "m"]);
     }
 
@@ -459,11 +399,7 @@ mod tests {
     #[test]
     fn duplicates_are_found_after_their_first_occurrence() {
         let mut b = SiteIndexBuilder::new();
-        for s in [
-            site("a", 0.0, 0.0, "w"),
-            site("b", 1.0, 0.0, "w"),
-            site("a", 2.0, 0.0, "w"),
-        ] {
+        for s in [site("a", 0.0, 0.0, "w"), site("b", 1.0, 0.0, "w"), site("a", 2.0, 0.0, "w")] {
             b.push(s.as_ref()).unwrap();
         }
         assert_eq!(b.duplicate_slots(), vec![2]);

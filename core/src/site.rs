@@ -49,13 +49,7 @@ impl Site {
     }
 
     pub fn as_ref(&self) -> SiteRef<'_> {
-        SiteRef {
-            id: &self.id,
-            pos: self.pos(),
-            kind: &self.kind,
-            name: &self.name,
-            weight: self.weight,
-        }
+        SiteRef { id: &self.id, pos: self.pos(), kind: &self.kind, name: &self.name, weight: self.weight }
     }
 }
 
@@ -74,14 +68,14 @@ pub fn check_site(id: &str, pos: Point, kind: &str, name: &str, weight: f64) -> 
     }
     if !pos.is_valid() {
         return Err(format!(
-            "position ({}, {}) is not finite or lies beyond {} m",
+            "position ({:?}, {:?}) is not finite or lies beyond {} m",
             pos.x,
             pos.y,
             crate::geom::MAX_COORD
         ));
     }
-    if !(weight.is_finite() && weight >= 0.0 && weight <= 1.0e6) {
-        return Err(format!("weight {weight} is not in 0..=1000000"));
+    if !(weight.is_finite() && (0.0..=1.0e6).contains(&weight)) {
+        return Err(format!("weight {weight:?} is not in 0..=1000000"));
     }
     Ok(())
 }

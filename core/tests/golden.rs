@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use xmarks::hunt::GENERATOR;
-use xmarks::{generate, import_csv, import_geojson, ImportOptions, Player, ProceduralWorld, Seeds, Template, World, WorldConfig};
+use xmarks::{
+    generate, import_csv, import_geojson, ImportOptions, Player, ProceduralWorld, Seeds, Template, World, WorldConfig,
+};
 
 #[derive(Serialize, Deserialize)]
 struct Doc {
@@ -45,7 +47,8 @@ fn root() -> PathBuf {
 
 fn world(spec: &Value) -> World {
     if let Some(p) = spec.get("procedural") {
-        let config: WorldConfig = p.get("config").map_or_else(WorldConfig::default, |c| serde_json::from_value(c.clone()).unwrap());
+        let config: WorldConfig =
+            p.get("config").map_or_else(WorldConfig::default, |c| serde_json::from_value(c.clone()).unwrap());
         return World::Procedural(ProceduralWorld::new(p["seed"].as_u64().unwrap(), config).unwrap());
     }
     if let Some(file) = spec.get("csv").and_then(Value::as_str) {
@@ -80,12 +83,17 @@ fn golden_hunts_match() {
     for case in &mut doc.cases {
         let got = run(case);
         let (fingerprint, error) = match &got {
-            Ok(json) => (Some(serde_json::from_str::<Value>(json).unwrap()["fingerprint"].as_str().unwrap().to_owned()), None),
+            Ok(json) => {
+                (Some(serde_json::from_str::<Value>(json).unwrap()["fingerprint"].as_str().unwrap().to_owned()), None)
+            }
             Err(f) => (None, Some(f.clone())),
         };
         let had_output = case.fingerprint.is_some() || case.error.is_some();
         if had_output && (case.fingerprint != fingerprint || case.error != error) {
-            mismatches.push(format!("{}: expected {:?} {:?}, got {:?} {:?}", case.name, case.fingerprint, case.error, fingerprint, error));
+            mismatches.push(format!(
+                "{}: expected {:?} {:?}, got {:?} {:?}",
+                case.name, case.fingerprint, case.error, fingerprint, error
+            ));
         }
         if let (Some(full), Ok(json)) = (&case.full, &got) {
             let file = root().join("golden").join(full);

@@ -29,10 +29,7 @@ impl Band {
         };
         let range = |width: u32| {
             let lo = paces / width * width;
-            Band {
-                min: lo,
-                max: lo + width,
-            }
+            Band { min: lo, max: lo + width }
         };
         match difficulty {
             0..=2 => about(10),
@@ -103,8 +100,7 @@ impl ClueText {
     pub fn english() -> &'static ClueText {
         static EN: std::sync::OnceLock<ClueText> = std::sync::OnceLock::new();
         EN.get_or_init(|| {
-            serde_json::from_str(include_str!("../../data/clues.en.json"))
-                .expect("the shipped table parses")
+            serde_json::from_str(include_str!("../../data/clues.en.json")).expect("the shipped table parses")
         })
     }
 
@@ -124,11 +120,7 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
 impl Clue {
     /// Builds a clue with its text from the English table.
     pub fn new(pointer: Pointer, kind: Option<String>) -> Clue {
-        let mut clue = Clue {
-            pointer,
-            kind,
-            text: String::new(),
-        };
+        let mut clue = Clue { pointer, kind, text: String::new() };
         clue.text = clue.render(ClueText::english());
         clue
     }
@@ -137,34 +129,21 @@ impl Clue {
     pub fn render(&self, table: &ClueText) -> String {
         let mut text = match &self.pointer {
             Pointer::Coordinates { x, y } => {
-                let (x, y) = (
-                    format!("{}", libm::round(*x) as i64),
-                    format!("{}", libm::round(*y) as i64),
-                );
+                let (x, y) = (format!("{}", libm::round(*x) as i64), format!("{}", libm::round(*y) as i64));
                 fill(&table.coordinates, &[("x", &x), ("y", &y)])
             }
-            Pointer::Landmark {
-                landmark,
-                bearing,
-                paces,
-            } => distance_text(table, &landmark.name, *bearing, *paces),
-            Pointer::Previous {
-                from,
-                bearing,
-                paces,
-            } => {
-                let from = if *from == 0 {
-                    &table.from_start
-                } else {
-                    &table.from_previous
-                };
+            Pointer::Landmark { landmark, bearing, paces } => distance_text(table, &landmark.name, *bearing, *paces),
+            Pointer::Previous { from, bearing, paces } => {
+                let from = if *from == 0 { &table.from_start } else { &table.from_previous };
                 distance_text(table, from, *bearing, *paces)
             }
         };
         if let Some(kind) = &self.kind {
-            let phrase = table.kinds.get(kind).cloned().unwrap_or_else(|| {
-                fill(&table.kind_fallback, &[("kind", &kind.replace('_', " "))])
-            });
+            let phrase = table
+                .kinds
+                .get(kind)
+                .cloned()
+                .unwrap_or_else(|| fill(&table.kind_fallback, &[("kind", &kind.replace('_', " "))]));
             text.push(' ');
             text.push_str(&fill(&table.kind_hint, &[("kind", &phrase)]));
         }
@@ -175,33 +154,18 @@ impl Clue {
 fn distance_text(table: &ClueText, from: &str, bearing: Wind, paces: Band) -> String {
     let wind = &table.winds[bearing.index()];
     if paces.min == paces.max {
-        fill(
-            &table.about,
-            &[
-                ("paces", &paces.min.to_string()),
-                ("wind", wind),
-                ("from", from),
-            ],
-        )
+        fill(&table.about, &[("paces", &paces.min.to_string()), ("wind", wind), ("from", from)])
     } else {
         fill(
             &table.between,
-            &[
-                ("min", &paces.min.to_string()),
-                ("max", &paces.max.to_string()),
-                ("wind", wind),
-                ("from", from),
-            ],
+            &[("min", &paces.min.to_string()), ("max", &paces.max.to_string()), ("wind", wind), ("from", from)],
         )
     }
 }
 
 /// The pointer from `from` to `to` at a difficulty.
 pub fn bearing_and_band(from: Point, to: Point, difficulty: u8) -> (Wind, Band) {
-    (
-        Wind::from_bearing(from.bearing_to(to)),
-        Band::for_distance(from.distance(to), difficulty),
-    )
+    (Wind::from_bearing(from.bearing_to(to)), Band::for_distance(from.distance(to), difficulty))
 }
 
 #[cfg(test)]
@@ -221,33 +185,18 @@ mod tests {
     fn text_reads_like_a_treasure_map() {
         let clue = Clue::new(
             Pointer::Landmark {
-                landmark: Landmark {
-                    id: "w".into(),
-                    name: "the Old Well".into(),
-                    x: 0.0,
-                    y: 0.0,
-                },
+                landmark: Landmark { id: "w".into(), name: "the Old Well".into(), x: 0.0, y: 0.0 },
                 bearing: Wind::NNE,
                 paces: Band { min: 300, max: 300 },
             },
             Some("cave".into()),
         );
-        assert_eq!(
-            clue.text,
-            "About 300 paces north-north-east of the Old Well. Look for the mouth of a cave."
-        );
+        assert_eq!(clue.text, "About 300 paces north-north-east of the Old Well. Look for the mouth of a cave.");
         let clue = Clue::new(
-            Pointer::Previous {
-                from: 0,
-                bearing: Wind::S,
-                paces: Band { min: 100, max: 200 },
-            },
+            Pointer::Previous { from: 0, bearing: Wind::S, paces: Band { min: 100, max: 200 } },
             Some("fountain".into()),
         );
-        assert_eq!(
-            clue.text,
-            "Between 100 and 200 paces south of where you stand. Look for a fountain."
-        );
+        assert_eq!(clue.text, "Between 100 and 200 paces south of where you stand. Look for a fountain.");
         let clue = Clue::new(Pointer::Coordinates { x: 10.4, y: -3.6 }, None);
         assert_eq!(clue.text, "Dig at 10 east, -4 north.");
     }

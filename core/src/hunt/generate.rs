@@ -16,9 +16,7 @@
 
 use super::clue::{bearing_and_band, Clue, Landmark, Pointer};
 use super::template::{ClueStyle, Template, MAX_NAME_LEN};
-use super::{
-    Hunt, HuntBody, HuntError, Player, Reward, Seeds, Stage, GENERATOR, MAX_FOUND, MAX_LEVEL,
-};
+use super::{Hunt, HuntBody, HuntError, Player, Reward, Seeds, Stage, GENERATOR, MAX_FOUND, MAX_LEVEL};
 use crate::geom::Point;
 use crate::hash::{below, hash_str, mix2, unit_open};
 use crate::site::SiteRef;
@@ -31,12 +29,7 @@ const SEARCH_BUDGET: u32 = 200_000;
 
 /// Distance from a stage, in metres, within which its landmark is chosen, by difficulty 2 to 5:
 /// harder hunts measure from further away.
-const LANDMARK_RING: [(f64, f64); 4] = [
-    (30.0, 300.0),
-    (80.0, 500.0),
-    (200.0, 800.0),
-    (350.0, 1200.0),
-];
+const LANDMARK_RING: [(f64, f64); 4] = [(30.0, 300.0), (80.0, 500.0), (200.0, 800.0), (350.0, 1200.0)];
 
 const SALT_STYLE: u64 = 0x7374_796c;
 const SALT_LANDMARK: u64 = 0x6c61_6e64;
@@ -49,18 +42,10 @@ struct Candidate<'r> {
 }
 
 fn input(path: &str, reason: impl Into<String>) -> HuntError {
-    HuntError::Input {
-        path: path.into(),
-        reason: reason.into(),
-    }
+    HuntError::Input { path: path.into(), reason: reason.into() }
 }
 
-fn check_inputs(
-    world: &World,
-    template: &Template,
-    seeds: &Seeds,
-    player: &Player,
-) -> Result<(), HuntError> {
+fn check_inputs(world: &World, template: &Template, seeds: &Seeds, player: &Player) -> Result<(), HuntError> {
     template.validate()?;
     for (path, v) in [("seeds.game", seeds.game), ("seeds.round", seeds.round)] {
         if v > MAX_SEED {
@@ -68,55 +53,29 @@ fn check_inputs(
         }
     }
     if player.id.is_empty() || player.id.len() > MAX_NAME_LEN {
-        return Err(input(
-            "player.id",
-            format!("must be 1 to {MAX_NAME_LEN} bytes"),
-        ));
+        return Err(input("player.id", format!("must be 1 to {MAX_NAME_LEN} bytes")));
     }
     if !player.start.is_valid() {
         return Err(input("player.start", "is not a finite point within 1e9 m"));
     }
     if !(1..=MAX_LEVEL).contains(&player.level) {
-        return Err(input(
-            "player.level",
-            format!("{} is not in 1..={MAX_LEVEL}", player.level),
-        ));
+        return Err(input("player.level", format!("{} is not in 1..={MAX_LEVEL}", player.level)));
     }
     if player.found.len() > MAX_FOUND {
-        return Err(input(
-            "player.found",
-            format!("has more than {MAX_FOUND} ids"),
-        ));
+        return Err(input("player.found", format!("has more than {MAX_FOUND} ids")));
     }
-    let stage_kinds = template
-        .stage_kinds
-        .iter()
-        .enumerate()
-        .flat_map(|(_, per_stage)| {
-            per_stage.iter().enumerate().flat_map(|(i, ks)| {
-                ks.iter()
-                    .enumerate()
-                    .map(move |(j, k)| (format!("stage_kinds[{i}][{j}]"), k))
-            })
-        });
-    let kinds = template
-        .kinds
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (format!("kinds[{i}]"), k));
+    let stage_kinds = template.stage_kinds.iter().flat_map(|per_stage| {
+        per_stage
+            .iter()
+            .enumerate()
+            .flat_map(|(i, ks)| ks.iter().enumerate().map(move |(j, k)| (format!("stage_kinds[{i}][{j}]"), k)))
+    });
+    let kinds = template.kinds.iter().enumerate().map(|(i, k)| (format!("kinds[{i}]"), k));
     for (path, kind) in kinds.chain(stage_kinds) {
         if !world.has_kind(kind) {
             let known = world.kinds();
-            let known = if known.is_empty() {
-                "no sites".to_owned()
-            } else {
-                format!("kinds {}", known.join(", "))
-            };
-            return Err(HuntError::UnknownKind {
-                path: format!("template.{path}"),
-                kind: kind.clone(),
-                known,
-            });
+            let known = if known.is_empty() { "no sites".to_owned() } else { format!("kinds {}", known.join(", ")) };
+            return Err(HuntError::UnknownKind { path: format!("template.{path}"), kind: kind.clone(), known });
         }
     }
     Ok(())
@@ -134,12 +93,7 @@ fn es_key(seed: u64, id: &str, weight: f64) -> f64 {
 }
 
 /// Generates `player`'s hunt from `template` on `world`.
-pub fn generate(
-    world: &World,
-    template: &Template,
-    seeds: &Seeds,
-    player: &Player,
-) -> Result<Hunt, HuntError> {
+pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Player) -> Result<Hunt, HuntError> {
     check_inputs(world, template, seeds, player)?;
     let seed = hunt_seed(seeds, player, template);
     let n = template.stages as usize;
@@ -159,11 +113,7 @@ pub fn generate(
             .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k == site.kind))
             .fold(0u64, |mask, (i, _)| mask | 1 << i);
         if stages != 0 {
-            cands.push(Candidate {
-                site,
-                key: es_key(seed, site.id, site.weight),
-                stages,
-            });
+            cands.push(Candidate { site, key: es_key(seed, site.id, site.weight), stages });
         }
     });
     if cands.len() < n {
@@ -173,11 +123,7 @@ pub fn generate(
             radius: template.search_radius,
         });
     }
-    cands.sort_unstable_by(|a, b| {
-        a.key
-            .total_cmp(&b.key)
-            .then_with(|| a.site.id.cmp(b.site.id))
-    });
+    cands.sort_unstable_by(|a, b| a.key.total_cmp(&b.key).then_with(|| a.site.id.cmp(b.site.id)));
 
     let mut search = Search {
         cands: &cands,
@@ -192,9 +138,7 @@ pub fn generate(
         return Err(search.explain());
     }
     let route: Vec<SiteRef<'_>> = search.route.iter().map(|&i| cands[i].site).collect();
-    Ok(Hunt::new(assemble(
-        world, &region, template, seeds, player, seed, &route,
-    )))
+    Ok(Hunt::new(assemble(world, &region, template, seeds, player, seed, &route)))
 }
 
 /// Depth-first placement of stages in key order.
@@ -211,9 +155,7 @@ struct Search<'a, 'r> {
 
 impl Search<'_, '_> {
     fn prev(&self) -> Point {
-        self.route
-            .last()
-            .map_or(self.start, |&i| self.cands[i].site.pos)
+        self.route.last().map_or(self.start, |&i| self.cands[i].site.pos)
     }
 
     fn place(&mut self, stage: usize) -> bool {
@@ -235,11 +177,7 @@ impl Search<'_, '_> {
             if d < leg.min || d > leg.max {
                 continue;
             }
-            if self
-                .route
-                .iter()
-                .any(|&j| self.cands[j].site.pos.distance(c.site.pos) < spacing)
-            {
+            if self.route.iter().any(|&j| self.cands[j].site.pos.distance(c.site.pos) < spacing) {
                 continue;
             }
             self.used[i] = true;
@@ -261,11 +199,7 @@ impl Search<'_, '_> {
         let t = self.template;
         let (stage, route) = self.stuck.clone().unwrap_or((0, Vec::new()));
         let prev = route.last().map_or(self.start, |&i| self.cands[i].site.pos);
-        let from = if stage == 0 {
-            "the start".to_owned()
-        } else {
-            format!("stage {stage}")
-        };
+        let from = if stage == 0 { "the start".to_owned() } else { format!("stage {stage}") };
         let open: Vec<&Candidate<'_>> = self
             .cands
             .iter()
@@ -273,10 +207,8 @@ impl Search<'_, '_> {
             .filter(|(i, c)| !route.contains(i) && c.stages & (1 << stage) != 0)
             .map(|(_, c)| c)
             .collect();
-        let in_leg: Vec<_> = open
-            .iter()
-            .filter(|c| (t.leg.min..=t.leg.max).contains(&c.site.pos.distance(prev)))
-            .collect();
+        let in_leg: Vec<_> =
+            open.iter().filter(|c| (t.leg.min..=t.leg.max).contains(&c.site.pos.distance(prev))).collect();
         let mut reason = format!(
             "{} unfound sites of its kinds within {} m of the start, {} of them {}..{} m from {from}",
             open.len(),
@@ -286,19 +218,12 @@ impl Search<'_, '_> {
             t.leg.max
         );
         if !in_leg.is_empty() {
-            reason.push_str(&format!(
-                ", none of those at least {} m from the other stages",
-                t.spacing
-            ));
+            reason.push_str(&format!(", none of those at least {} m from the other stages", t.spacing));
         }
         if self.tries >= SEARCH_BUDGET {
             reason.push_str(&format!(" (search gave up after {SEARCH_BUDGET} tries)"));
         }
-        HuntError::Unplaceable {
-            stage: stage as u32 + 1,
-            stages: t.stages,
-            reason,
-        }
+        HuntError::Unplaceable { stage: stage as u32 + 1, stages: t.stages, reason }
     }
 }
 
@@ -329,10 +254,7 @@ fn assemble(
                 site: site.to_site(),
                 dig_radius: t.effective_dig_radius(),
                 clue: Clue::new(pointer, (t.difficulty <= 3).then(|| site.kind.to_owned())),
-                reward: Reward {
-                    points,
-                    item: t.rewards.items.as_ref().and_then(|items| items[i].clone()),
-                },
+                reward: Reward { points, item: t.rewards.items.as_ref().and_then(|items| items[i].clone()) },
                 treasure: last.then(|| t.rewards.treasure.clone()),
             }
         })
@@ -363,59 +285,35 @@ fn pointer(
     on_route: &HashSet<&str>,
 ) -> Pointer {
     if t.difficulty == 1 {
-        return Pointer::Coordinates {
-            x: site.pos.x,
-            y: site.pos.y,
-        };
+        return Pointer::Coordinates { x: site.pos.x, y: site.pos.y };
     }
-    let styles: Vec<ClueStyle> = t
-        .clue_styles
-        .iter()
-        .copied()
-        .filter(|s| *s != ClueStyle::Coordinates)
-        .collect();
+    let styles: Vec<ClueStyle> = t.clue_styles.iter().copied().filter(|s| *s != ClueStyle::Coordinates).collect();
     let style = match styles.len() {
         0 => ClueStyle::Coordinates,
         n => styles[below(mix2(seed, SALT_STYLE ^ i as u64), n as u32) as usize],
     };
     match style {
-        ClueStyle::Coordinates => Pointer::Coordinates {
-            x: site.pos.x,
-            y: site.pos.y,
-        },
-        ClueStyle::Landmark => match landmark(
-            region,
-            t.difficulty,
-            mix2(seed, SALT_LANDMARK ^ i as u64),
-            site.pos,
-            on_route,
-        ) {
-            Some(l) => {
-                let (bearing, paces) = bearing_and_band(l.pos, site.pos, t.difficulty);
-                Pointer::Landmark {
-                    landmark: Landmark {
-                        id: l.id.to_owned(),
-                        name: l.name.to_owned(),
-                        x: l.pos.x,
-                        y: l.pos.y,
-                    },
-                    bearing,
-                    paces,
+        ClueStyle::Coordinates => Pointer::Coordinates { x: site.pos.x, y: site.pos.y },
+        ClueStyle::Landmark => {
+            match landmark(region, t.difficulty, mix2(seed, SALT_LANDMARK ^ i as u64), site.pos, on_route) {
+                Some(l) => {
+                    let (bearing, paces) = bearing_and_band(l.pos, site.pos, t.difficulty);
+                    Pointer::Landmark {
+                        landmark: Landmark { id: l.id.to_owned(), name: l.name.to_owned(), x: l.pos.x, y: l.pos.y },
+                        bearing,
+                        paces,
+                    }
                 }
+                None => previous(i, prev, site.pos, t.difficulty),
             }
-            None => previous(i, prev, site.pos, t.difficulty),
-        },
+        }
         ClueStyle::Previous => previous(i, prev, site.pos, t.difficulty),
     }
 }
 
 fn previous(i: usize, prev: Point, to: Point, difficulty: u8) -> Pointer {
     let (bearing, paces) = bearing_and_band(prev, to, difficulty);
-    Pointer::Previous {
-        from: i as u32,
-        bearing,
-        paces,
-    }
+    Pointer::Previous { from: i as u32, bearing, paces }
 }
 
 /// The landmark for a stage: among sites in the difficulty's ring that are not on the route, the one
@@ -434,10 +332,7 @@ fn landmark<'r>(
             return;
         }
         let key = es_key(seed, s.id, s.weight + 1.0);
-        if best
-            .as_ref()
-            .is_none_or(|(k, b)| key < *k || (key == *k && s.id < b.id))
-        {
+        if best.as_ref().is_none_or(|(k, b)| key < *k || (key == *k && s.id < b.id)) {
             best = Some((key, s));
         }
     });

@@ -111,8 +111,7 @@ impl std::ops::Deref for Hunt {
 
 impl Hunt {
     pub fn new(body: HuntBody) -> Hunt {
-        let fingerprint =
-            crate::hash::sha256_hex(&serde_json::to_vec(&body).expect("hunts serialise"));
+        let fingerprint = crate::hash::sha256_hex(&serde_json::to_vec(&body).expect("hunts serialise"));
         Hunt { body, fingerprint }
     }
 
@@ -123,13 +122,10 @@ impl Hunt {
 
     /// Parses a hunt and checks its fingerprint.
     pub fn from_json(text: &str) -> Result<Hunt, HuntError> {
-        let hunt: Hunt =
-            serde_json::from_str(text).map_err(|e| HuntError::Malformed(e.to_string()))?;
+        let hunt: Hunt = serde_json::from_str(text).map_err(|e| HuntError::Malformed(e.to_string()))?;
         let again = Hunt::new(hunt.body.clone());
         if again.fingerprint != hunt.fingerprint {
-            return Err(HuntError::Malformed(
-                "fingerprint does not match the hunt's content".into(),
-            ));
+            return Err(HuntError::Malformed("fingerprint does not match the hunt's content".into()));
         }
         Ok(hunt)
     }
@@ -143,25 +139,13 @@ pub enum HuntError {
     #[error("{path}: {reason}")]
     Input { path: String, reason: String },
     #[error("{path}: unknown kind {kind:?}; this world has {known}")]
-    UnknownKind {
-        path: String,
-        kind: String,
-        known: String,
-    },
+    UnknownKind { path: String, kind: String, known: String },
     #[error(
         "not enough sites: {available} unfound sites of the allowed kinds within {radius} m of the start, the template needs {needed}"
     )]
-    NotEnoughSites {
-        available: u64,
-        needed: u32,
-        radius: f64,
-    },
+    NotEnoughSites { available: u64, needed: u32, radius: f64 },
     #[error("stage {stage} of {stages} cannot be placed: {reason}")]
-    Unplaceable {
-        stage: u32,
-        stages: u32,
-        reason: String,
-    },
+    Unplaceable { stage: u32, stages: u32, reason: String },
     #[error("world: {0}")]
     World(#[from] WorldError),
     #[error("hunt: {0}")]

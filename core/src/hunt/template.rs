@@ -51,14 +51,7 @@ pub struct Rewards {
 
 impl Default for Rewards {
     fn default() -> Self {
-        Self {
-            points: 100,
-            items: None,
-            treasure: Treasure {
-                item: "treasure_chest".into(),
-                points: 1000,
-            },
-        }
+        Self { points: 100, items: None, treasure: Treasure { item: "treasure_chest".into(), points: 1000 } }
     }
 }
 
@@ -94,10 +87,7 @@ impl Default for Template {
         Self {
             id: String::new(),
             stages: 0,
-            leg: Leg {
-                min: 100.0,
-                max: 1000.0,
-            },
+            leg: Leg { min: 100.0, max: 1000.0 },
             spacing: 100.0,
             search_radius: 2000.0,
             kinds: Vec::new(),
@@ -123,10 +113,7 @@ pub struct TemplateError {
 
 impl TemplateError {
     fn new(path: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self {
-            path: path.into(),
-            reason: reason.into(),
-        }
+        Self { path: path.into(), reason: reason.into() }
     }
 }
 
@@ -135,10 +122,7 @@ fn check_name(path: &str, name: &str) -> Result<(), TemplateError> {
         return Err(TemplateError::new(path, "is empty"));
     }
     if name.len() > MAX_NAME_LEN {
-        return Err(TemplateError::new(
-            path,
-            format!("is longer than {MAX_NAME_LEN} bytes"),
-        ));
+        return Err(TemplateError::new(path, format!("is longer than {MAX_NAME_LEN} bytes")));
     }
     Ok(())
 }
@@ -147,10 +131,7 @@ fn check_range(path: &str, v: f64, lo: f64, hi: f64) -> Result<(), TemplateError
     if v.is_finite() && v >= lo && v <= hi {
         Ok(())
     } else {
-        Err(TemplateError::new(
-            path,
-            format!("{v:?} is not in {lo}..={hi}"),
-        ))
+        Err(TemplateError::new(path, format!("{v:?} is not in {lo}..={hi}")))
     }
 }
 
@@ -158,15 +139,17 @@ impl Template {
     /// Parses and validates a template.
     pub fn from_json(text: &str) -> Result<Self, TemplateError> {
         if text.len() > MAX_TEMPLATE_BYTES {
-            return Err(TemplateError::new(
-                "$",
-                format!("template is larger than {MAX_TEMPLATE_BYTES} bytes"),
-            ));
+            return Err(TemplateError::new("$", format!("template is larger than {MAX_TEMPLATE_BYTES} bytes")));
+        }
+        // serde would also read a struct from an array; a template is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(TemplateError::new("$", "a template is a JSON object"));
         }
         let de = &mut serde_json::Deserializer::from_str(text);
         let template: Template = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let path = if path == "." { "$".to_owned() } else { path };
+            // The root (".") or a position serde could not name ("?") is reported as "$".
+            let path = if path == "." || path == "?" { "$".to_owned() } else { path };
             TemplateError::new(path, e.into_inner().to_string())
         })?;
         template.validate()?;
@@ -177,20 +160,14 @@ impl Template {
     pub fn validate(&self) -> Result<(), TemplateError> {
         check_name("id", &self.id)?;
         if !(1..=MAX_STAGES).contains(&self.stages) {
-            return Err(TemplateError::new(
-                "stages",
-                format!("{} is not in 1..={MAX_STAGES}", self.stages),
-            ));
+            return Err(TemplateError::new("stages", format!("{} is not in 1..={MAX_STAGES}", self.stages)));
         }
         check_range("search_radius", self.search_radius, 1.0, MAX_SEARCH_RADIUS)?;
         let diameter = 2.0 * self.search_radius;
         check_range("leg.min", self.leg.min, 0.0, diameter)?;
         check_range("leg.max", self.leg.max, 1.0, diameter)?;
         if self.leg.max < self.leg.min {
-            return Err(TemplateError::new(
-                "leg.max",
-                format!("{} is below leg.min {}", self.leg.max, self.leg.min),
-            ));
+            return Err(TemplateError::new("leg.max", format!("{} is below leg.min {}", self.leg.max, self.leg.min)));
         }
         check_range("spacing", self.spacing, 0.0, diameter)?;
         if self.stages > 1 && self.leg.max < self.spacing {
@@ -223,11 +200,7 @@ impl Template {
             if per_stage.len() != self.stages as usize {
                 return Err(TemplateError::new(
                     "stage_kinds",
-                    format!(
-                        "has {} entries, expected one per stage ({})",
-                        per_stage.len(),
-                        self.stages
-                    ),
+                    format!("has {} entries, expected one per stage ({})", per_stage.len(), self.stages),
                 ));
             }
             for (i, kinds) in per_stage.iter().enumerate() {
@@ -237,17 +210,11 @@ impl Template {
             }
         }
         if !(1..=5).contains(&self.difficulty) {
-            return Err(TemplateError::new(
-                "difficulty",
-                format!("{} is not in 1..=5", self.difficulty),
-            ));
+            return Err(TemplateError::new("difficulty", format!("{} is not in 1..=5", self.difficulty)));
         }
         if let Some(t) = self.time_limit_s {
             if !(1..=7 * 24 * 3600).contains(&t) {
-                return Err(TemplateError::new(
-                    "time_limit_s",
-                    format!("{t} is not in 1..=604800"),
-                ));
+                return Err(TemplateError::new("time_limit_s", format!("{t} is not in 1..=604800")));
             }
         }
         check_range("max_speed", self.max_speed, 0.1, 100.0)?;
@@ -256,27 +223,17 @@ impl Template {
         }
         check_range("dig_radius", self.dig_radius, 1.0, 1000.0)?;
         if self.rewards.points > 1_000_000 {
-            return Err(TemplateError::new(
-                "rewards.points",
-                format!("{} is above 1000000", self.rewards.points),
-            ));
+            return Err(TemplateError::new("rewards.points", format!("{} is above 1000000", self.rewards.points)));
         }
         check_name("rewards.treasure.item", &self.rewards.treasure.item)?;
         if self.rewards.treasure.points > 1_000_000 {
-            return Err(TemplateError::new(
-                "rewards.treasure.points",
-                "is above 1000000",
-            ));
+            return Err(TemplateError::new("rewards.treasure.points", "is above 1000000"));
         }
         if let Some(items) = &self.rewards.items {
             if items.len() != self.stages as usize {
                 return Err(TemplateError::new(
                     "rewards.items",
-                    format!(
-                        "has {} entries, expected one per stage ({})",
-                        items.len(),
-                        self.stages
-                    ),
+                    format!("has {} entries, expected one per stage ({})", items.len(), self.stages),
                 ));
             }
             for (i, item) in items.iter().enumerate() {
@@ -327,35 +284,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_path_and_the_reason() {
-        assert_eq!(
-            err(r#"{"id":"t","stages":0}"#),
-            "stages: 0 is not in 1..=50"
-        );
-        assert_eq!(
-            err(r#"{"id":"t","stages":10000}"#),
-            "stages: 10000 is not in 1..=50"
-        );
-        assert_eq!(
-            err(r#"{"id":"t","stages":2,"leg":{"min":10,"max":-5}}"#),
-            "leg.max: -5.0 is not in 1..=4000"
-        );
-        assert_eq!(
-            err(r#"{"id":"t","stages":2,"search_radius":1e308}"#),
-            "search_radius: 1e308 is not in 1..=20000"
-        );
-        assert!(err(r#"{"id":"t","stages":2,"leg":{"min":10,"max":"far"}}"#)
-            .starts_with("leg.max: invalid type"));
+        assert_eq!(err(r#"{"id":"t","stages":0}"#), "stages: 0 is not in 1..=50");
+        assert_eq!(err(r#"{"id":"t","stages":10000}"#), "stages: 10000 is not in 1..=50");
+        assert_eq!(err(r#"{"id":"t","stages":2,"leg":{"min":10,"max":-5}}"#), "leg.max: -5.0 is not in 1..=4000");
+        assert_eq!(err(r#"{"id":"t","stages":2,"search_radius":1e308}"#), "search_radius: 1e308 is not in 1..=20000");
+        assert!(err(r#"{"id":"t","stages":2,"leg":{"min":10,"max":"far"}}"#).starts_with("leg.max: invalid type"));
         assert!(err(r#"{"id":"t","stages":2,"colour":1}"#).starts_with("colour: unknown field"));
         assert!(
-            err(r#"{"id":"t","stages":2,"stage_kinds":[["well"],[""]]}"#)
-                .starts_with("stage_kinds[1][0]: is empty")
+            err(r#"{"id":"t","stages":2,"stage_kinds":[["well"],[""]]}"#).starts_with("stage_kinds[1][0]: is empty")
         );
         let eof = err(r#"{"id":"t","stages":"#);
         assert!(eof.starts_with("stages: EOF while parsing"), "{eof}");
         assert_eq!(
-            err(
-                r#"{"id":"t","stages":50,"search_radius":100,"spacing":100,"leg":{"min":0,"max":200}}"#
-            ),
+            err(r#"{"id":"t","stages":50,"search_radius":100,"spacing":100,"leg":{"min":0,"max":200}}"#),
             "spacing: 50 stages cannot be 100 m apart within 100 m of the start"
         );
         assert_eq!(

@@ -91,13 +91,7 @@ struct Intake {
 
 impl Intake {
     fn new(options: ImportOptions) -> Self {
-        Self {
-            options,
-            builder: SiteIndexBuilder::new(),
-            origins: Vec::new(),
-            skipped: 0,
-            problems: Vec::new(),
-        }
+        Self { options, builder: SiteIndexBuilder::new(), origins: Vec::new(), skipped: 0, problems: Vec::new() }
     }
 
     fn reject(&mut self, at: String, reason: String) -> Result<(), ImportError> {
@@ -130,30 +124,17 @@ impl Intake {
             self.reject(at, "duplicate id (an earlier row has the same id)".into())?;
         }
         let index = self.builder.build_without(&dups);
-        let report = ImportReport {
-            imported: index.len() as u64,
-            skipped: self.skipped,
-            problems: self.problems,
-            origin,
-        };
+        let report =
+            ImportReport { imported: index.len() as u64, skipped: self.skipped, problems: self.problems, origin };
         Ok((index, report))
     }
 }
 
 /// Imports CSV with a header naming the columns `id,x,y,kind,name` and optionally `weight`
 /// (in any order; an empty weight is 1). Coordinates are metres on the world plane.
-pub fn import_csv(
-    bytes: &[u8],
-    options: ImportOptions,
-) -> Result<(SiteIndex, ImportReport), ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(bytes);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| ImportError::Format(format!("line 1: {e}")))?
-        .clone();
+pub fn import_csv(bytes: &[u8], options: ImportOptions) -> Result<(SiteIndex, ImportReport), ImportError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
+    let headers = reader.byte_headers().map_err(|e| ImportError::Format(format!("line 1: {e}")))?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name.as_bytes());
     let cols = ["id", "x", "y", "kind", "name"].map(column);
     let weight_col = column("weight");
@@ -176,16 +157,12 @@ pub fn import_csv(
         }
         let at = format!("line {}", record.position().map_or(line, |p| p.line()));
         let field = |i: usize, name: &str| -> Result<&str, String> {
-            let raw = record
-                .get(i)
-                .ok_or_else(|| format!("missing column {name}"))?;
+            let raw = record.get(i).ok_or_else(|| format!("missing column {name}"))?;
             std::str::from_utf8(raw).map_err(|_| format!("{name} is not valid UTF-8"))
         };
         let number = |i: usize, name: &str| -> Result<f64, String> {
             let text = field(i, name)?.trim();
-            let v: f64 = text
-                .parse()
-                .map_err(|_| format!("{name} {text:?} is not a number"))?;
+            let v: f64 = text.parse().map_err(|_| format!("{name} {text:?} is not a number"))?;
             if v.is_finite() {
                 Ok(v)
             } else {
@@ -193,11 +170,7 @@ pub fn import_csv(
             }
         };
         let parsed = (|| {
-            let weight = match weight_col
-                .map(|c| field(c, "weight"))
-                .transpose()?
-                .map(str::trim)
-            {
+            let weight = match weight_col.map(|c| field(c, "weight")).transpose()?.map(str::trim) {
                 None | Some("") => 1.0,
                 Some(_) => number(weight_col.expect("checked"), "weight")?,
             };
@@ -210,16 +183,7 @@ pub fn import_csv(
             ))
         })();
         match parsed {
-            Ok((id, pos, kind, name, weight)) => intake.push(
-                at,
-                SiteRef {
-                    id,
-                    pos,
-                    kind,
-                    name,
-                    weight,
-                },
-            )?,
+            Ok((id, pos, kind, name, weight)) => intake.push(at, SiteRef { id, pos, kind, name, weight })?,
             Err(reason) => intake.reject(at, reason)?,
         }
     }
@@ -279,10 +243,7 @@ fn read_feature(raw: &RawValue) -> Result<GeoPoint, String> {
     if g.kind != "Point" {
         return Err(format!("geometry.type is {:?}, expected \"Point\"", g.kind));
     }
-    let coords = g
-        .coordinates
-        .as_array()
-        .ok_or("geometry.coordinates is not an array")?;
+    let coords = g.coordinates.as_array().ok_or("geometry.coordinates is not an array")?;
     let [lon, lat] = match coords.as_slice() {
         [lon, lat] | [lon, lat, _] => [lon, lat].map(serde_json::Value::as_f64),
         _ => return Err("geometry.coordinates must be [lon, lat]".into()),
@@ -291,37 +252,22 @@ fn read_feature(raw: &RawValue) -> Result<GeoPoint, String> {
         return Err("geometry.coordinates must be numbers".into());
     };
     if !(-180.0..=180.0).contains(&lon) || !(-90.0..=90.0).contains(&lat) {
-        return Err(format!(
-            "geometry.coordinates [{lon}, {lat}] are not a longitude and latitude"
-        ));
+        return Err(format!("geometry.coordinates [{lon}, {lat}] are not a longitude and latitude"));
     }
     let props = f.properties.unwrap_or_default();
     let id =
-        f.id.as_ref()
-            .or_else(|| props.get("id"))
-            .and_then(text_of)
-            .ok_or("no id (feature id or properties.id)")?;
+        f.id.as_ref().or_else(|| props.get("id")).and_then(text_of).ok_or("no id (feature id or properties.id)")?;
     let kind = ["kind", "amenity", "tourism", "historic"]
         .iter()
         .find_map(|k| props.get(*k).and_then(serde_json::Value::as_str))
         .ok_or("no properties.kind")?
         .to_owned();
-    let name = props
-        .get("name")
-        .and_then(serde_json::Value::as_str)
-        .map_or_else(|| id.clone(), str::to_owned);
+    let name = props.get("name").and_then(serde_json::Value::as_str).map_or_else(|| id.clone(), str::to_owned);
     let weight = match props.get("weight") {
         None | Some(serde_json::Value::Null) => 1.0,
         Some(w) => w.as_f64().ok_or("properties.weight is not a number")?,
     };
-    Ok(GeoPoint {
-        at: String::new(),
-        lonlat: LonLat { lon, lat },
-        id,
-        kind,
-        name,
-        weight,
-    })
+    Ok(GeoPoint { at: String::new(), lonlat: LonLat { lon, lat }, id, kind, name, weight })
 }
 
 /// Projects lon/lat to metres around `origin` (equirectangular, exact to a few metres over tens of
@@ -330,26 +276,16 @@ pub fn project(p: LonLat, origin: LonLat) -> Point {
     let k = EARTH_RADIUS * core::f64::consts::PI / 180.0;
     let x = (p.lon - origin.lon) * k * libm::cos(origin.lat.to_radians());
     let y = (p.lat - origin.lat) * k;
-    Point::new(
-        libm::round(x * 1000.0) / 1000.0,
-        libm::round(y * 1000.0) / 1000.0,
-    )
+    Point::new(libm::round(x * 1000.0) / 1000.0, libm::round(y * 1000.0) / 1000.0)
 }
 
 /// Imports a GeoJSON `FeatureCollection` of `Point` features. Each feature needs an id (the
 /// feature's `id` or `properties.id`) and a kind (`properties.kind`, or OpenStreetMap's `amenity`,
 /// `tourism` or `historic`); `properties.name` and `properties.weight` are optional.
-pub fn import_geojson(
-    text: &str,
-    options: ImportOptions,
-) -> Result<(SiteIndex, ImportReport), ImportError> {
-    let coll: Collection<'_> =
-        serde_json::from_str(text).map_err(|e| ImportError::Format(format!("GeoJSON: {e}")))?;
+pub fn import_geojson(text: &str, options: ImportOptions) -> Result<(SiteIndex, ImportReport), ImportError> {
+    let coll: Collection<'_> = serde_json::from_str(text).map_err(|e| ImportError::Format(format!("GeoJSON: {e}")))?;
     if coll.kind != "FeatureCollection" {
-        return Err(ImportError::Format(format!(
-            "GeoJSON: type is {:?}, expected \"FeatureCollection\"",
-            coll.kind
-        )));
+        return Err(ImportError::Format(format!("GeoJSON: type is {:?}, expected \"FeatureCollection\"", coll.kind)));
     }
     if coll.features.len() as u64 > MAX_IMPORT_SITES {
         return Err(ImportError::TooLarge);
@@ -366,44 +302,17 @@ pub fn import_geojson(
         }
     }
     let origin = intake.options.origin.or_else(|| {
-        let (mut lo, mut hi) = (
-            LonLat {
-                lon: 180.0,
-                lat: 90.0,
-            },
-            LonLat {
-                lon: -180.0,
-                lat: -90.0,
-            },
-        );
+        let (mut lo, mut hi) = (LonLat { lon: 180.0, lat: 90.0 }, LonLat { lon: -180.0, lat: -90.0 });
         for p in &points {
-            lo = LonLat {
-                lon: lo.lon.min(p.lonlat.lon),
-                lat: lo.lat.min(p.lonlat.lat),
-            };
-            hi = LonLat {
-                lon: hi.lon.max(p.lonlat.lon),
-                lat: hi.lat.max(p.lonlat.lat),
-            };
+            lo = LonLat { lon: lo.lon.min(p.lonlat.lon), lat: lo.lat.min(p.lonlat.lat) };
+            hi = LonLat { lon: hi.lon.max(p.lonlat.lon), lat: hi.lat.max(p.lonlat.lat) };
         }
-        (!points.is_empty()).then(|| LonLat {
-            lon: (lo.lon + hi.lon) / 2.0,
-            lat: (lo.lat + hi.lat) / 2.0,
-        })
+        (!points.is_empty()).then(|| LonLat { lon: (lo.lon + hi.lon) / 2.0, lat: (lo.lat + hi.lat) / 2.0 })
     });
     let origin_point = origin.unwrap_or(LonLat { lon: 0.0, lat: 0.0 });
     for p in points {
         let pos = project(p.lonlat, origin_point);
-        intake.push(
-            p.at,
-            SiteRef {
-                id: &p.id,
-                pos,
-                kind: &p.kind,
-                name: &p.name,
-                weight: p.weight,
-            },
-        )?;
+        intake.push(p.at, SiteRef { id: &p.id, pos, kind: &p.kind, name: &p.name, weight: p.weight })?;
     }
     intake.finish(origin)
 }
@@ -420,10 +329,7 @@ mod tests {
         assert_eq!(report.imported, 2);
         assert_eq!(idx.len(), 2);
         let b = idx.site(1);
-        assert_eq!(
-            (b.id, b.pos, b.kind, b.name, b.weight),
-            ("b", Point::new(10.5, -3.0), "cave", "Dark Cave", 1.0)
-        );
+        assert_eq!((b.id, b.pos, b.kind, b.name, b.weight), ("b", Point::new(10.5, -3.0), "cave", "Dark Cave", 1.0));
     }
 
     #[test]
@@ -431,10 +337,7 @@ mod tests {
         let bad = format!("{CSV}c,NaN,0,well,Bad,1\nd,1,1,well,Fine,1\nb,2,2,well,Dup,1\n");
         let err = import_csv(bad.as_bytes(), ImportOptions::default()).unwrap_err();
         assert_eq!(err.to_string(), "line 4: x \"NaN\" is not finite");
-        let lenient = ImportOptions {
-            lenient: true,
-            ..ImportOptions::default()
-        };
+        let lenient = ImportOptions { lenient: true, ..ImportOptions::default() };
         let (idx, report) = import_csv(bad.as_bytes(), lenient).unwrap();
         assert_eq!((idx.len(), report.skipped), (3, 2));
         assert_eq!(report.problems[1].at, "line 6");
@@ -443,15 +346,8 @@ mod tests {
 
     #[test]
     fn csv_needs_its_columns_and_utf8() {
-        assert!(matches!(
-            import_csv(b"id,x,y\n", ImportOptions::default()),
-            Err(ImportError::Format(_))
-        ));
-        let err = import_csv(
-            b"id,x,y,kind,name\na,0,0,well,\xff\n",
-            ImportOptions::default(),
-        )
-        .unwrap_err();
+        assert!(matches!(import_csv(b"id,x,y\n", ImportOptions::default()), Err(ImportError::Format(_))));
+        let err = import_csv(b"id,x,y,kind,name\na,0,0,well,\xff\n", ImportOptions::default()).unwrap_err();
         assert_eq!(err.to_string(), "line 2: name is not valid UTF-8");
     }
 
@@ -462,10 +358,7 @@ mod tests {
             {"type":"Feature","geometry":{"type":"Point","coordinates":[2.02,48.01]},"properties":{"id":7,"amenity":"fountain"}}]}"#;
         let (idx, report) = import_geojson(text, ImportOptions::default()).unwrap();
         let origin = report.origin.unwrap();
-        assert!(
-            (origin.lon - 2.01).abs() < 1e-12 && (origin.lat - 48.005).abs() < 1e-12,
-            "{origin:?}"
-        );
+        assert!((origin.lon - 2.01).abs() < 1e-12 && (origin.lat - 48.005).abs() < 1e-12, "{origin:?}");
         let a = idx.site(0);
         let b = idx.site(1);
         assert_eq!((b.id, b.kind, b.name), ("7", "fountain", "7"));
@@ -480,18 +373,9 @@ mod tests {
             {"type":"Feature","id":"a","geometry":{"type":"Point","coordinates":[0,0]},"properties":{"kind":"well"}},
             {"type":"Feature","id":"b","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]},"properties":{"kind":"well"}}]}"#;
         let err = import_geojson(text, ImportOptions::default()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "features[1]: geometry.type is \"LineString\", expected \"Point\""
-        );
-        let lenient = ImportOptions {
-            lenient: true,
-            ..ImportOptions::default()
-        };
+        assert_eq!(err.to_string(), "features[1]: geometry.type is \"LineString\", expected \"Point\"");
+        let lenient = ImportOptions { lenient: true, ..ImportOptions::default() };
         assert_eq!(import_geojson(text, lenient).unwrap().1.skipped, 1);
-        assert!(matches!(
-            import_geojson("{", ImportOptions::default()),
-            Err(ImportError::Format(_))
-        ));
+        assert!(matches!(import_geojson("{", ImportOptions::default()), Err(ImportError::Format(_))));
     }
 }

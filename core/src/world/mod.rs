@@ -56,15 +56,9 @@ impl World {
         match self {
             World::Procedural(w) => {
                 let config = serde_json::to_vec(w.config()).expect("configs serialise");
-                WorldRef::Procedural {
-                    seed: w.seed(),
-                    config: crate::hash::sha256_hex(&config)[..16].to_owned(),
-                }
+                WorldRef::Procedural { seed: w.seed(), config: crate::hash::sha256_hex(&config)[..16].to_owned() }
             }
-            World::Imported(idx) => WorldRef::Imported {
-                sites: idx.len() as u64,
-                digest: idx.digest(),
-            },
+            World::Imported(idx) => WorldRef::Imported { sites: idx.len() as u64, digest: idx.digest() },
         }
     }
 
@@ -98,9 +92,7 @@ impl World {
     /// generated now).
     pub fn region(&self, center: Point, radius: f64) -> Result<Region<'_>, WorldError> {
         if !center.is_valid() || !radius.is_finite() || radius < 0.0 {
-            return Err(WorldError::Query(
-                "region centre or radius is not finite".into(),
-            ));
+            return Err(WorldError::Query("region centre or radius is not finite".into()));
         }
         Ok(match self {
             World::Procedural(w) => Region::Tiles(w.tiles(Bounds::around(center, radius))?),
@@ -112,10 +104,7 @@ impl World {
     pub fn sites_in(&self, bounds: Bounds) -> Result<Vec<crate::site::Site>, WorldError> {
         let mut sites = match self {
             World::Procedural(w) => w.sites_in(bounds)?,
-            World::Imported(idx) => idx
-                .in_box(bounds, &idx.kind_filter::<&str>(&[]))
-                .map(SiteRef::to_site)
-                .collect(),
+            World::Imported(idx) => idx.in_box(bounds, &idx.kind_filter::<&str>(&[])).map(SiteRef::to_site).collect(),
         };
         sites.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(sites)
@@ -130,12 +119,7 @@ pub enum Region<'w> {
 
 impl Region<'_> {
     /// Calls `f` for every site within `radius` of `center`, in no particular order.
-    pub fn for_each_within<'r>(
-        &'r self,
-        center: Point,
-        radius: f64,
-        mut f: impl FnMut(SiteRef<'r>),
-    ) {
+    pub fn for_each_within<'r>(&'r self, center: Point, radius: f64, mut f: impl FnMut(SiteRef<'r>)) {
         match self {
             Region::Tiles(tiles) => {
                 let r2 = radius * radius;

@@ -26,28 +26,12 @@ pub const KINDS: [&str; 13] = [
 pub fn kinds_of(biome: Biome) -> &'static [(&'static str, u32)] {
     match biome {
         Biome::DeepWater | Biome::ShallowWater => &[],
-        Biome::Beach => &[
-            ("shipwreck", 5),
-            ("lighthouse", 1),
-            ("cairn", 1),
-            ("cave", 1),
-        ],
-        Biome::Grassland => &[
-            ("well", 4),
-            ("ruins", 2),
-            ("statue", 2),
-            ("windmill", 2),
-            ("standing_stone", 2),
-            ("shrine", 1),
-        ],
+        Biome::Beach => &[("shipwreck", 5), ("lighthouse", 1), ("cairn", 1), ("cave", 1)],
+        Biome::Grassland => {
+            &[("well", 4), ("ruins", 2), ("statue", 2), ("windmill", 2), ("standing_stone", 2), ("shrine", 1)]
+        }
         Biome::Forest => &[("old_tree", 5), ("shrine", 2), ("ruins", 2), ("well", 1)],
-        Biome::Hills => &[
-            ("cave", 3),
-            ("watchtower", 2),
-            ("standing_stone", 2),
-            ("ruins", 1),
-            ("mine", 1),
-        ],
+        Biome::Hills => &[("cave", 3), ("watchtower", 2), ("standing_stone", 2), ("ruins", 1), ("mine", 1)],
         Biome::Mountains => &[("cave", 3), ("mine", 2), ("cairn", 3)],
     }
 }
@@ -82,9 +66,8 @@ fn nouns(kind: &str) -> &'static [&'static str] {
 }
 
 const OWNERS: [&str; 24] = [
-    "Gull", "Marrow", "Bess", "Crow", "Tamsin", "Hook", "Fenwick", "Odo", "Wren", "Salt",
-    "Barnaby", "Morgan", "Quill", "Ash", "Jory", "Nell", "Magpie", "Corwin", "Ysolde", "Pike",
-    "Hale", "Rook", "Dunstan", "Mab",
+    "Gull", "Marrow", "Bess", "Crow", "Tamsin", "Hook", "Fenwick", "Odo", "Wren", "Salt", "Barnaby", "Morgan", "Quill",
+    "Ash", "Jory", "Nell", "Magpie", "Corwin", "Ysolde", "Pike", "Hale", "Rook", "Dunstan", "Mab",
 ];
 
 const ADJECTIVES: [&str; 20] = [
@@ -157,8 +140,7 @@ mod tests {
     #[test]
     fn names_are_deterministic_and_varied() {
         assert_eq!(name_for("well", 99), name_for("well", 99));
-        let distinct: std::collections::BTreeSet<_> =
-            (0..200).map(|h| name_for("cave", mix2(h, 9))).collect();
+        let distinct: std::collections::BTreeSet<_> = (0..200).map(|h| name_for("cave", mix2(h, 9))).collect();
         assert!(distinct.len() > 50);
     }
 }

@@ -7,16 +7,8 @@
 use crate::hash::{mix, mix2};
 
 const D: f64 = core::f64::consts::FRAC_1_SQRT_2;
-const GRADIENTS: [(f64, f64); 8] = [
-    (1.0, 0.0),
-    (-1.0, 0.0),
-    (0.0, 1.0),
-    (0.0, -1.0),
-    (D, D),
-    (-D, D),
-    (D, -D),
-    (-D, -D),
-];
+const GRADIENTS: [(f64, f64); 8] =
+    [(1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (D, D), (-D, D), (D, -D), (-D, -D)];
 
 #[inline]
 fn gradient(seed: u64, ix: i64, iy: i64) -> (f64, f64) {

@@ -40,11 +40,7 @@ pub struct WorldConfig {
 
 impl Default for WorldConfig {
     fn default() -> Self {
-        Self {
-            cell_size: 64,
-            tile_cells: 16,
-            terrain: TerrainConfig::default(),
-        }
+        Self { cell_size: 64, tile_cells: 16, terrain: TerrainConfig::default() }
     }
 }
 
@@ -54,25 +50,14 @@ impl WorldConfig {
     }
 
     fn check(&self) -> Result<(), WorldError> {
-        let invalid = |path: &str, reason: String| WorldError::Config {
-            path: path.into(),
-            reason,
-        };
+        let invalid = |path: &str, reason: String| WorldError::Config { path: path.into(), reason };
         if !(8..=10_000).contains(&self.cell_size) {
-            return Err(invalid(
-                "cell_size",
-                format!("{} is not in 8..=10000 metres", self.cell_size),
-            ));
+            return Err(invalid("cell_size", format!("{} is not in 8..=10000 metres", self.cell_size)));
         }
         if !(1..=256).contains(&self.tile_cells) {
-            return Err(invalid(
-                "tile_cells",
-                format!("{} is not in 1..=256", self.tile_cells),
-            ));
+            return Err(invalid("tile_cells", format!("{} is not in 1..=256", self.tile_cells)));
         }
-        self.terrain
-            .check()
-            .map_err(|(path, reason)| WorldError::Config { path, reason })
+        self.terrain.check().map_err(|(path, reason)| WorldError::Config { path, reason })
     }
 }
 
@@ -112,10 +97,7 @@ impl Clone for ProceduralWorld {
 impl ProceduralWorld {
     pub fn new(seed: u64, config: WorldConfig) -> Result<Self, WorldError> {
         if seed > MAX_SEED {
-            return Err(WorldError::Config {
-                path: "seed".into(),
-                reason: format!("{seed} is above 2^53 - 1"),
-            });
+            return Err(WorldError::Config { path: "seed".into(), reason: format!("{seed} is above 2^53 - 1") });
         }
         config.check()?;
         Ok(Self {
@@ -142,10 +124,7 @@ impl ProceduralWorld {
     /// Biome codes ([`Biome`] as `u8`) sampled at the centres of a `width` x `height` grid over
     /// `bounds`, row by row from the north edge: what a map draws.
     pub fn biome_raster(&self, bounds: Bounds, width: u32, height: u32) -> Vec<u8> {
-        let (dx, dy) = (
-            bounds.width() / f64::from(width),
-            bounds.height() / f64::from(height),
-        );
+        let (dx, dy) = (bounds.width() / f64::from(width), bounds.height() / f64::from(height));
         let mut out = Vec::with_capacity(width as usize * height as usize);
         for row in 0..height {
             let y = bounds.max.y - (f64::from(row) + 0.5) * dy;
@@ -159,12 +138,7 @@ impl ProceduralWorld {
 
     /// The tile at tile coordinates `(tx, ty)`, generated or from the cache.
     pub fn tile(&self, tx: i64, ty: i64) -> Arc<Tile> {
-        if let Some(t) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&(tx, ty))
-        {
+        if let Some(t) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&(tx, ty)) {
             return Arc::clone(t);
         }
         let tile = Arc::new(self.generate_tile(tx, ty));
@@ -182,36 +156,23 @@ impl ProceduralWorld {
             || bounds.min.x > bounds.max.x
             || bounds.min.y > bounds.max.y
         {
-            return Err(WorldError::Query(
-                "region is not a finite box within 1e9 m".into(),
-            ));
+            return Err(WorldError::Query("region is not a finite box within 1e9 m".into()));
         }
         let size = self.config.tile_size();
         let t = |v: f64| (v / size).floor() as i64;
-        let (x0, x1, y0, y1) = (
-            t(bounds.min.x),
-            t(bounds.max.x),
-            t(bounds.min.y),
-            t(bounds.max.y),
-        );
+        let (x0, x1, y0, y1) = (t(bounds.min.x), t(bounds.max.x), t(bounds.min.y), t(bounds.max.y));
         let count = (x1 - x0 + 1) as u64 * (y1 - y0 + 1) as u64;
         if count > MAX_TILES_PER_QUERY {
             return Err(WorldError::Query(format!(
                 "region covers {count} tiles, more than the limit of {MAX_TILES_PER_QUERY}"
             )));
         }
-        Ok((y0..=y1)
-            .flat_map(|y| (x0..=x1).map(move |x| (x, y)))
-            .collect())
+        Ok((y0..=y1).flat_map(|y| (x0..=x1).map(move |x| (x, y))).collect())
     }
 
     /// The tiles covering `bounds`.
     pub fn tiles(&self, bounds: Bounds) -> Result<Vec<Arc<Tile>>, WorldError> {
-        Ok(self
-            .tiles_covering(bounds)?
-            .into_iter()
-            .map(|(x, y)| self.tile(x, y))
-            .collect())
+        Ok(self.tiles_covering(bounds)?.into_iter().map(|(x, y)| self.tile(x, y)).collect())
     }
 
     fn candidate(&self, cx: i64, cy: i64) -> Candidate {
@@ -220,16 +181,8 @@ impl ProceduralWorld {
         let jx = i64::from(below(mix2(hash, 1), cell_cm as u32));
         let jy = i64::from(below(mix2(hash, 2), cell_cm as u32));
         let cm = (cx * cell_cm + jx, cy * cell_cm + jy);
-        let terrain =
-            self.config
-                .terrain
-                .at(self.terrain_seeds, cm.0 as f64 / 100.0, cm.1 as f64 / 100.0);
-        Candidate {
-            cm,
-            priority: mix(hash ^ 3),
-            terrain,
-            hash,
-        }
+        let terrain = self.config.terrain.at(self.terrain_seeds, cm.0 as f64 / 100.0, cm.1 as f64 / 100.0);
+        Candidate { cm, priority: mix(hash ^ 3), terrain, hash }
     }
 
     fn generate_tile(&self, tx: i64, ty: i64) -> Tile {
@@ -250,18 +203,14 @@ impl ProceduralWorld {
                 if !c.terrain.biome.is_land() {
                     continue;
                 }
-                let beaten = (-1i64..=1)
-                    .flat_map(|dj| (-1i64..=1).map(move |di| (di, dj)))
-                    .any(|(di, dj)| {
-                        if di == 0 && dj == 0 {
-                            return false;
-                        }
-                        let o = &cands[(j as i64 + dj) as usize * side + (i as i64 + di) as usize];
-                        let (ex, ey) = (o.cm.0 - c.cm.0, o.cm.1 - c.cm.1);
-                        o.terrain.biome.is_land()
-                            && ex * ex + ey * ey < r2
-                            && o.priority > c.priority
-                    });
+                let beaten = (-1i64..=1).flat_map(|dj| (-1i64..=1).map(move |di| (di, dj))).any(|(di, dj)| {
+                    if di == 0 && dj == 0 {
+                        return false;
+                    }
+                    let o = &cands[(j as i64 + dj) as usize * side + (i as i64 + di) as usize];
+                    let (ex, ey) = (o.cm.0 - c.cm.0, o.cm.1 - c.cm.1);
+                    o.terrain.biome.is_land() && ex * ex + ey * ey < r2 && o.priority > c.priority
+                });
                 if beaten {
                     continue;
                 }
@@ -269,11 +218,7 @@ impl ProceduralWorld {
                 sites.push(self.site(cx, cy, c));
             }
         }
-        Tile {
-            x: tx,
-            y: ty,
-            sites,
-        }
+        Tile { x: tx, y: ty, sites }
     }
 
     fn site(&self, cx: i64, cy: i64, c: &Candidate) -> Site {
@@ -292,12 +237,7 @@ impl ProceduralWorld {
     pub fn sites_in(&self, bounds: Bounds) -> Result<Vec<Site>, WorldError> {
         let mut out = Vec::new();
         for tile in self.tiles(bounds)? {
-            out.extend(
-                tile.sites
-                    .iter()
-                    .filter(|s| bounds.contains(s.pos()))
-                    .cloned(),
-            );
+            out.extend(tile.sites.iter().filter(|s| bounds.contains(s.pos())).cloned());
         }
         Ok(out)
     }
@@ -315,11 +255,7 @@ impl ProceduralWorld {
         for s in &sites {
             *kinds.entry(s.kind.clone()).or_insert(0u64) += 1;
         }
-        Ok(WorldSummary {
-            sites: sites.len() as u64,
-            kinds,
-            biomes,
-        })
+        Ok(WorldSummary { sites: sites.len() as u64, kinds, biomes })
     }
 
     /// View the site of a tile as a borrowed [`SiteRef`].
@@ -367,50 +303,27 @@ mod tests {
         let a = world();
         let b = world();
         let coords = [(0, 0), (1, 0), (-1, 2), (3, -3)];
-        let first: Vec<_> = coords
-            .iter()
-            .map(|&(x, y)| a.tile(x, y).sites.clone())
-            .collect();
-        let second: Vec<_> = coords
-            .iter()
-            .rev()
-            .map(|&(x, y)| b.tile(x, y).sites.clone())
-            .collect();
+        let first: Vec<_> = coords.iter().map(|&(x, y)| a.tile(x, y).sites.clone()).collect();
+        let second: Vec<_> = coords.iter().rev().map(|&(x, y)| b.tile(x, y).sites.clone()).collect();
         assert_eq!(first, second.into_iter().rev().collect::<Vec<_>>());
     }
 
     #[test]
     fn the_world_has_all_biomes_and_a_coast() {
         let w = world();
-        let s = w
-            .summary(Bounds::around(Point::new(0.0, 0.0), 12_000.0))
-            .unwrap();
+        let s = w.summary(Bounds::around(Point::new(0.0, 0.0), 12_000.0)).unwrap();
         for b in Biome::ALL {
-            assert!(
-                s.biomes[b.name()] > 0.0,
-                "{} missing: {:?}",
-                b.name(),
-                s.biomes
-            );
+            assert!(s.biomes[b.name()] > 0.0, "{} missing: {:?}", b.name(), s.biomes);
         }
     }
 
     #[test]
     fn bad_configs_and_regions_are_errors() {
         assert!(ProceduralWorld::new(MAX_SEED + 1, WorldConfig::default()).is_err());
-        let cfg = WorldConfig {
-            cell_size: 0,
-            ..WorldConfig::default()
-        };
-        assert!(
-            matches!(ProceduralWorld::new(1, cfg), Err(WorldError::Config { path, .. }) if path == "cell_size")
-        );
+        let cfg = WorldConfig { cell_size: 0, ..WorldConfig::default() };
+        assert!(matches!(ProceduralWorld::new(1, cfg), Err(WorldError::Config { path, .. }) if path == "cell_size"));
         let w = world();
-        assert!(w
-            .tiles(Bounds::around(Point::new(0.0, 0.0), 1.0e7))
-            .is_err());
-        assert!(w
-            .tiles(Bounds::around(Point::new(f64::NAN, 0.0), 1.0))
-            .is_err());
+        assert!(w.tiles(Bounds::around(Point::new(0.0, 0.0), 1.0e7)).is_err());
+        assert!(w.tiles(Bounds::around(Point::new(f64::NAN, 0.0), 1.0)).is_err());
     }
 }

@@ -96,33 +96,16 @@ pub struct TerrainSeeds {
 
 impl TerrainSeeds {
     pub fn new(world_seed: u64) -> Self {
-        Self {
-            elevation: mix2(world_seed, 0x656c_6576),
-            moisture: mix2(world_seed, 0x6d6f_6973),
-        }
+        Self { elevation: mix2(world_seed, 0x656c_6576), moisture: mix2(world_seed, 0x6d6f_6973) }
     }
 }
 
 impl TerrainConfig {
     /// Terrain at `(x, y)` metres.
     pub fn at(&self, seeds: TerrainSeeds, x: f64, y: f64) -> Terrain {
-        let elevation = fbm(
-            seeds.elevation,
-            x / self.feature_size,
-            y / self.feature_size,
-            6,
-        );
-        let moisture = fbm(
-            seeds.moisture,
-            x / self.moisture_size,
-            y / self.moisture_size,
-            3,
-        );
-        Terrain {
-            elevation,
-            moisture,
-            biome: self.biome(elevation, moisture),
-        }
+        let elevation = fbm(seeds.elevation, x / self.feature_size, y / self.feature_size, 6);
+        let moisture = fbm(seeds.moisture, x / self.moisture_size, y / self.moisture_size, 3);
+        Terrain { elevation, moisture, biome: self.biome(elevation, moisture) }
     }
 
     pub fn biome(&self, elevation: f64, moisture: f64) -> Biome {
@@ -145,16 +128,10 @@ impl TerrainConfig {
     }
 
     pub(crate) fn check(&self) -> Result<(), (String, String)> {
-        let sizes = [
-            ("feature_size", self.feature_size),
-            ("moisture_size", self.moisture_size),
-        ];
+        let sizes = [("feature_size", self.feature_size), ("moisture_size", self.moisture_size)];
         for (field, v) in sizes {
             if !(v.is_finite() && (10.0..=1.0e7).contains(&v)) {
-                return Err((
-                    format!("terrain.{field}"),
-                    format!("{v} is not in 10..=10000000 metres"),
-                ));
+                return Err((format!("terrain.{field}"), format!("{v} is not in 10..=10000000 metres")));
             }
         }
         let levels = [
@@ -170,10 +147,7 @@ impl TerrainConfig {
             }
         }
         if !(self.sea_level + self.beach <= self.hills && self.hills <= self.mountains) {
-            return Err((
-                "terrain".into(),
-                "levels must rise: sea_level + beach <= hills <= mountains".into(),
-            ));
+            return Err(("terrain".into(), "levels must rise: sea_level + beach <= hills <= mountains".into()));
         }
         Ok(())
     }

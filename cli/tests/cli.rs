@@ -1,0 +1,85 @@
+//! The `xmarks` command as a user runs it.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn xmarks() -> Command {
+    let mut cmd = Command::cargo_bin("xmarks").unwrap();
+    cmd.current_dir(repo());
+    cmd
+}
+
+#[test]
+fn hunt_prints_the_golden_canonical_json() {
+    // Same inputs as the golden case proc-1-harbour-cy.
+    let out = xmarks()
+        .args(["hunt", "--seed", "1", "-t", "examples/harbour.json", "--player", "cy", "--start=-1200,800"])
+        .args(["--level", "30", "--game", "3", "--round", "1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let golden = std::fs::read_to_string(repo().join("tests/golden/hunts/proc-1-harbour-cy.json")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), golden.trim_end());
+}
+
+#[test]
+fn hunt_on_an_imported_csv_matches_its_golden_vector() {
+    let template = std::env::temp_dir().join("xmarks-city-night.json");
+    std::fs::write(
+        &template,
+        r#"{"clue_styles":["landmark"],"difficulty":5,"id":"city-night","leg":{"max":900,"min":200},"rewards":{"points":50,"treasure":{"item":"golden_key","points":5000}},"search_radius":2500,"spacing":150,"stages":8}"#,
+    )
+    .unwrap();
+    let out = xmarks()
+        .args(["hunt", "--import", "tests/worlds/harbour.csv", "-t", template.to_str().unwrap(), "--player", "cy"])
+        .args(["--start=-800,200", "--level", "12", "--game", "7", "--round", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let golden = std::fs::read_to_string(repo().join("tests/golden/hunts/csv-city-night-cy-2.json")).unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), golden.trim_end());
+}
+
+#[test]
+fn render_draws_terrain_route_and_the_x() {
+    let out = std::env::temp_dir().join("xmarks-test-map.svg");
+    xmarks().args(["render", "-t", "examples/harbour.json", "-o", out.to_str().unwrap()]).assert().success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains("data:image/png;base64,"), "terrain raster");
+    assert!(svg.contains(r##"stroke="#b01010""##), "the X on the treasure");
+    assert!(svg.contains("stroke-dasharray"), "the route");
+    assert_eq!(svg.matches(r##"stroke="#8b1a1a" stroke-width="2"/>"##).count(), 4, "four numbered stage markers");
+}
+
+#[test]
+fn world_summarises_procedural_and_imported_worlds() {
+    let out = xmarks().args(["world", "--seed", "7", "--radius", "2000"]).output().unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(summary["summary"]["sites"].as_u64().unwrap() > 100);
+    let out = xmarks().args(["world", "--import", "tests/worlds/old-town.geojson"]).output().unwrap();
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["world"]["sites"], 800);
+}
+
+#[test]
+fn bad_input_fails_with_the_path_and_reason() {
+    let template = std::env::temp_dir().join("xmarks-bad-template.json");
+    std::fs::write(&template, r#"{"id":"t","stages":0}"#).unwrap();
+    let out = xmarks().args(["hunt", "-t", template.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stages: 0 is not in 1..=50"));
+
+    let csv = std::env::temp_dir().join("xmarks-bad.csv");
+    std::fs::write(&csv, "id,x,y,kind,name\na,0,0,well,A\nb,oops,0,well,B\n").unwrap();
+    let out = xmarks().args(["world", "--import", csv.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3: x \"oops\" is not a number"));
+    let out = xmarks().args(["world", "--lenient", "--import", csv.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 malformed rows"));
+}
