@@ -1,1 +1,74 @@
+//! Bulk loading one million sites: rstar at several node sizes, and the whole `SiteIndex` build.
+//!
+//! `bench/index.sh` runs this together with kdbush in Node on the same points and prints the ratio.
+//! It also writes the points to `target/xmarks-bench/points-1m.f64` for that script.
 
+mod common;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use rstar::primitives::GeomWithData;
+use rstar::{DefaultParams, RStarInsertionStrategy, RTree, RTreeParams};
+use std::hint::black_box;
+
+macro_rules! params {
+    ($name:ident, $min:expr, $max:expr) => {
+        struct $name;
+        impl RTreeParams for $name {
+            const MIN_SIZE: usize = $min;
+            const MAX_SIZE: usize = $max;
+            const REINSERTION_COUNT: usize = $min;
+            type DefaultInsertionStrategy = RStarInsertionStrategy;
+        }
+    };
+}
+params!(Node16, 4, 16);
+params!(Node64, 16, 64);
+params!(Node128, 32, 128);
+
+type Entry = GeomWithData<[f64; 2], u32>;
+
+fn entries(points: &[[f64; 2]]) -> Vec<Entry> {
+    points.iter().enumerate().map(|(i, p)| GeomWithData::new(*p, i as u32)).collect()
+}
+
+fn bulk_load<P: RTreeParams>(points: &[[f64; 2]]) -> impl FnMut(&mut criterion::Bencher<'_>) + '_ {
+    move |b| {
+        b.iter_batched(
+            || entries(points),
+            |e| black_box(RTree::<Entry, P>::bulk_load_with_params(e)),
+            BatchSize::LargeInput,
+        )
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let points = common::points();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/xmarks-bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bytes: Vec<u8> = points.iter().flat_map(|p| p.iter().flat_map(|v| v.to_le_bytes())).collect();
+    std::fs::write(dir.join("points-1m.f64"), bytes).unwrap();
+
+    let mut g = c.benchmark_group("bulk_load_1m");
+    g.sample_size(10);
+    g.bench_function("rstar_node6_default", bulk_load::<DefaultParams>(&points));
+    g.bench_function("rstar_node16", bulk_load::<Node16>(&points));
+    g.bench_function("rstar_node32_chosen", bulk_load::<xmarks::index::SiteTreeParams>(&points));
+    g.bench_function("rstar_node64", bulk_load::<Node64>(&points));
+    g.bench_function("rstar_node128", bulk_load::<Node128>(&points));
+    // The whole import path a game pays: columns, text arena, kind table, tree and digest.
+    g.bench_function("site_index_build", |b| b.iter(|| black_box(common::index(&points))));
+    g.finish();
+
+    let before = common::rss();
+    let index = common::index(&points);
+    let after = common::rss();
+    println!(
+        "memory: SiteIndex of {} sites: {:.1} MB by heap estimate, {:.1} MB resident growth",
+        index.len(),
+        index.heap_bytes() as f64 / 1e6,
+        after.saturating_sub(before) as f64 / 1e6
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

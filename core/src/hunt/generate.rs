@@ -34,6 +34,35 @@ const LANDMARK_RING: [(f64, f64); 4] = [(30.0, 300.0), (80.0, 500.0), (200.0, 80
 const SALT_STYLE: u64 = 0x7374_796c;
 const SALT_LANDMARK: u64 = 0x6c61_6e64;
 
+/// Which stages admit each kind, worked out once per distinct kind.
+struct StageMasks<'t> {
+    allowed: Vec<&'t [String]>,
+    /// Kinds seen so far with their masks; worlds have few distinct kinds.
+    seen: Vec<(String, u64)>,
+}
+
+impl<'t> StageMasks<'t> {
+    fn new(template: &'t Template) -> Self {
+        Self { allowed: (0..template.stages as usize).map(|i| template.kinds_at(i)).collect(), seen: Vec::new() }
+    }
+
+    /// Bit i is set when `kind` is allowed at stage i.
+    fn of(&mut self, kind: &str) -> u64 {
+        if let Some((_, mask)) = self.seen.iter().find(|(k, _)| k == kind) {
+            return *mask;
+        }
+        let mask = self
+            .allowed
+            .iter()
+            .enumerate()
+            .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k == kind))
+            .fold(0u64, |mask, (i, _)| mask | 1 << i);
+        self.seen.push((kind.to_owned(), mask));
+        mask
+    }
+}
+
+#[derive(Clone, Copy)]
 struct Candidate<'r> {
     site: SiteRef<'r>,
     key: f64,
@@ -101,17 +130,13 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
     let region = world.region(player.start, reach)?;
 
     let found: HashSet<&str> = player.found.iter().map(String::as_str).collect();
-    let allowed: Vec<&[String]> = (0..n).map(|i| template.kinds_at(i)).collect();
+    let mut masks = StageMasks::new(template);
     let mut cands = Vec::new();
     region.for_each_within(player.start, template.search_radius, |site| {
         if site.weight <= 0.0 || found.contains(site.id) {
             return;
         }
-        let stages = allowed
-            .iter()
-            .enumerate()
-            .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k == site.kind))
-            .fold(0u64, |mask, (i, _)| mask | 1 << i);
+        let stages = masks.of(site.kind);
         if stages != 0 {
             cands.push(Candidate { site, key: es_key(seed, site.id, site.weight), stages });
         }
@@ -123,7 +148,12 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
             radius: template.search_radius,
         });
     }
-    cands.sort_unstable_by(|a, b| a.key.total_cmp(&b.key).then_with(|| a.site.id.cmp(b.site.id)));
+    // Sort small (key, position) pairs rather than the candidates themselves.
+    let mut order: Vec<(f64, u32)> = cands.iter().enumerate().map(|(i, c)| (c.key, i as u32)).collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.total_cmp(&b.0).then_with(|| cands[a.1 as usize].site.id.cmp(cands[b.1 as usize].site.id))
+    });
+    let cands: Vec<Candidate<'_>> = order.iter().map(|&(_, i)| cands[i as usize]).collect();
 
     let mut search = Search {
         cands: &cands,

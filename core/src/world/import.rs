@@ -328,7 +328,7 @@ mod tests {
         let (idx, report) = import_csv(CSV.as_bytes(), ImportOptions::default()).unwrap();
         assert_eq!(report.imported, 2);
         assert_eq!(idx.len(), 2);
-        let b = idx.site(1);
+        let b = idx.iter().find(|s| s.id == "b").unwrap();
         assert_eq!((b.id, b.pos, b.kind, b.name, b.weight), ("b", Point::new(10.5, -3.0), "cave", "Dark Cave", 1.0));
     }
 
@@ -359,8 +359,8 @@ mod tests {
         let (idx, report) = import_geojson(text, ImportOptions::default()).unwrap();
         let origin = report.origin.unwrap();
         assert!((origin.lon - 2.01).abs() < 1e-12 && (origin.lat - 48.005).abs() < 1e-12, "{origin:?}");
-        let a = idx.site(0);
-        let b = idx.site(1);
+        let a = idx.iter().find(|s| s.id == "n1").unwrap();
+        let b = idx.iter().find(|s| s.id == "7").unwrap();
         assert_eq!((b.id, b.kind, b.name), ("7", "fountain", "7"));
         assert!((a.pos.x + b.pos.x).abs() < 0.01 && (a.pos.y + b.pos.y).abs() < 0.01);
         assert!((b.pos.y - 556.0).abs() < 1.0, "{:?}", b.pos);

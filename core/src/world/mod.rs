@@ -95,7 +95,9 @@ impl World {
             return Err(WorldError::Query("region centre or radius is not finite".into()));
         }
         Ok(match self {
-            World::Procedural(w) => Region::Tiles(w.tiles(Bounds::around(center, radius))?),
+            World::Procedural(w) => {
+                Region::Tiles { size: w.config().tile_size(), tiles: w.tiles(Bounds::around(center, radius))? }
+            }
             World::Imported(idx) => Region::Index(idx),
         })
     }
@@ -113,7 +115,11 @@ impl World {
 
 /// Sites of a world around a point, ready to be queried without further generation.
 pub enum Region<'w> {
-    Tiles(Vec<Arc<Tile>>),
+    /// Procedural tiles of side `size` metres.
+    Tiles {
+        size: f64,
+        tiles: Vec<Arc<Tile>>,
+    },
     Index(&'w SiteIndex),
 }
 
@@ -121,9 +127,13 @@ impl Region<'_> {
     /// Calls `f` for every site within `radius` of `center`, in no particular order.
     pub fn for_each_within<'r>(&'r self, center: Point, radius: f64, mut f: impl FnMut(SiteRef<'r>)) {
         match self {
-            Region::Tiles(tiles) => {
+            Region::Tiles { size, tiles } => {
                 let r2 = radius * radius;
-                for s in tiles.iter().flat_map(|t| t.sites.iter()) {
+                let b = Bounds::around(center, radius);
+                let (x0, x1) = ((b.min.x / size).floor() as i64, (b.max.x / size).floor() as i64);
+                let (y0, y1) = ((b.min.y / size).floor() as i64, (b.max.y / size).floor() as i64);
+                let near = tiles.iter().filter(|t| (x0..=x1).contains(&t.x) && (y0..=y1).contains(&t.y));
+                for s in near.flat_map(|t| t.sites.iter()) {
                     if s.pos().distance2(center) <= r2 {
                         f(s.as_ref());
                     }
