@@ -19,6 +19,22 @@ pub fn points() -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// The sites as a parser would hand them over.
+pub fn sites(points: &[[f64; 2]]) -> Vec<xmarks::Site> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| xmarks::Site {
+            id: format!("poi-{i}"),
+            x: p[0],
+            y: p[1],
+            kind: KINDS[i % KINDS.len()].to_owned(),
+            name: format!("Place {i}"),
+            weight: 0.5 + (i % 7) as f64 * 0.25,
+        })
+        .collect()
+}
+
 pub fn index(points: &[[f64; 2]]) -> SiteIndex {
     let mut b = SiteIndexBuilder::with_capacity(points.len());
     let mut id = String::new();

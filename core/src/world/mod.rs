@@ -54,10 +54,7 @@ impl World {
     /// The world's identity for hunts.
     pub fn reference(&self) -> WorldRef {
         match self {
-            World::Procedural(w) => {
-                let config = serde_json::to_vec(w.config()).expect("configs serialise");
-                WorldRef::Procedural { seed: w.seed(), config: crate::hash::sha256_hex(&config)[..16].to_owned() }
-            }
+            World::Procedural(w) => WorldRef::Procedural { seed: w.seed(), config: w.config_digest().to_owned() },
             World::Imported(idx) => WorldRef::Imported { sites: idx.len() as u64, digest: idx.digest() },
         }
     }

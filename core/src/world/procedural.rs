@@ -12,7 +12,7 @@ use super::terrain::{Biome, Terrain, TerrainConfig, TerrainSeeds};
 use super::WorldError;
 use crate::geom::{Bounds, Point};
 use crate::hash::{below, mix, mix2};
-use crate::site::{Site, SiteRef};
+use crate::site::Site;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -85,6 +85,8 @@ pub struct ProceduralWorld {
     config: WorldConfig,
     terrain_seeds: TerrainSeeds,
     site_seed: u64,
+    /// First 16 hex digits of the SHA-256 of the config's canonical JSON: tells worlds apart in hunts.
+    config_digest: String,
     cache: Mutex<HashMap<(i64, i64), Arc<Tile>>>,
 }
 
@@ -100,7 +102,10 @@ impl ProceduralWorld {
             return Err(WorldError::Config { path: "seed".into(), reason: format!("{seed} is above 2^53 - 1") });
         }
         config.check()?;
+        let config_digest =
+            crate::hash::sha256_hex(&serde_json::to_vec(&config).expect("configs serialise"))[..16].to_owned();
         Ok(Self {
+            config_digest,
             seed,
             terrain_seeds: TerrainSeeds::new(seed),
             site_seed: mix2(seed, 0x7369_7465),
@@ -115,6 +120,10 @@ impl ProceduralWorld {
 
     pub fn config(&self) -> &WorldConfig {
         &self.config
+    }
+
+    pub fn config_digest(&self) -> &str {
+        &self.config_digest
     }
 
     pub fn terrain_at(&self, p: Point) -> Terrain {
@@ -256,11 +265,6 @@ impl ProceduralWorld {
             *kinds.entry(s.kind.clone()).or_insert(0u64) += 1;
         }
         Ok(WorldSummary { sites: sites.len() as u64, kinds, biomes })
-    }
-
-    /// View the site of a tile as a borrowed [`SiteRef`].
-    pub fn tile_sites(tile: &Tile) -> impl Iterator<Item = SiteRef<'_>> {
-        tile.sites.iter().map(Site::as_ref)
     }
 }
 

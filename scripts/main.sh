@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The main job: build everything, generate a hunt on a procedural world, print it and draw its map.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p out
+cargo build --release --workspace
+xmarks=target/release/xmarks
+echo "== world (seed 7, 3 km around the origin)"
+"$xmarks" world --seed 7 --radius 3000
+echo "== hunt (examples/harbour.json for player ann)"
+"$xmarks" hunt --seed 7 -t examples/harbour.json --player ann --level 3 | tee out/hunt.json
+echo
+"$xmarks" render --seed 7 -t examples/harbour.json --player ann --level 3 -o out/map.svg
+echo "== map written to out/map.svg"

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints (warnings are errors), unit, property, golden-vector, CLI and doc tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup" >&2; exit 1; }
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo test"
+cargo test --workspace
