@@ -27,6 +27,9 @@ params!(Node128, 32, 128);
 
 type Entry = GeomWithData<[f64; 2], u32>;
 
+#[global_allocator]
+static ALLOC: common::CountingAlloc = common::CountingAlloc;
+
 fn entries(points: &[[f64; 2]]) -> Vec<Entry> {
     points.iter().enumerate().map(|(i, p)| GeomWithData::new(*p, i as u32)).collect()
 }
@@ -61,14 +64,17 @@ fn bench(c: &mut Criterion) {
     drop(sites);
     g.finish();
 
-    let before = common::rss();
-    let index = common::index(&points);
-    let after = common::rss();
+    use std::sync::atomic::Ordering::Relaxed;
+    let sites = common::sites(&points);
+    let before = common::LIVE.load(Relaxed);
+    common::PEAK.store(before, Relaxed);
+    let index = xmarks::SiteIndex::from_sites(&sites).unwrap();
     println!(
-        "memory: SiteIndex of {} sites: {:.1} MB by heap estimate, {:.1} MB resident growth",
+        "memory: SiteIndex of {} sites holds {:.1} MB of heap (estimate {:.1} MB); building it peaked {:.1} MB above its input",
         index.len(),
+        (common::LIVE.load(Relaxed) - before) as f64 / 1e6,
         index.heap_bytes() as f64 / 1e6,
-        after.saturating_sub(before) as f64 / 1e6
+        (common::PEAK.load(Relaxed) - before) as f64 / 1e6
     );
 }
 

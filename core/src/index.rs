@@ -172,16 +172,19 @@ impl SiteIndexBuilder {
         for (slot, e) in tree.iter_mut().enumerate() {
             e.data = slot as u32;
         }
+        // The digest is a sum, so it is computed in source order, which reads memory sequentially.
         let mut digest = [0u64; 2];
+        let mut buf = Vec::new();
+        for slot in 0..self.pos.len() {
+            let h = site_hash(self.site(slot), &mut buf);
+            digest[0] = digest[0].wrapping_add(h[0]);
+            digest[1] = digest[1].wrapping_add(h[1]);
+        }
         let mut text = String::with_capacity(self.text.len());
         let mut text_at = Vec::with_capacity(self.text_at.len());
         text_at.push(0);
-        let mut buf = Vec::new();
         for &old in &order {
             let site = self.site(old as usize);
-            let h = site_hash(site, &mut buf);
-            digest[0] = digest[0].wrapping_add(h[0]);
-            digest[1] = digest[1].wrapping_add(h[1]);
             text.push_str(site.id);
             text_at.push(text.len() as u32);
             text.push_str(site.name);
