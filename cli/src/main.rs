@@ -37,6 +37,13 @@ enum Command {
         #[command(flatten)]
         hunt: HuntArgs,
     },
+    /// Evaluate one JsonLogic expression against data: JSON in, JSON out.
+    Logic {
+        /// The rule, as JSON text (or @FILE to read it from a file).
+        rule: String,
+        /// The data, as JSON text (or @FILE); defaults to null.
+        data: Option<String>,
+    },
     /// Draw a hunt on its world as an SVG map.
     Render {
         #[command(flatten)]
@@ -146,8 +153,24 @@ impl HuntArgs {
     }
 }
 
+/// JSON text given inline, or read from a file when it starts with `@`.
+fn json_arg(arg: &str) -> Result<String> {
+    match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("reading {path}")),
+        None => Ok(arg.to_owned()),
+    }
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
+        Command::Logic { rule, data } => {
+            let logic = xmarks::rules::logic::Logic::from_json(&json_arg(&rule)?).context("rule")?;
+            let data: serde_json::Value = match data {
+                Some(d) => serde_json::from_str(&json_arg(&d)?).context("data")?,
+                None => serde_json::Value::Null,
+            };
+            println!("{}", logic.apply(&data));
+        }
         Command::World { world, center, radius } => {
             let w = world.load()?;
             let summary = match &w {

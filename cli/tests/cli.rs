@@ -83,3 +83,16 @@ fn bad_input_fails_with_the_path_and_reason() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("skipped 1 malformed rows"));
 }
+
+#[test]
+fn logic_evaluates_one_expression() {
+    let out = xmarks()
+        .args(["logic", r#"{"if":[{">":[{"var":"score"},100]},"gold","bronze"]}"#, r#"{"score":120}"#])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), r#""gold""#);
+    let out = xmarks().args(["logic", r#"{"and":[true,{"frobnicate":1}]}"#]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains(r#"and[1].frobnicate: unknown operator "frobnicate""#));
+}

@@ -29,6 +29,7 @@ pub mod geom;
 pub mod hash;
 pub mod hunt;
 pub mod index;
+pub mod rules;
 pub mod site;
 pub mod world;
 

@@ -1,0 +1,3 @@
+//! Game rules: the JsonLogic condition language, compiled once.
+
+pub mod logic;
