@@ -30,6 +30,7 @@ pub mod hash;
 pub mod hunt;
 pub mod index;
 pub mod rules;
+pub mod session;
 pub mod site;
 pub mod world;
 

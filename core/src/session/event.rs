@@ -1,0 +1,157 @@
+//! What players send (events), what a session answers (outcomes), and why it refuses (rejections).
+
+use serde::{Deserialize, Serialize};
+
+/// Largest event JSON accepted, in bytes.
+pub const MAX_EVENT_BYTES: usize = 4096;
+/// Longest answer text, item name or claim id in an event, in bytes.
+pub const MAX_EVENT_TEXT: usize = 256;
+
+/// A player's event, or the host's resolution of a claim. `t` is milliseconds on the game's clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Event {
+    /// The player is now at `(x, y)`.
+    Move { t: u64, x: f64, y: f64 },
+    /// The player digs at `(x, y)`, which must be where they stand.
+    Dig { t: u64, x: f64, y: f64 },
+    /// An answer to a stage's riddle.
+    Answer { t: u64, stage: u32, answer: String },
+    /// The player uses an item they hold.
+    Use { t: u64, item: String },
+    /// Time passes (time limits are checked on every event).
+    Tick { t: u64 },
+    /// The host's answer to a [`Outcome::Claim`], recorded so a replay never asks again.
+    ClaimResult { t: u64, claim: String, granted: bool },
+}
+
+impl Event {
+    pub fn t(&self) -> u64 {
+        match self {
+            Event::Move { t, .. }
+            | Event::Dig { t, .. }
+            | Event::Answer { t, .. }
+            | Event::Use { t, .. }
+            | Event::Tick { t }
+            | Event::ClaimResult { t, .. } => *t,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Move { .. } => "move",
+            Event::Dig { .. } => "dig",
+            Event::Answer { .. } => "answer",
+            Event::Use { .. } => "use",
+            Event::Tick { .. } => "tick",
+            Event::ClaimResult { .. } => "claim_result",
+        }
+    }
+
+    /// Parses one event, enforcing the size limit.
+    pub fn from_json(text: &str) -> Result<Event, Rejection> {
+        if text.len() > MAX_EVENT_BYTES {
+            return Err(Rejection::Malformed { reason: format!("event is larger than {MAX_EVENT_BYTES} bytes") });
+        }
+        serde_json::from_str(text).map_err(|e| Rejection::Malformed { reason: e.to_string() })
+    }
+
+    /// The canonical JSON the hash chain covers.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("events serialise")
+    }
+}
+
+/// What applying an event did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Outcome {
+    StageCompleted {
+        stage: u32,
+    },
+    Points {
+        rule: String,
+        delta: i64,
+        total: i64,
+    },
+    ItemGiven {
+        rule: String,
+        item: String,
+        count: u64,
+    },
+    ItemTaken {
+        rule: String,
+        item: String,
+        count: u64,
+    },
+    FlagSet {
+        rule: String,
+        flag: String,
+        value: serde_json::Value,
+    },
+    Hint {
+        rule: String,
+        stage: u32,
+        text: String,
+    },
+    Message {
+        rule: String,
+        text: String,
+    },
+    HuntCompleted,
+    HuntFailed {
+        reason: String,
+    },
+    /// A capped rule fired: the host must count `cap` in its shared store and append a
+    /// `claim_result` event saying whether this claim was among the first `limit`.
+    Claim {
+        rule: String,
+        claim: String,
+        cap: String,
+        limit: u64,
+    },
+}
+
+/// Why an event was refused. A refused event changes nothing.
+#[derive(Debug, Clone, PartialEq, Serialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum Rejection {
+    #[error("malformed event: {reason}")]
+    Malformed { reason: String },
+    #[error("{path}: {reason}")]
+    Invalid { path: String, reason: String },
+    #[error("time went backwards: {got} ms after {last} ms")]
+    TimeReversed { last: u64, got: u64 },
+    #[error("duplicate of the previous event")]
+    Duplicate,
+    #[error("moved {distance:.1} m in {seconds:.3} s, more than {allowed:.1} m at the template's speed")]
+    TooFast { distance: f64, seconds: f64, allowed: f64 },
+    #[error("dug {distance:.1} m from where the player stands (at most {reach} m)")]
+    DigAway { distance: f64, reach: f64 },
+    #[error("the hunt is over")]
+    HuntOver,
+    #[error("no stage {stage} in this hunt")]
+    UnknownStage { stage: u32 },
+    #[error("the player holds no {item:?}")]
+    UnknownItem { item: String },
+    #[error("no pending claim {claim:?}")]
+    UnknownClaim { claim: String },
+}
+
+impl Rejection {
+    /// A stable code for programs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Malformed { .. } => "malformed",
+            Rejection::Invalid { .. } => "invalid",
+            Rejection::TimeReversed { .. } => "time_reversed",
+            Rejection::Duplicate => "duplicate",
+            Rejection::TooFast { .. } => "too_fast",
+            Rejection::DigAway { .. } => "dig_away",
+            Rejection::HuntOver => "hunt_over",
+            Rejection::UnknownStage { .. } => "unknown_stage",
+            Rejection::UnknownItem { .. } => "unknown_item",
+            Rejection::UnknownClaim { .. } => "unknown_claim",
+        }
+    }
+}

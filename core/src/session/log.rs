@@ -1,0 +1,113 @@
+//! Session logs: JSON Lines a session can be rebuilt from, with the hash chain in every line.
+//!
+//! Line 1 is the header: `{"session": "xmarks-session/1", "hunt": {...}, "rules": {...},
+//! "started_ms": N}` (the hunt with its fingerprint, the ruleset as written). Every further line is
+//! `{"seq": n, "event": {...}, "chain": "<hex>"}`, where `chain` is the chain head after the event.
+//! Every line must be exactly its canonical JSON, so any changed byte is found: in an event by the
+//! chain, in a chain by the recomputed chain, in the header by the hunt's fingerprint or the first
+//! event's chain, and in spacing or escapes by the canonical form.
+
+use super::{chain_start, Event, Outcome, Session, SESSION_VERSION};
+use crate::hunt::Hunt;
+use crate::rules::{Ruleset, RulesetSpec};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub session: String,
+    pub hunt: Hunt,
+    pub rules: RulesetSpec,
+    pub started_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Line {
+    pub seq: u64,
+    pub event: Event,
+    pub chain: String,
+}
+
+/// Where and why a log does not replay. `line` is 1-based (line 1 is the header).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct ReplayError {
+    pub line: u64,
+    pub reason: String,
+}
+
+impl ReplayError {
+    pub fn code(&self) -> &'static str {
+        "log_invalid"
+    }
+}
+
+/// What a replay rebuilt.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    pub session: Session,
+    /// Outcomes of each event, in order.
+    pub outcomes: Vec<Vec<Outcome>>,
+}
+
+/// The header line of a new session's log.
+pub fn header(session: &Session) -> String {
+    let h = Header {
+        session: SESSION_VERSION.into(),
+        hunt: session.hunt().clone(),
+        rules: session.rules().spec().clone(),
+        started_ms: session.state().started_ms,
+    };
+    serde_json::to_string(&h).expect("headers serialise")
+}
+
+/// The log line for the event a session just accepted.
+pub fn line(session: &Session, event: &Event) -> String {
+    let l = Line { seq: session.state().seq, event: event.clone(), chain: session.state().chain.clone() };
+    serde_json::to_string(&l).expect("lines serialise")
+}
+
+/// Rebuilds a session from its log, checking every line and every link of the chain.
+pub fn replay(log: &str) -> Result<Replay, ReplayError> {
+    let mut lines = log.split_terminator('\n');
+    let err = |line: u64, reason: String| ReplayError { line, reason };
+    let first = lines.next().ok_or_else(|| err(1, "the log is empty".into()))?;
+    let h: Header = serde_json::from_str(first).map_err(|e| err(1, format!("header: {e}")))?;
+    if h.session != SESSION_VERSION {
+        return Err(err(1, format!("session format {:?}, expected {SESSION_VERSION:?}", h.session)));
+    }
+    let hunt = Hunt::from_json(&serde_json::to_string(&h.hunt).expect("hunts serialise"))
+        .map_err(|e| err(1, e.to_string()))?;
+    let rules = Ruleset::compile(&h.rules).map_err(|e| err(1, format!("rules: {e}")))?;
+    let mut session = Session::new(hunt, Arc::new(rules), h.started_ms);
+    if header(&session) != first {
+        return Err(err(1, "header is not in canonical form (edited?)".into()));
+    }
+    debug_assert_eq!(
+        session.state().chain,
+        chain_start(&session.hunt().fingerprint, session.rules().digest(), h.started_ms)
+    );
+    let mut outcomes = Vec::new();
+    for (i, text) in lines.enumerate() {
+        let n = i as u64 + 2;
+        let l: Line = serde_json::from_str(text).map_err(|e| err(n, e.to_string()))?;
+        let expected = session.state().seq + 1;
+        if l.seq != expected {
+            return Err(err(
+                n,
+                format!("seq {} where {expected} was expected (dropped, inserted or reordered)", l.seq),
+            ));
+        }
+        let out = session.apply(&l.event).map_err(|r| err(n, format!("event refused: {r}")))?;
+        if session.state().chain != l.chain {
+            return Err(err(n, "chain does not match: the event or an earlier line was edited".into()));
+        }
+        if line(&session, &l.event) != text {
+            return Err(err(n, "line is not in canonical form (edited?)".into()));
+        }
+        outcomes.push(out);
+    }
+    Ok(Replay { session, outcomes })
+}

@@ -1,0 +1,497 @@
+//! Sessions: one player's play of one hunt, event-sourced.
+//!
+//! A session's state is a fold of its events. [`Session::apply`] validates an event against the
+//! hunt and the state first (anti-cheat: time never goes backwards, no teleports, no digging away
+//! from where the player stands, nothing after the hunt ends, no unknown stage, item or claim, no
+//! duplicate), and either refuses it with a [`Rejection`] having changed nothing, or accepts it:
+//! the state is updated, rules run, outcomes come back, and the event extends the session's hash
+//! chain. [`log::replay`] rebuilds the same state, outcomes and state hash from a log, and a log
+//! that was edited, cut, extended or reordered fails its chain.
+//!
+//! Global caps stay pure: a capped rule returns an [`Outcome::Claim`]; the host counts the claim in
+//! its shared store and appends an [`Event::ClaimResult`], which is what grants the effects. A
+//! replay reads that event and never asks the store again.
+
+pub mod event;
+pub mod log;
+pub mod scope;
+pub mod script;
+
+pub use event::{Event, Outcome, Rejection};
+
+use crate::geom::{Point, Wind};
+use crate::hash::sha256_hex;
+use crate::hunt::Hunt;
+use crate::rules::logic::Val;
+use crate::rules::{Effect, Rule, Ruleset, MAX_CASCADE, MAX_NAME_LEN};
+use scope::{EventFacts, HuntFacts, RuleScope};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+/// Version of the session format (events, state, chain). Changing what a session computes for
+/// the same events bumps it, with the golden session vectors.
+pub const SESSION_VERSION: &str = "xmarks-session/1";
+
+/// Metres of position noise tolerated on every move (GPS jitter) beyond the template's speed.
+pub const MOVE_JITTER: f64 = 5.0;
+/// How far from where the player stands a dig may be, in metres.
+pub const DIG_REACH: f64 = 5.0;
+/// Most events one session may hold.
+pub const MAX_EVENTS: u64 = 16_000_000;
+/// Points are kept within this magnitude.
+const MAX_POINTS: f64 = 1e15;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Completed,
+    Failed,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Completed => "completed",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// How often and when a rule last fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fired {
+    pub count: u64,
+    pub last_ms: u64,
+}
+
+/// Everything a session knows; its canonical JSON is what the state hash covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Events accepted so far.
+    pub seq: u64,
+    pub started_ms: u64,
+    /// Time of the last event (the start, before any).
+    pub t: u64,
+    pub x: f64,
+    pub y: f64,
+    /// Stages completed; the current stage is number `stage + 1`.
+    pub stage: u32,
+    /// Digs that missed the current stage.
+    pub misses: u32,
+    pub digs: u64,
+    pub points: i64,
+    pub items: BTreeMap<String, u64>,
+    pub flags: BTreeMap<String, serde_json::Value>,
+    pub status: Status,
+    pub fired: BTreeMap<String, Fired>,
+    /// Pending claims: claim id to rule id.
+    pub claims: BTreeMap<String, String>,
+    /// Head of the hash chain (hex SHA-256).
+    pub chain: String,
+    /// Hash of the last accepted event, to refuse an exact duplicate.
+    pub last_event: String,
+}
+
+/// A session: the hunt, the ruleset and the state.
+#[derive(Debug, Clone)]
+pub struct Session {
+    facts: Arc<HuntFacts>,
+    rules: Arc<Ruleset>,
+    state: State,
+}
+
+/// The first link of a session's chain: it binds the log to its hunt, ruleset and start time.
+pub fn chain_start(hunt_fingerprint: &str, rules_digest: &str, started_ms: u64) -> String {
+    sha256_hex(format!("{SESSION_VERSION}\n{hunt_fingerprint}\n{rules_digest}\n{started_ms}").as_bytes())
+}
+
+/// The next link: `sha256(previous link + "\n" + event's canonical JSON)`.
+pub fn chain_next(prev: &str, event_json: &str) -> String {
+    let mut bytes = Vec::with_capacity(prev.len() + 1 + event_json.len());
+    bytes.extend_from_slice(prev.as_bytes());
+    bytes.push(b'\n');
+    bytes.extend_from_slice(event_json.as_bytes());
+    sha256_hex(&bytes)
+}
+
+fn invalid(path: &str, reason: impl Into<String>) -> Rejection {
+    Rejection::Invalid { path: path.into(), reason: reason.into() }
+}
+
+fn check_text(path: &str, text: &str) -> Result<(), Rejection> {
+    if text.is_empty() || text.len() > event::MAX_EVENT_TEXT {
+        return Err(invalid(path, format!("must be 1 to {} bytes", event::MAX_EVENT_TEXT)));
+    }
+    Ok(())
+}
+
+const MAX_T: u64 = (1 << 53) - 1;
+
+/// An internal event waiting in the cascade.
+struct Pending {
+    kind: &'static str,
+    stage: Option<u32>,
+    depth: u32,
+}
+
+impl Session {
+    /// Opens a session on `hunt` under `rules` at `started_ms`, the player at the hunt's start.
+    pub fn new(hunt: Hunt, rules: Arc<Ruleset>, started_ms: u64) -> Session {
+        let chain = chain_start(&hunt.fingerprint, rules.digest(), started_ms);
+        let state = State {
+            seq: 0,
+            started_ms,
+            t: started_ms,
+            x: hunt.start.x,
+            y: hunt.start.y,
+            stage: 0,
+            misses: 0,
+            digs: 0,
+            points: 0,
+            items: BTreeMap::new(),
+            flags: BTreeMap::new(),
+            status: Status::Active,
+            fired: BTreeMap::new(),
+            claims: BTreeMap::new(),
+            chain,
+            last_event: String::new(),
+        };
+        Session { facts: Arc::new(HuntFacts::new(hunt)), rules, state }
+    }
+
+    pub fn hunt(&self) -> &Hunt {
+        &self.facts.hunt
+    }
+
+    pub fn rules(&self) -> &Ruleset {
+        &self.rules
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// SHA-256 of the state's canonical JSON.
+    pub fn state_hash(&self) -> String {
+        sha256_hex(&serde_json::to_vec(&self.state).expect("states serialise"))
+    }
+
+    /// The state as canonical JSON, to store and [`Session::restore`] later.
+    pub fn snapshot(&self) -> String {
+        serde_json::to_string(&self.state).expect("states serialise")
+    }
+
+    /// Rebuilds a session from a snapshot taken on the same hunt and ruleset. The snapshot's chain
+    /// must descend from this hunt and ruleset, which is checked when the log goes on; here the
+    /// state itself is checked for consistency with the hunt.
+    pub fn restore(hunt: Hunt, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
+        let state: State = serde_json::from_str(snapshot).map_err(|e| invalid("snapshot", e.to_string()))?;
+        if state.stage as usize > hunt.stages.len()
+            || !Point::new(state.x, state.y).is_valid()
+            || state.t < state.started_ms
+        {
+            return Err(invalid("snapshot", "does not fit this hunt"));
+        }
+        Ok(Session { facts: Arc::new(HuntFacts::new(hunt)), rules, state })
+    }
+
+    fn current_stage(&self) -> Option<usize> {
+        let i = self.state.stage as usize;
+        (i < self.facts.hunt.stages.len()).then_some(i)
+    }
+
+    /// Checks an event against the hunt and the state without changing anything.
+    fn validate(&self, event: &Event, json: &str) -> Result<(), Rejection> {
+        let s = &self.state;
+        let t = event.t();
+        if t > MAX_T {
+            return Err(invalid("t", format!("{t} is above 2^53 - 1")));
+        }
+        // The host's answer to a pending claim may arrive after the hunt ended; nothing else may.
+        if let Event::ClaimResult { claim, .. } = event {
+            if !s.claims.contains_key(claim) {
+                return Err(Rejection::UnknownClaim { claim: claim.clone() });
+            }
+        } else if s.status != Status::Active {
+            return Err(Rejection::HuntOver);
+        }
+        if t < s.t {
+            return Err(Rejection::TimeReversed { last: s.t, got: t });
+        }
+        if s.seq >= MAX_EVENTS {
+            return Err(invalid("seq", format!("the session holds {MAX_EVENTS} events, its limit")));
+        }
+        if sha256_hex(json.as_bytes()) == s.last_event {
+            return Err(Rejection::Duplicate);
+        }
+        let here = Point::new(s.x, s.y);
+        match event {
+            Event::Move { x, y, .. } => {
+                let to = Point::new(*x, *y);
+                if !to.is_valid() {
+                    return Err(invalid("x", "position is not finite or lies beyond 1e9 m"));
+                }
+                let seconds = (t - s.t) as f64 / 1000.0;
+                let allowed = self.facts.hunt.max_speed * seconds + MOVE_JITTER;
+                let distance = here.distance(to);
+                if distance > allowed {
+                    return Err(Rejection::TooFast { distance, seconds, allowed });
+                }
+            }
+            Event::Dig { x, y, .. } => {
+                let at = Point::new(*x, *y);
+                if !at.is_valid() {
+                    return Err(invalid("x", "position is not finite or lies beyond 1e9 m"));
+                }
+                let distance = here.distance(at);
+                if distance > DIG_REACH {
+                    return Err(Rejection::DigAway { distance, reach: DIG_REACH });
+                }
+            }
+            Event::Answer { stage, answer, .. } => {
+                if *stage == 0 || *stage as usize > self.facts.hunt.stages.len() {
+                    return Err(Rejection::UnknownStage { stage: *stage });
+                }
+                check_text("answer", answer)?;
+            }
+            Event::Use { item, .. } => {
+                check_text("item", item)?;
+                if s.items.get(item).is_none_or(|&n| n == 0) {
+                    return Err(Rejection::UnknownItem { item: item.clone() });
+                }
+            }
+            Event::Tick { .. } | Event::ClaimResult { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Applies an event: either every change and the outcomes, or a rejection and no change.
+    pub fn apply(&mut self, event: &Event) -> Result<Vec<Outcome>, Rejection> {
+        let json = event.canonical_json();
+        self.validate(event, &json)?;
+        let mut out = Vec::new();
+        let t = event.t();
+        {
+            let s = &mut self.state;
+            s.seq += 1;
+            s.t = t;
+            s.chain = chain_next(&s.chain, &json);
+            s.last_event = sha256_hex(json.as_bytes());
+        }
+        let mut facts = EventFacts { kind: event.kind(), t, ..EventFacts::default() };
+        match event {
+            Event::Move { x, y, .. } => {
+                (self.state.x, self.state.y) = (*x, *y);
+                (facts.x, facts.y) = (Some(*x), Some(*y));
+            }
+            Event::Dig { x, y, .. } => {
+                (facts.x, facts.y) = (Some(*x), Some(*y));
+                self.state.digs += 1;
+                if let Some(i) = self.current_stage() {
+                    let stage = &self.facts.hunt.stages[i];
+                    let at = Point::new(*x, *y);
+                    let distance = at.distance(stage.site.pos());
+                    let hit = distance <= stage.dig_radius;
+                    facts.distance = Some(distance);
+                    facts.hit = Some(hit);
+                    facts.bearing = Some(wind_name(Wind::from_bearing(at.bearing_to(stage.site.pos()))));
+                    if !hit {
+                        self.state.misses += 1;
+                    }
+                }
+            }
+            Event::Answer { stage, answer, .. } => {
+                facts.stage = Some(*stage);
+                facts.answer = Some(Arc::from(answer.as_str()));
+            }
+            Event::Use { item, .. } => facts.item = Some(Arc::from(item.as_str())),
+            Event::Tick { .. } => {}
+            Event::ClaimResult { claim, granted, .. } => {
+                facts.claim = Some(Arc::from(claim.as_str()));
+                facts.granted = Some(*granted);
+            }
+        }
+        let mut queue = VecDeque::new();
+        if self.time_is_up(t) {
+            self.fail("time limit reached", &mut out, &mut queue);
+        } else if let Event::ClaimResult { claim, granted, .. } = event {
+            let rule_id = self.state.claims.remove(claim).expect("validated");
+            let rules = Arc::clone(&self.rules);
+            if let Some(rule) = rules.rules.iter().find(|r| r.id == rule_id) {
+                if *granted {
+                    self.effects(rule, &facts, &mut out, &mut queue, 0);
+                }
+            }
+        } else {
+            self.run_rules(&facts, &mut out, &mut queue, 0);
+        }
+        while let Some(p) = queue.pop_front() {
+            if p.depth > MAX_CASCADE {
+                continue;
+            }
+            let internal = EventFacts { kind: p.kind, t, stage: p.stage, ..EventFacts::default() };
+            self.run_rules(&internal, &mut out, &mut queue, p.depth);
+        }
+        Ok(out)
+    }
+
+    fn time_is_up(&self, t: u64) -> bool {
+        self.facts.hunt.time_limit_s.is_some_and(|limit| t - self.state.started_ms > u64::from(limit) * 1000)
+    }
+
+    /// The stage `stage.*` describes for an event: the completed one for `stage_completed` and
+    /// `answer`, else the current one (or the last, once all are done).
+    fn stage_for(&self, e: &EventFacts) -> Option<usize> {
+        let n = self.facts.hunt.stages.len();
+        match e.stage {
+            Some(number) if number >= 1 && number as usize <= n => Some(number as usize - 1),
+            _ => self.current_stage().or(n.checked_sub(1)),
+        }
+    }
+
+    fn run_rules(&mut self, e: &EventFacts, out: &mut Vec<Outcome>, queue: &mut VecDeque<Pending>, depth: u32) {
+        let rules = Arc::clone(&self.rules);
+        for rule in rules.listening(e.kind) {
+            if let Some(f) = self.state.fired.get(&rule.id) {
+                if rule.once || e.t < f.last_ms.saturating_add(rule.cooldown_ms) && rule.cooldown_ms > 0 {
+                    continue;
+                }
+            }
+            let fires = match &rule.when {
+                None => true,
+                Some(cond) => {
+                    let scope =
+                        RuleScope { facts: &self.facts, state: &self.state, event: e, stage: self.stage_for(e) };
+                    cond.eval(&scope).truthy()
+                }
+            };
+            if !fires {
+                continue;
+            }
+            if let Some(cap) = &rule.cap {
+                if self.state.claims.values().any(|r| r == &rule.id) {
+                    continue;
+                }
+                let claim = format!("{}:{}", self.state.seq, rule.id);
+                self.state.claims.insert(claim.clone(), rule.id.clone());
+                out.push(Outcome::Claim { rule: rule.id.clone(), claim, cap: cap.key.clone(), limit: cap.limit });
+                continue;
+            }
+            self.effects(rule, e, out, queue, depth);
+        }
+    }
+
+    fn eval(&self, logic: &crate::rules::logic::Logic, e: &EventFacts) -> Val {
+        logic.eval(&RuleScope { facts: &self.facts, state: &self.state, event: e, stage: self.stage_for(e) })
+    }
+
+    fn effects(
+        &mut self,
+        rule: &Rule,
+        e: &EventFacts,
+        out: &mut Vec<Outcome>,
+        queue: &mut VecDeque<Pending>,
+        depth: u32,
+    ) {
+        let fired = self.state.fired.entry(rule.id.clone()).or_insert(Fired { count: 0, last_ms: e.t });
+        fired.count += 1;
+        fired.last_ms = e.t;
+        let rid = || rule.id.clone();
+        for effect in &rule.then {
+            match effect {
+                Effect::CompleteStage => {
+                    if self.state.status == Status::Active && self.current_stage().is_some() {
+                        self.state.stage += 1;
+                        self.state.misses = 0;
+                        out.push(Outcome::StageCompleted { stage: self.state.stage });
+                        queue.push_back(Pending {
+                            kind: "stage_completed",
+                            stage: Some(self.state.stage),
+                            depth: depth + 1,
+                        });
+                    }
+                }
+                Effect::AddPoints(logic) => {
+                    let v = self.eval(logic, e).to_number();
+                    if v.is_finite() && v.trunc() != 0.0 {
+                        let delta = v.trunc().clamp(-MAX_POINTS, MAX_POINTS) as i64;
+                        self.state.points = (self.state.points + delta).clamp(-MAX_POINTS as i64, MAX_POINTS as i64);
+                        out.push(Outcome::Points { rule: rid(), delta, total: self.state.points });
+                    }
+                }
+                Effect::GiveItem { item, count } | Effect::TakeItem { item, count } => {
+                    let Some(name) = self.item_name(item, e) else { continue };
+                    let n = self.eval(count, e).to_number();
+                    if !(n.is_finite() && n >= 1.0) {
+                        continue;
+                    }
+                    let n = n.min(1e9) as u64;
+                    if matches!(effect, Effect::GiveItem { .. }) {
+                        *self.state.items.entry(name.clone()).or_insert(0) += n;
+                        out.push(Outcome::ItemGiven { rule: rid(), item: name, count: n });
+                    } else {
+                        let have = self.state.items.get(&name).copied().unwrap_or(0);
+                        let taken = have.min(n);
+                        if taken > 0 {
+                            if have == taken {
+                                self.state.items.remove(&name);
+                            } else {
+                                self.state.items.insert(name.clone(), have - taken);
+                            }
+                            out.push(Outcome::ItemTaken { rule: rid(), item: name, count: taken });
+                        }
+                    }
+                }
+                Effect::SetFlag { name, value } => {
+                    let value = self.eval(value, e).to_json();
+                    self.state.flags.insert(name.clone(), value.clone());
+                    out.push(Outcome::FlagSet { rule: rid(), flag: name.clone(), value });
+                }
+                Effect::RevealHint(text) => {
+                    let text = self.eval(text, e).to_js_string();
+                    let stage = self.stage_for(e).map_or(0, |i| i as u32 + 1);
+                    out.push(Outcome::Hint { rule: rid(), stage, text });
+                }
+                Effect::Message(text) => {
+                    let text = self.eval(text, e).to_js_string();
+                    out.push(Outcome::Message { rule: rid(), text });
+                }
+                Effect::CompleteHunt => {
+                    if self.state.status == Status::Active {
+                        self.state.status = Status::Completed;
+                        out.push(Outcome::HuntCompleted);
+                        queue.push_back(Pending { kind: "hunt_completed", stage: None, depth: depth + 1 });
+                    }
+                }
+                Effect::FailHunt(reason) => {
+                    let reason = self.eval(reason, e).to_js_string();
+                    self.fail(&reason, out, queue);
+                }
+            }
+        }
+    }
+
+    fn item_name(&self, item: &crate::rules::logic::Logic, e: &EventFacts) -> Option<String> {
+        match self.eval(item, e) {
+            Val::Null => None,
+            v => Some(v.to_js_string()).filter(|s| !s.is_empty() && s.len() <= MAX_NAME_LEN),
+        }
+    }
+
+    fn fail(&mut self, reason: &str, out: &mut Vec<Outcome>, queue: &mut VecDeque<Pending>) {
+        if self.state.status == Status::Active {
+            self.state.status = Status::Failed;
+            out.push(Outcome::HuntFailed { reason: reason.to_owned() });
+            queue.push_back(Pending { kind: "hunt_failed", stage: None, depth: 1 });
+        }
+    }
+}
+
+/// The English name of a wind, for `event.bearing` (from the clue text table).
+fn wind_name(w: Wind) -> &'static str {
+    &crate::hunt::clue::ClueText::english().winds[w.index()]
+}

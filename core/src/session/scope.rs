@@ -1,0 +1,207 @@
+//! What rule conditions see: `event.*`, `stage.*`, `session.*`, `hunt.*` and `player.*`, looked up
+//! directly in the session's state (nothing is copied into JSON per event).
+
+use super::State;
+use crate::hunt::Hunt;
+use crate::rules::logic::{Scope, Val};
+use serde_json::json;
+use std::sync::Arc;
+
+/// The hunt's facts as rule values, built once per session.
+#[derive(Debug)]
+pub struct HuntFacts {
+    pub hunt: Hunt,
+    /// Per stage: `number`, `site` (`id`, `x`, `y`, `kind`, `name`), `dig_radius`, `reward`
+    /// (`points`, `item`), `treasure`.
+    pub stages: Vec<Val>,
+    /// `stages` (count), `template`, `difficulty`, `length`, `time_limit_s`, `max_speed`,
+    /// `treasure` (`item`, `points`), `fingerprint`, `start`.
+    pub hunt_val: Val,
+    /// `id`, `level`.
+    pub player: Val,
+}
+
+impl HuntFacts {
+    pub fn new(hunt: Hunt) -> HuntFacts {
+        let stages = hunt
+            .stages
+            .iter()
+            .map(|s| {
+                Val::from_json(&json!({
+                    "number": s.number,
+                    "site": {"id": s.site.id, "x": s.site.x, "y": s.site.y, "kind": s.site.kind, "name": s.site.name},
+                    "dig_radius": s.dig_radius,
+                    "reward": s.reward,
+                    "treasure": s.treasure,
+                }))
+            })
+            .collect();
+        let treasure = hunt.stages.last().and_then(|s| s.treasure.clone());
+        let hunt_val = Val::from_json(&json!({
+            "stages": hunt.stages.len(),
+            "template": hunt.template,
+            "difficulty": hunt.difficulty,
+            "length": hunt.length,
+            "time_limit_s": hunt.time_limit_s,
+            "max_speed": hunt.max_speed,
+            "treasure": treasure,
+            "fingerprint": hunt.fingerprint,
+            "start": hunt.start,
+        }));
+        let player = Val::from_json(&json!({"id": hunt.player, "level": hunt.level}));
+        HuntFacts { hunt, stages, hunt_val, player }
+    }
+}
+
+/// The event being processed, as rules see it.
+#[derive(Debug, Clone, Default)]
+pub struct EventFacts {
+    pub kind: &'static str,
+    pub t: u64,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+    /// For digs: metres to the current stage's site, whether that is within its dig radius, and the
+    /// 16-wind direction from the dig to the site.
+    pub distance: Option<f64>,
+    pub hit: Option<bool>,
+    pub bearing: Option<&'static str>,
+    pub stage: Option<u32>,
+    pub item: Option<Arc<str>>,
+    pub answer: Option<Arc<str>>,
+    pub claim: Option<Arc<str>>,
+    pub granted: Option<bool>,
+}
+
+/// A rule's view of one moment of a session.
+pub struct RuleScope<'a> {
+    pub facts: &'a HuntFacts,
+    pub state: &'a State,
+    pub event: &'a EventFacts,
+    /// The stage `stage.*` describes (0-based), if any.
+    pub stage: Option<usize>,
+}
+
+fn num(v: f64) -> Option<Val> {
+    Some(Val::Num(v))
+}
+
+impl RuleScope<'_> {
+    fn event(&self, key: &str) -> Option<Val> {
+        let e = self.event;
+        match key {
+            "type" => Some(Val::str(e.kind)),
+            "t" => num(e.t as f64),
+            "x" => e.x.map(Val::Num),
+            "y" => e.y.map(Val::Num),
+            "distance" => e.distance.map(Val::Num),
+            "hit" => e.hit.map(Val::Bool),
+            "bearing" => e.bearing.map(Val::str),
+            "stage" => e.stage.map(|s| Val::Num(f64::from(s))),
+            "item" => e.item.clone().map(Val::Str),
+            "answer" => e.answer.clone().map(Val::Str),
+            "claim" => e.claim.clone().map(Val::Str),
+            "granted" => e.granted.map(Val::Bool),
+            _ => None,
+        }
+    }
+
+    fn session(&self, path: &[Arc<str>]) -> Option<Val> {
+        let s = self.state;
+        let elapsed = s.t.saturating_sub(s.started_ms) as f64;
+        let v = match &*path[0] {
+            "points" => Val::Num(s.points as f64),
+            "stage" => Val::Num(f64::from(s.stage + 1)),
+            "completed" => Val::Num(f64::from(s.stage)),
+            "misses" => Val::Num(f64::from(s.misses)),
+            "digs" => Val::Num(s.digs as f64),
+            "elapsed_ms" => Val::Num(elapsed),
+            "elapsed_s" => Val::Num(elapsed / 1000.0),
+            "t" => Val::Num(s.t as f64),
+            "x" => Val::Num(s.x),
+            "y" => Val::Num(s.y),
+            "status" => Val::str(s.status.name()),
+            "items" => {
+                return match path.get(1) {
+                    Some(item) => s.items.get(&**item).map(|&n| Val::Num(n as f64)),
+                    None => Some(Val::from_json(&serde_json::to_value(&s.items).ok()?)),
+                };
+            }
+            "flags" => {
+                let flags = Val::from_json(&serde_json::to_value(&s.flags).ok()?);
+                return flags.lookup(&path[1..]);
+            }
+            _ => return None,
+        };
+        if path.len() == 1 {
+            Some(v)
+        } else {
+            None
+        }
+    }
+
+    fn whole_part(&self, root: &str) -> Option<Val> {
+        let keys: &[&str] = match root {
+            "event" => {
+                &["type", "t", "x", "y", "distance", "hit", "bearing", "stage", "item", "answer", "claim", "granted"]
+            }
+            "session" => &[
+                "points",
+                "stage",
+                "completed",
+                "misses",
+                "digs",
+                "elapsed_ms",
+                "elapsed_s",
+                "t",
+                "x",
+                "y",
+                "status",
+                "items",
+                "flags",
+            ],
+            _ => return None,
+        };
+        let map = keys
+            .iter()
+            .filter_map(|k| {
+                let v = if root == "event" { self.event(k) } else { self.session(&[Arc::from(*k)]) };
+                v.map(|v| (Arc::from(*k), v))
+            })
+            .collect();
+        Some(Val::Obj(Arc::new(map)))
+    }
+}
+
+impl Scope for RuleScope<'_> {
+    fn lookup(&self, path: &[Arc<str>]) -> Option<Val> {
+        let (root, rest) = path.split_first()?;
+        match &**root {
+            "event" => match rest {
+                [] => self.whole_part("event"),
+                [key] => self.event(key),
+                _ => None,
+            },
+            "session" if rest.is_empty() => self.whole_part("session"),
+            "session" => self.session(rest),
+            "stage" => self.stage.and_then(|i| {
+                if rest == [Arc::from("misses")] {
+                    return Some(Val::Num(f64::from(self.state.misses)));
+                }
+                self.facts.stages[i].lookup(rest)
+            }),
+            "hunt" => self.facts.hunt_val.lookup(rest),
+            "player" => self.facts.player.lookup(rest),
+            _ => None,
+        }
+    }
+
+    fn whole(&self) -> Val {
+        let mut map = std::collections::BTreeMap::new();
+        for root in ["event", "session", "stage", "hunt", "player"] {
+            if let Some(v) = self.lookup(&[Arc::from(root)]) {
+                map.insert(Arc::from(root), v);
+            }
+        }
+        Val::Obj(Arc::new(map))
+    }
+}

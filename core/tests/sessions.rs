@@ -1,0 +1,206 @@
+//! Sessions as a game plays them: a full hunt, every anti-cheat class, caps, hints, time limits,
+//! snapshots, and replay of logs.
+
+use std::sync::Arc;
+use xmarks::rules::Ruleset;
+use xmarks::session::log::{header, line, replay};
+use xmarks::session::script::walkthrough;
+use xmarks::session::{Event, Outcome, Rejection, Session, Status};
+use xmarks::{generate, Hunt, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
+
+fn hunt(template: &str) -> Hunt {
+    let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+    let t = Template::from_json(template).unwrap();
+    let p = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+    generate(&world, &t, &Seeds { game: 1, round: 1 }, &p).unwrap()
+}
+
+fn harbour() -> Hunt {
+    hunt(
+        r#"{"id":"harbour","stages":4,"difficulty":3,"leg":{"min":100,"max":600},"search_radius":1200,"time_limit_s":7200}"#,
+    )
+}
+
+fn session(h: &Hunt) -> Session {
+    Session::new(h.clone(), Arc::new(Ruleset::default_rules()), 1_000_000)
+}
+
+/// Applies events, returning all outcomes; panics on a rejection.
+fn play(s: &mut Session, events: &[Event]) -> Vec<Outcome> {
+    events.iter().flat_map(|e| s.apply(e).unwrap_or_else(|r| panic!("{e:?} refused: {r}"))).collect()
+}
+
+#[test]
+fn a_scripted_player_finishes_the_hunt_with_the_treasure() {
+    let h = harbour();
+    let mut s = session(&h);
+    let out = play(&mut s, &walkthrough(&h, 1_000_000));
+    let stages: Vec<u32> = out
+        .iter()
+        .filter_map(|o| if let Outcome::StageCompleted { stage } = o { Some(*stage) } else { None })
+        .collect();
+    assert_eq!(stages, [1, 2, 3, 4]);
+    assert!(out.contains(&Outcome::HuntCompleted));
+    let treasure = h.stages[3].treasure.as_ref().unwrap();
+    assert_eq!(s.state().items.get(&treasure.item), Some(&1));
+    let stage_points: i64 = h.stages.iter().map(|st| i64::from(st.reward.points)).sum();
+    // Walking at 90% of the speed limit beats one metre per second: the speed bonus is paid.
+    assert_eq!(s.state().points, stage_points + i64::from(treasure.points) + 250);
+    assert_eq!(s.state().status, Status::Completed);
+}
+
+#[test]
+fn every_cheat_is_refused_and_changes_nothing() {
+    let h = harbour();
+    let mut s = session(&h);
+    let script = walkthrough(&h, 1_000_000);
+    play(&mut s, &script[..5]);
+    let Event::Move { t, x, y } = script[4].clone() else { panic!() };
+    let cases: Vec<(Event, &str)> = vec![
+        (Event::Move { t: t + 1000, x: x + 500.0, y }, "too_fast"),
+        (Event::Move { t: t - 1, x, y }, "time_reversed"),
+        (Event::Dig { t: t + 1000, x: x + 50.0, y }, "dig_away"),
+        (script[4].clone(), "duplicate"),
+        (Event::ClaimResult { t: t + 1000, claim: "9:crown".into(), granted: true }, "unknown_claim"),
+        (Event::Use { t: t + 1000, item: "pirate_chest".into() }, "unknown_item"),
+        (Event::Answer { t: t + 1000, stage: 9, answer: "x".into() }, "unknown_stage"),
+        (Event::Move { t: t + 1000, x: f64::NAN, y }, "invalid"),
+        (Event::Move { t: t + 1000, x: f64::INFINITY, y }, "invalid"),
+    ];
+    for (event, code) in cases {
+        let before = (s.state_hash(), s.snapshot());
+        let err = s.apply(&event).unwrap_err();
+        assert_eq!(err.code(), code, "{event:?}: {err}");
+        assert_eq!((s.state_hash(), s.snapshot()), before, "{code} changed the state");
+    }
+    // After the hunt ends, nothing more is accepted.
+    play(&mut s, &script[5..]);
+    let last = script.last().unwrap().clone();
+    assert_eq!(s.apply(&Event::Tick { t: last_t(&last) + 1 }).unwrap_err(), Rejection::HuntOver);
+}
+
+fn last_t(e: &Event) -> u64 {
+    e.t()
+}
+
+#[test]
+fn three_misses_reveal_a_hint_pointing_at_the_site() {
+    let h = harbour();
+    let mut s = session(&h);
+    let site = h.stages[0].site.pos();
+    // Stand 5 m west of the first site (teleport-free: the start is within speed over 10 minutes).
+    let here = Point::new(site.x - 40.0, site.y);
+    play(&mut s, &[Event::Move { t: 1_600_000, x: here.x, y: here.y }]);
+    let mut hints = Vec::new();
+    for i in 1..=3 {
+        for o in play(&mut s, &[Event::Dig { t: 1_600_000 + i * 1000, x: here.x, y: here.y }]) {
+            if let Outcome::Hint { text, stage, .. } = o {
+                hints.push((i, stage, text));
+            }
+        }
+    }
+    assert_eq!(hints, [(3, 1, "Dig closer: the spot is east of you.".to_owned())]);
+}
+
+#[test]
+fn the_time_limit_fails_the_hunt() {
+    let h = harbour();
+    let mut s = session(&h);
+    let out = play(&mut s, &[Event::Tick { t: 1_000_000 + 7_200_001 }]);
+    assert_eq!(out, [Outcome::HuntFailed { reason: "time limit reached".into() }]);
+    assert_eq!(s.state().status, Status::Failed);
+}
+
+fn capped_rules() -> Arc<Ruleset> {
+    let mut spec: serde_json::Value = serde_json::from_str(xmarks::rules::DEFAULT_RULES).unwrap();
+    spec["rules"].as_array_mut().unwrap().push(serde_json::json!({
+        "id": "crown-for-the-first-finders", "on": ["hunt_completed"],
+        "then": [{"give_item": "crown"}, {"message": "You are among the first!"}],
+        "cap": {"key": "crown", "limit": 100}
+    }));
+    Arc::new(Ruleset::from_json(&spec.to_string()).unwrap())
+}
+
+#[test]
+fn capped_rules_claim_and_only_a_granted_claim_pays() {
+    let h = harbour();
+    for granted in [true, false] {
+        let mut s = Session::new(h.clone(), capped_rules(), 1_000_000);
+        let out = play(&mut s, &walkthrough(&h, 1_000_000));
+        let claim = out.iter().find_map(|o| match o {
+            Outcome::Claim { claim, cap, limit, .. } => Some((claim.clone(), cap.clone(), *limit)),
+            _ => None,
+        });
+        let (claim, cap, limit) = claim.expect("a claim");
+        assert_eq!((cap.as_str(), limit), ("crown", 100));
+        assert!(!s.state().items.contains_key("crown"), "nothing before the host answers");
+        // The hunt is complete, but the host's answer is still accepted.
+        let t = s.state().t + 10;
+        let out = s.apply(&Event::ClaimResult { t, claim: claim.clone(), granted });
+        let out = out.unwrap();
+        assert_eq!(s.state().items.contains_key("crown"), granted);
+        assert_eq!(out.is_empty(), !granted);
+        // The same claim cannot be answered twice.
+        assert_eq!(
+            s.apply(&Event::ClaimResult { t: t + 1, claim, granted: true }).unwrap_err().code(),
+            "unknown_claim"
+        );
+    }
+}
+
+#[test]
+fn logs_replay_to_the_same_state_and_outcomes() {
+    let h = harbour();
+    let mut s = Session::new(h.clone(), capped_rules(), 1_000_000);
+    let mut log = vec![header(&s)];
+    let mut live = Vec::new();
+    for e in walkthrough(&h, 1_000_000) {
+        live.push(s.apply(&e).unwrap());
+        log.push(line(&s, &e));
+    }
+    let text = log.join("\n") + "\n";
+    let r = replay(&text).unwrap();
+    assert_eq!(r.session.state_hash(), s.state_hash());
+    assert_eq!(r.outcomes, live);
+
+    // Dropped, inserted (duplicated) and reordered lines are found.
+    let mut dropped = log.clone();
+    dropped.remove(3);
+    assert!(replay(&dropped.join("\n")).unwrap_err().to_string().starts_with("line 4: seq"));
+    let mut duplicated = log.clone();
+    duplicated.insert(3, log[3].clone());
+    assert!(replay(&duplicated.join("\n")).is_err());
+    let mut swapped = log.clone();
+    swapped.swap(3, 4);
+    assert!(replay(&swapped.join("\n")).is_err());
+}
+
+#[test]
+fn a_restored_snapshot_goes_on_like_the_original() {
+    let h = harbour();
+    let script = walkthrough(&h, 1_000_000);
+    let mut whole = session(&h);
+    play(&mut whole, &script);
+    let mut first = session(&h);
+    play(&mut first, &script[..20]);
+    let mut second = Session::restore(h.clone(), Arc::new(Ruleset::default_rules()), &first.snapshot()).unwrap();
+    play(&mut second, &script[20..]);
+    assert_eq!(second.state_hash(), whole.state_hash());
+    assert!(Session::restore(h, Arc::new(Ruleset::default_rules()), "{").is_err());
+}
+
+#[test]
+fn malformed_events_are_refused_before_they_reach_a_session() {
+    for text in [
+        "{",
+        r#"{"type":"teleport","t":1}"#,
+        r#"{"type":"move","t":1,"x":1e999,"y":0}"#,
+        r#"{"type":"move","t":-1,"x":0,"y":0}"#,
+        r#"{"type":"move","t":1,"x":0,"y":0,"z":3}"#,
+        r#"{"type":"dig","t":1}"#,
+    ] {
+        assert_eq!(Event::from_json(text).unwrap_err().code(), "malformed", "{text}");
+    }
+    let huge = format!(r#"{{"type":"answer","t":1,"stage":1,"answer":"{}"}}"#, "x".repeat(5000));
+    assert!(Event::from_json(&huge).unwrap_err().to_string().contains("larger than"));
+}
