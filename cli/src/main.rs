@@ -1,10 +1,15 @@
-//! `xmarks`: generate or import worlds, generate hunts, draw maps.
+//! `xmarks`: generate or import worlds, generate hunts, draw maps, debug rules, play and verify
+//! sessions.
 
 mod render;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+use xmarks::rules::Ruleset;
+use xmarks::session::log::{header, line, replay};
+use xmarks::session::script::walkthrough;
+use xmarks::session::{Event, Rejection, Session};
 use xmarks::{
     generate, import_csv, import_geojson, Bounds, ImportOptions, Player, Point, ProceduralWorld, Seeds, Template,
     World, WorldConfig,
@@ -44,6 +49,36 @@ enum Command {
         /// The data, as JSON text (or @FILE); defaults to null.
         data: Option<String>,
     },
+    /// Check a ruleset: every problem with its rule and path.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Play a hunt: apply a JSONL event script, print outcomes and the state hash, write the log.
+    Play {
+        /// The hunt (canonical JSON, as `xmarks hunt` prints it).
+        hunt: PathBuf,
+        /// Events, one JSON object per line; `-` reads standard input.
+        #[arg(long, conflicts_with = "walk")]
+        events: Option<PathBuf>,
+        /// Instead of a script, a player who walks to every stage at the template's speed and digs.
+        #[arg(long)]
+        walk: bool,
+        /// Ruleset (JSON); the default ruleset otherwise.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// Session start time, milliseconds.
+        #[arg(long, default_value_t = 0)]
+        start_ms: u64,
+        /// Where to write the session log (JSONL) for `xmarks replay`.
+        #[arg(long)]
+        log: Option<PathBuf>,
+    },
+    /// Verify a session log: replay it, check its hash chain, print the final state hash.
+    Replay {
+        /// The log (JSONL, as `xmarks play --log` writes it).
+        log: PathBuf,
+    },
     /// Draw a hunt on its world as an SVG map.
     Render {
         #[command(flatten)]
@@ -57,6 +92,12 @@ enum Command {
         #[arg(long, default_value_t = 1024)]
         size: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Validate a ruleset file; exits non-zero with every problem listed.
+    Check { file: PathBuf },
 }
 
 #[derive(Args)]
@@ -161,6 +202,57 @@ fn json_arg(arg: &str) -> Result<String> {
     }
 }
 
+fn play(
+    hunt: &std::path::Path,
+    events: Option<PathBuf>,
+    walk: bool,
+    rules: Option<PathBuf>,
+    start_ms: u64,
+    log: Option<PathBuf>,
+) -> Result<()> {
+    let text = std::fs::read_to_string(hunt).with_context(|| format!("reading {}", hunt.display()))?;
+    let hunt = xmarks::Hunt::from_json(&text).with_context(|| format!("{}", hunt.display()))?;
+    let rules = match rules {
+        Some(p) => {
+            Ruleset::from_json(&std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?)
+                .with_context(|| format!("ruleset {}", p.display()))?
+        }
+        None => Ruleset::default_rules(),
+    };
+    let script: Vec<(usize, Result<Event, Rejection>)> = if walk {
+        walkthrough(&hunt, start_ms).into_iter().map(Ok).enumerate().collect()
+    } else {
+        let path = events.context("give --events FILE (or -) or --walk")?;
+        let text = if path.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())?
+        } else {
+            std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?
+        };
+        text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i, Event::from_json(l))).collect()
+    };
+    let mut session = Session::new(hunt, std::sync::Arc::new(rules), start_ms);
+    let mut lines = vec![header(&session)];
+    for (i, event) in script {
+        let result = event.and_then(|e| session.apply(&e).map(|out| (e, out)));
+        match result {
+            Ok((e, outcomes)) => {
+                lines.push(line(&session, &e));
+                println!("{}", serde_json::json!({"line": i + 1, "seq": session.state().seq, "outcomes": outcomes}));
+            }
+            Err(r) => println!("{}", serde_json::json!({"line": i + 1, "rejected": r.code(), "reason": r.to_string()})),
+        }
+    }
+    let s = session.state();
+    println!(
+        "{}",
+        serde_json::json!({"status": s.status, "points": s.points, "items": s.items, "events": s.seq, "state_hash": session.state_hash()})
+    );
+    if let Some(path) = log {
+        std::fs::write(&path, lines.join("\n") + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Logic { rule, data } => {
@@ -190,6 +282,28 @@ fn main() -> Result<()> {
         Command::Hunt { world, hunt } => {
             let w = world.load()?;
             println!("{}", hunt.generate(&w)?.canonical_json());
+        }
+        Command::Rules { command: RulesCommand::Check { file } } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            match Ruleset::from_json(&text) {
+                Ok(r) => println!("{}: ok, {} rules, digest {}", file.display(), r.rules.len(), &r.digest()[..16]),
+                Err(e) => {
+                    for p in &e.0 {
+                        eprintln!("{}: {p}", file.display());
+                    }
+                    bail!("{} problems in {}", e.0.len(), file.display());
+                }
+            }
+        }
+        Command::Play { hunt, events, walk, rules, start_ms, log } => play(&hunt, events, walk, rules, start_ms, log)?,
+        Command::Replay { log } => {
+            let text = std::fs::read_to_string(&log).with_context(|| format!("reading {}", log.display()))?;
+            let r = replay(&text).with_context(|| format!("{} does not verify", log.display()))?;
+            let s = r.session.state();
+            println!(
+                "{}",
+                serde_json::json!({"valid": true, "events": s.seq, "status": s.status, "points": s.points, "state_hash": r.session.state_hash()})
+            );
         }
         Command::Render { world, hunt, out, size } => {
             let w = world.load()?;

@@ -96,3 +96,66 @@ fn logic_evaluates_one_expression() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(r#"and[1].frobnicate: unknown operator "frobnicate""#));
 }
+
+#[test]
+fn play_then_replay_verifies_and_an_edit_is_caught() {
+    let dir = std::env::temp_dir().join(format!("xmarks-play-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hunt = dir.join("hunt.json");
+    let out = xmarks().args(["hunt", "-t", "examples/harbour.json"]).output().unwrap();
+    std::fs::write(&hunt, out.stdout).unwrap();
+    let log = dir.join("session.jsonl");
+    let out =
+        xmarks().args(["play", hunt.to_str().unwrap(), "--walk", "--log", log.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(last["status"], "completed");
+    let out = xmarks().args(["replay", log.to_str().unwrap()]).output().unwrap();
+    let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verdict["state_hash"], last["state_hash"]);
+    assert_eq!(verdict["valid"], true);
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    let edited = text.replacen(r#""type":"dig","#, r#""type":"dig", "#, 1);
+    std::fs::write(&log, edited).unwrap();
+    let out = xmarks().args(["replay", log.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not in canonical form"));
+}
+
+#[test]
+fn play_reports_rejected_events_from_a_script() {
+    let dir = std::env::temp_dir().join(format!("xmarks-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hunt = dir.join("hunt.json");
+    let out = xmarks().args(["hunt", "-t", "examples/harbour.json"]).output().unwrap();
+    std::fs::write(&hunt, out.stdout).unwrap();
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &events,
+        "{\"type\":\"move\",\"t\":1000,\"x\":1,\"y\":1}\n{\"type\":\"move\",\"t\":2000,\"x\":900,\"y\":1}\nnot json\n",
+    )
+    .unwrap();
+    let out = xmarks().args(["play", hunt.to_str().unwrap(), "--events", events.to_str().unwrap()]).output().unwrap();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["seq"], 1);
+    assert_eq!(lines[1]["rejected"], "too_fast");
+    assert_eq!(lines[2]["rejected"], "malformed");
+    assert_eq!(lines[3]["events"], 1);
+}
+
+#[test]
+fn rules_check_lists_every_problem() {
+    let file = std::env::temp_dir().join("xmarks-bad-rules.json");
+    std::fs::write(&file, r#"{"id":"x","rules":[{"id":"a","on":["dig"],"when":{"foo":1},"then":[{"explode":1}]}]}"#)
+        .unwrap();
+    let out = xmarks().args(["rules", "check", file.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(r#"rules[0].when.foo: unknown operator "foo""#), "{stderr}");
+    assert!(stderr.contains(r#"rules[0].then[0].explode: unknown effect "explode""#), "{stderr}");
+    let out = xmarks().args(["rules", "check", "core/data/rules.default.json"]).output().unwrap();
+    assert!(out.status.success());
+}

@@ -10,7 +10,10 @@ use xmarks::{generate, Hunt, Player, Point, ProceduralWorld, Seeds, Template, Wo
 
 fn hunt() -> Hunt {
     let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
-    let t = Template::from_json(r#"{"id":"prop","stages":3,"leg":{"min":100,"max":400},"search_radius":800,"time_limit_s":3600}"#).unwrap();
+    let t = Template::from_json(
+        r#"{"id":"prop","stages":3,"leg":{"min":100,"max":400},"search_radius":800,"time_limit_s":3600}"#,
+    )
+    .unwrap();
     let p = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
     generate(&world, &t, &Seeds { game: 1, round: 1 }, &p).unwrap()
 }
@@ -67,10 +70,14 @@ fn run(h: &Hunt, steps: &[Step]) -> (Vec<String>, String, u32) {
             }
             Step::Move { dt, dx, dy } => Event::Move { t: at(*dt), x: x + dx, y: y + dy },
             Step::Dig { dt, dx, dy } => Event::Dig { t: at(*dt), x: x + dx, y: y + dy },
-            Step::Use { dt, item } => Event::Use { t: at(*dt), item: ["treasure_chest", "lantern", "x"][*item as usize].into() },
+            Step::Use { dt, item } => {
+                Event::Use { t: at(*dt), item: ["treasure_chest", "lantern", "x"][*item as usize].into() }
+            }
             Step::Answer { dt, stage } => Event::Answer { t: at(*dt), stage: *stage, answer: "gold".into() },
             Step::Tick { dt } => Event::Tick { t: at(*dt) },
-            Step::Claim { dt } => Event::ClaimResult { t: at(*dt), claim: format!("{}:x", s.state().seq), granted: true },
+            Step::Claim { dt } => {
+                Event::ClaimResult { t: at(*dt), claim: format!("{}:x", s.state().seq), granted: true }
+            }
             Step::Repeat => match &last {
                 Some(e) => e.clone(),
                 None => continue,
