@@ -65,8 +65,13 @@ pub fn header(session: &Session) -> String {
 
 /// The log line for the event a session just accepted.
 pub fn line(session: &Session, event: &Event) -> String {
-    let l = Line { seq: session.state().seq, event: event.clone(), chain: session.state().chain.clone() };
-    serde_json::to_string(&l).expect("lines serialise")
+    line_from_json(session, &event.canonical_json())
+}
+
+/// The same line from the event's canonical JSON (field order as in [`Line`]).
+fn line_from_json(session: &Session, event_json: &str) -> String {
+    let s = session.state();
+    format!(r#"{{"seq":{},"event":{event_json},"chain":"{}"}}"#, s.seq, s.chain)
 }
 
 /// Rebuilds a session from its log, checking every line and every link of the chain.
@@ -100,11 +105,11 @@ pub fn replay(log: &str) -> Result<Replay, ReplayError> {
                 format!("seq {} where {expected} was expected (dropped, inserted or reordered)", l.seq),
             ));
         }
-        let out = session.apply(&l.event).map_err(|r| err(n, format!("event refused: {r}")))?;
+        let (out, json) = session.apply_canonical(&l.event).map_err(|r| err(n, format!("event refused: {r}")))?;
         if session.state().chain != l.chain {
             return Err(err(n, "chain does not match: the event or an earlier line was edited".into()));
         }
-        if line(&session, &l.event) != text {
+        if line_from_json(&session, &json) != text {
             return Err(err(n, "line is not in canonical form (edited?)".into()));
         }
         outcomes.push(out);

@@ -205,7 +205,7 @@ impl Session {
     }
 
     /// Checks an event against the hunt and the state without changing anything.
-    fn validate(&self, event: &Event, json: &str) -> Result<(), Rejection> {
+    fn validate(&self, event: &Event, digest: &str) -> Result<(), Rejection> {
         let s = &self.state;
         let t = event.t();
         if t > MAX_T {
@@ -225,7 +225,7 @@ impl Session {
         if s.seq >= MAX_EVENTS {
             return Err(invalid("seq", format!("the session holds {MAX_EVENTS} events, its limit")));
         }
-        if sha256_hex(json.as_bytes()) == s.last_event {
+        if digest == s.last_event {
             return Err(Rejection::Duplicate);
         }
         let here = Point::new(s.x, s.y);
@@ -271,8 +271,14 @@ impl Session {
 
     /// Applies an event: either every change and the outcomes, or a rejection and no change.
     pub fn apply(&mut self, event: &Event) -> Result<Vec<Outcome>, Rejection> {
+        self.apply_canonical(event).map(|(out, _)| out)
+    }
+
+    /// [`Session::apply`], also returning the event's canonical JSON (what the chain covers).
+    pub fn apply_canonical(&mut self, event: &Event) -> Result<(Vec<Outcome>, String), Rejection> {
         let json = event.canonical_json();
-        self.validate(event, &json)?;
+        let digest = sha256_hex(json.as_bytes());
+        self.validate(event, &digest)?;
         let mut out = Vec::new();
         let t = event.t();
         {
@@ -280,7 +286,7 @@ impl Session {
             s.seq += 1;
             s.t = t;
             s.chain = chain_next(&s.chain, &json);
-            s.last_event = sha256_hex(json.as_bytes());
+            s.last_event = digest;
         }
         let mut facts = EventFacts { kind: event.kind(), t, ..EventFacts::default() };
         match event {
@@ -336,7 +342,7 @@ impl Session {
             let internal = EventFacts { kind: p.kind, t, stage: p.stage, ..EventFacts::default() };
             self.run_rules(&internal, &mut out, &mut queue, p.depth);
         }
-        Ok(out)
+        Ok((out, json))
     }
 
     fn time_is_up(&self, t: u64) -> bool {

@@ -31,7 +31,6 @@
 pub mod value;
 
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 pub use value::Val;
 use value::{compare, loose_eq, parse_float, strict_eq};
@@ -55,26 +54,41 @@ pub trait Scope {
     fn lookup(&self, path: &[Arc<str>]) -> Option<Val>;
     /// The whole data, for `{"var": ""}`.
     fn whole(&self) -> Val;
+    /// The value at a dotted path (`"a.b.0"`); `""` is the whole data.
+    fn lookup_dotted(&self, path: &str) -> Option<Val> {
+        match split_path(path) {
+            Path::Static(segs) => self.lookup(&segs),
+            _ => Some(self.whole()),
+        }
+    }
+}
+
+/// Walks `path` down from `v`: object keys, array indexes, and a final string index.
+fn walk<'s>(v: &Val, path: impl Iterator<Item = &'s str>) -> Option<Val> {
+    let mut here = v;
+    let mut path = path.peekable();
+    while let Some(seg) = path.next() {
+        here = match here {
+            Val::Obj(o) => o.get(seg)?,
+            Val::Arr(a) => a.get(seg.parse::<usize>().ok()?)?,
+            Val::Str(s) => {
+                // Indexing a string gives a one-unit string, and nothing below it.
+                let unit = s.encode_utf16().nth(seg.parse::<usize>().ok()?)?;
+                return path.peek().is_none().then(|| Val::str(&String::from_utf16_lossy(&[unit])));
+            }
+            _ => return None,
+        };
+    }
+    Some(here.clone())
 }
 
 impl Scope for Val {
     fn lookup(&self, path: &[Arc<str>]) -> Option<Val> {
-        let mut here =
-            if self.truthy() || matches!(self, Val::Arr(_)) { self.clone() } else { Val::Obj(Arc::default()) };
-        for seg in path {
-            here = match &here {
-                Val::Null => return None,
-                Val::Obj(o) => o.get(&**seg).cloned()?,
-                Val::Arr(a) => a.get(seg.parse::<usize>().ok()?).cloned()?,
-                Val::Str(s) => {
-                    let i = seg.parse::<usize>().ok()?;
-                    let unit = s.encode_utf16().nth(i)?;
-                    Val::str(&String::from_utf16_lossy(&[unit]))
-                }
-                _ => return None,
-            };
+        // Falsy data reads as {} (json-logic-js's `data || {}`), where every path is missing.
+        if !self.truthy() && !matches!(self, Val::Arr(_)) {
+            return None;
         }
-        Some(here)
+        walk(self, path.iter().map(|s| &**s))
     }
 
     fn whole(&self) -> Val {
@@ -83,6 +97,50 @@ impl Scope for Val {
         } else {
             Val::Obj(Arc::default())
         }
+    }
+
+    fn lookup_dotted(&self, path: &str) -> Option<Val> {
+        if path.is_empty() {
+            return Some(self.whole());
+        }
+        if !self.truthy() && !matches!(self, Val::Arr(_)) {
+            return None;
+        }
+        walk(self, path.split('.'))
+    }
+}
+
+/// The data inside `reduce`: `{"current": ..., "accumulator": ...}`, without building the object.
+struct ReduceScope<'a> {
+    current: &'a Val,
+    accumulator: &'a Val,
+}
+
+impl ReduceScope<'_> {
+    fn find<'s>(&self, mut path: impl Iterator<Item = &'s str>) -> Option<Val> {
+        match path.next()? {
+            "current" => walk(self.current, path),
+            "accumulator" => walk(self.accumulator, path),
+            _ => None,
+        }
+    }
+}
+
+impl Scope for ReduceScope<'_> {
+    fn lookup(&self, path: &[Arc<str>]) -> Option<Val> {
+        self.find(path.iter().map(|s| &**s))
+    }
+
+    fn whole(&self) -> Val {
+        let map = [(Arc::from("current"), self.current.clone()), (Arc::from("accumulator"), self.accumulator.clone())];
+        Val::Obj(Arc::new(map.into_iter().collect()))
+    }
+
+    fn lookup_dotted(&self, path: &str) -> Option<Val> {
+        if path.is_empty() {
+            return Some(self.whole());
+        }
+        self.find(path.split('.'))
     }
 }
 
@@ -230,7 +288,13 @@ impl Compiler {
                     hi: usize,
                     args: &mut dyn FnMut(&mut Self) -> Result<Vec<Expr>, LogicError>| {
             arity(lo, hi)?;
-            Ok(Expr::Call(op, args(this)?))
+            let args = args(this)?;
+            // Constant folding: an operator that reads no data, given only literals, is computed now.
+            let reads_data = matches!(op, Op::Missing | Op::MissingSome | Op::HasItem | Op::ItemCount);
+            if !reads_data && args.iter().all(|a| matches!(a, Expr::Lit(_))) {
+                return Ok(Expr::Lit(call(op, &args, &Val::Null)));
+            }
+            Ok(Expr::Call(op, args))
         };
         const ANY: usize = usize::MAX;
         match op {
@@ -316,8 +380,9 @@ fn distance(a: &Val, b: &Val) -> f64 {
 
 /// JavaScript `String.prototype.substr(start, length)` over UTF-16 code units.
 fn substr(s: &str, start: f64, len: Option<f64>) -> String {
-    let units: Vec<u16> = s.encode_utf16().collect();
-    let size = units.len() as f64;
+    let ascii = s.is_ascii();
+    let units: Vec<u16> = if ascii { Vec::new() } else { s.encode_utf16().collect() };
+    let size = if ascii { s.len() } else { units.len() } as f64;
     let int = |x: f64| if x.is_nan() { 0.0 } else { x.trunc() };
     let mut start = int(start);
     if start < 0.0 {
@@ -325,7 +390,12 @@ fn substr(s: &str, start: f64, len: Option<f64>) -> String {
     }
     let start = start.min(size);
     let len = len.map_or(size - start, int).max(0.0).min(size - start);
-    String::from_utf16_lossy(&units[start as usize..(start + len) as usize])
+    let range = start as usize..(start + len) as usize;
+    if ascii {
+        s[range].to_owned()
+    } else {
+        String::from_utf16_lossy(&units[range])
+    }
 }
 
 fn items_key(item: &Val) -> [Arc<str>; 3] {
@@ -344,10 +414,8 @@ impl Expr {
                     Path::Dynamic(e) => match e.eval(data) {
                         Val::Null => Some(data.whole()),
                         Val::Arr(a) if a.is_empty() => Some(data.whole()),
-                        v => match split_path(&v.to_js_string()) {
-                            Path::Static(segs) => data.lookup(&segs),
-                            _ => Some(data.whole()),
-                        },
+                        Val::Str(s) => data.lookup_dotted(&s),
+                        v => data.lookup_dotted(&v.to_js_string()),
                     },
                 };
                 found.unwrap_or_else(|| default.as_ref().map_or(Val::Null, |d| d.eval(data)))
@@ -399,12 +467,9 @@ impl Expr {
             Expr::Reduce(over, logic, initial) => {
                 let init = initial.as_ref().map_or(Val::Null, |e| e.eval(data));
                 match over.eval(data) {
-                    Val::Arr(items) => items.iter().fold(init, |acc, current| {
-                        let mut scope = BTreeMap::new();
-                        scope.insert(Arc::from("current"), current.clone());
-                        scope.insert(Arc::from("accumulator"), acc);
-                        logic.eval(&Val::Obj(Arc::new(scope)))
-                    }),
+                    Val::Arr(items) => {
+                        items.iter().fold(init, |acc, current| logic.eval(&ReduceScope { current, accumulator: &acc }))
+                    }
                     _ => init,
                 }
             }
@@ -414,6 +479,26 @@ impl Expr {
 }
 
 fn call(op: Op, args: &[Expr], data: &dyn Scope) -> Val {
+    // Binary operators are most of what rules do: evaluate both sides without collecting them.
+    if let [a, b] = args {
+        let binary = |f: fn(&Val, &Val) -> Val| f(&a.eval(data), &b.eval(data));
+        match op {
+            Op::Eq => return binary(|x, y| Val::Bool(loose_eq(x, y))),
+            Op::StrictEq => return binary(|x, y| Val::Bool(strict_eq(x, y))),
+            Op::Ne => return binary(|x, y| Val::Bool(!loose_eq(x, y))),
+            Op::StrictNe => return binary(|x, y| Val::Bool(!strict_eq(x, y))),
+            Op::Lt => return binary(|x, y| Val::Bool(compare(x, y).is_some_and(|o| o.is_lt()))),
+            Op::Le => return binary(|x, y| Val::Bool(compare(x, y).is_some_and(|o| o.is_le()))),
+            Op::Gt => return binary(|x, y| Val::Bool(compare(x, y).is_some_and(|o| o.is_gt()))),
+            Op::Ge => return binary(|x, y| Val::Bool(compare(x, y).is_some_and(|o| o.is_ge()))),
+            Op::Add => return binary(|x, y| Val::Num(0.0 + parse_float(x) + parse_float(y))),
+            Op::Sub => return binary(|x, y| Val::Num(x.to_number() - y.to_number())),
+            Op::Div => return binary(|x, y| Val::Num(x.to_number() / y.to_number())),
+            Op::Mod => return binary(|x, y| Val::Num(x.to_number() % y.to_number())),
+            Op::Mul => return binary(|x, y| Val::Num(parse_float(x) * parse_float(y))),
+            _ => {}
+        }
+    }
     let v: Vec<Val> = args.iter().map(|e| e.eval(data)).collect();
     let num = |i: usize| v.get(i).map_or(f64::NAN, Val::to_number);
     let ordered = |a: &Val, b: &Val, ok: fn(std::cmp::Ordering) -> bool| compare(a, b).is_some_and(ok);
@@ -459,11 +544,17 @@ fn call(op: Op, args: &[Expr], data: &dyn Scope) -> Val {
             Val::Str(s) if !s.is_empty() => s.contains(v[0].to_js_string().as_str()),
             _ => false,
         }),
-        Op::Cat => Val::str(
-            &v.iter()
-                .map(|x| if matches!(x, Val::Null) { String::new() } else { x.to_js_string() })
-                .collect::<String>(),
-        ),
+        Op::Cat => {
+            let mut text = String::new();
+            for x in &v {
+                match x {
+                    Val::Null => {}
+                    Val::Str(s) => text.push_str(s),
+                    other => text.push_str(&other.to_js_string()),
+                }
+            }
+            Val::str(&text)
+        }
         Op::Substr => {
             let source = v[0].to_js_string();
             let start = num(1);
@@ -489,12 +580,13 @@ fn call(op: Op, args: &[Expr], data: &dyn Scope) -> Val {
         Op::Missing => Val::Arr(missing(&v, data).into()),
         Op::MissingSome => {
             let need = v[0].to_number();
-            let options: Vec<Val> = match &v[1] {
-                Val::Arr(a) => a.to_vec(),
-                other => vec![other.clone()],
+            let options = match &v[1] {
+                Val::Arr(_) => v[1].clone(),
+                other => Val::Arr(Arc::from(vec![other.clone()])),
             };
-            let absent = missing(&[Val::Arr(options.clone().into())], data);
-            if (options.len() - absent.len()) as f64 >= need {
+            let total = if let Val::Arr(a) = &options { a.len() } else { 0 };
+            let absent = missing(std::slice::from_ref(&options), data);
+            if (total - absent.len()) as f64 >= need {
                 Val::Arr(Arc::from(Vec::new()))
             } else {
                 Val::Arr(absent.into())
@@ -510,15 +602,15 @@ fn call(op: Op, args: &[Expr], data: &dyn Scope) -> Val {
 
 /// The keys (first argument if it is an array, else all arguments) whose `var` is null or "".
 fn missing(args: &[Val], data: &dyn Scope) -> Vec<Val> {
-    let keys: Vec<Val> = match args.first() {
-        Some(Val::Arr(a)) => a.to_vec(),
-        _ => args.to_vec(),
+    let keys: &[Val] = match args.first() {
+        Some(Val::Arr(a)) => a,
+        _ => args,
     };
-    keys.into_iter()
+    keys.iter()
         .filter(|k| {
-            let found = match split_path(&k.to_js_string()) {
-                Path::Static(segs) => data.lookup(&segs),
-                _ => Some(data.whole()),
+            let found = match k {
+                Val::Str(s) => data.lookup_dotted(s),
+                other => data.lookup_dotted(&other.to_js_string()),
             };
             match found {
                 None | Some(Val::Null) => true,
@@ -526,6 +618,7 @@ fn missing(args: &[Val], data: &dyn Scope) -> Vec<Val> {
                 _ => false,
             }
         })
+        .cloned()
         .collect()
 }
 

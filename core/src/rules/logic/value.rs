@@ -207,6 +207,11 @@ pub fn js_number(n: f64) -> String {
     if n == 0.0 {
         return "0".into();
     }
+    // Between 1e-6 and 1e21 JavaScript prints plain decimals with the shortest round-trip digits,
+    // which is exactly what Rust's `Display` prints.
+    if (1e-6..1e21).contains(&n.abs()) {
+        return n.to_string();
+    }
     let sign = if n < 0.0 { "-" } else { "" };
     // Rust's `{:e}` gives the shortest round-trip digits: "d.ddddde<exp>".
     let sci = format!("{:e}", n.abs());
@@ -259,6 +264,9 @@ pub fn strict_eq(a: &Val, b: &Val) -> bool {
 
 /// JavaScript's abstract relational comparison: `Some(ordering)`, or `None` when NaN is involved.
 pub fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
+    if let (Val::Num(x), Val::Num(y)) = (a, b) {
+        return x.partial_cmp(y);
+    }
     let prim = |v: &Val| if v.is_object_like() { Val::str(&v.to_js_string()) } else { v.clone() };
     match (prim(a), prim(b)) {
         (Val::Str(x), Val::Str(y)) => Some(x.encode_utf16().cmp(y.encode_utf16())),
@@ -279,6 +287,9 @@ mod tests {
             (1e21, "1e+21"),
             (1e20, "100000000000000000000"),
             (1.5e-7, "1.5e-7"),
+            (1e-7, "1e-7"),
+            (0.0000015, "0.0000015"),
+            (999999999999999900000.0, "999999999999999900000"),
             (0.000001, "0.000001"),
             (123.456, "123.456"),
             (-2.5e30, "-2.5e+30"),
