@@ -80,13 +80,14 @@ pub fn pick_weighted(h: u64, weights: &[u32]) -> u32 {
 
 /// Lower-case hex SHA-256 of some bytes: the fingerprint of a canonical JSON document.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push(char::from_digit(u32::from(b >> 4), 16).expect("nibble"));
-        out.push(char::from_digit(u32::from(b & 15), 16).expect("nibble"));
+    let mut out = [0u8; 64];
+    for (i, b) in digest.iter().enumerate() {
+        out[2 * i] = HEX[usize::from(b >> 4)];
+        out[2 * i + 1] = HEX[usize::from(b & 15)];
     }
-    out
+    String::from_utf8(out.to_vec()).expect("hex is ASCII")
 }
 
 #[cfg(test)]

@@ -198,6 +198,8 @@ fn malformed_events_are_refused_before_they_reach_a_session() {
         r#"{"type":"move","t":-1,"x":0,"y":0}"#,
         r#"{"type":"move","t":1,"x":0,"y":0,"z":3}"#,
         r#"{"type":"dig","t":1}"#,
+        r#"{"type":"tick","t":1,"x":0}"#,
+        r#"{"type":"use","t":1,"item":"k","granted":true}"#,
     ] {
         assert_eq!(Event::from_json(text).unwrap_err().code(), "malformed", "{text}");
     }

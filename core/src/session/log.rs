@@ -30,6 +30,15 @@ pub struct Line {
     pub chain: String,
 }
 
+/// A log line as read, borrowing its chain from the text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LineRef<'a> {
+    seq: u64,
+    event: Event,
+    chain: &'a str,
+}
+
 /// Where and why a log does not replay. `line` is 1-based (line 1 is the header).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("line {line}: {reason}")]
@@ -74,11 +83,37 @@ fn line_from_json(session: &Session, event_json: &str) -> String {
     format!(r#"{{"seq":{},"event":{event_json},"chain":"{}"}}"#, s.seq, s.chain)
 }
 
+/// Lines parsed per block; a block is parsed on every core while the fold stays sequential.
+const BLOCK: usize = 65_536;
+
+fn parse_line(text: &str) -> Result<LineRef<'_>, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+/// Parses a block of lines, in parallel where threads exist (not in wasm).
+fn parse_block<'a>(lines: &[&'a str]) -> Vec<Result<LineRef<'a>, String>> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        if workers > 1 && lines.len() >= 4096 {
+            let chunk = lines.len().div_ceil(workers);
+            return std::thread::scope(|scope| {
+                let parts: Vec<_> = lines
+                    .chunks(chunk)
+                    .map(|part| scope.spawn(move || part.iter().map(|l| parse_line(l)).collect::<Vec<_>>()))
+                    .collect();
+                parts.into_iter().flat_map(|p| p.join().expect("parsing does not panic")).collect()
+            });
+        }
+    }
+    lines.iter().map(|l| parse_line(l)).collect()
+}
+
 /// Rebuilds a session from its log, checking every line and every link of the chain.
 pub fn replay(log: &str) -> Result<Replay, ReplayError> {
-    let mut lines = log.split_terminator('\n');
+    let lines: Vec<&str> = log.split_terminator('\n').collect();
     let err = |line: u64, reason: String| ReplayError { line, reason };
-    let first = lines.next().ok_or_else(|| err(1, "the log is empty".into()))?;
+    let first = *lines.first().ok_or_else(|| err(1, "the log is empty".into()))?;
     let h: Header = serde_json::from_str(first).map_err(|e| err(1, format!("header: {e}")))?;
     if h.session != SESSION_VERSION {
         return Err(err(1, format!("session format {:?}, expected {SESSION_VERSION:?}", h.session)));
@@ -95,24 +130,26 @@ pub fn replay(log: &str) -> Result<Replay, ReplayError> {
         chain_start(&session.hunt().fingerprint, session.rules().digest(), h.started_ms)
     );
     let mut outcomes = Vec::new();
-    for (i, text) in lines.enumerate() {
-        let n = i as u64 + 2;
-        let l: Line = serde_json::from_str(text).map_err(|e| err(n, e.to_string()))?;
-        let expected = session.state().seq + 1;
-        if l.seq != expected {
-            return Err(err(
-                n,
-                format!("seq {} where {expected} was expected (dropped, inserted or reordered)", l.seq),
-            ));
+    for (b, block) in lines[1..].chunks(BLOCK).enumerate() {
+        for (i, (parsed, text)) in parse_block(block).into_iter().zip(block).enumerate() {
+            let n = (b * BLOCK + i) as u64 + 2;
+            let l = parsed.map_err(|e| err(n, e))?;
+            let expected = session.state().seq + 1;
+            if l.seq != expected {
+                return Err(err(
+                    n,
+                    format!("seq {} where {expected} was expected (dropped, inserted or reordered)", l.seq),
+                ));
+            }
+            let (out, json) = session.apply_canonical(&l.event).map_err(|r| err(n, format!("event refused: {r}")))?;
+            if session.state().chain != l.chain {
+                return Err(err(n, "chain does not match: the event or an earlier line was edited".into()));
+            }
+            if line_from_json(&session, &json) != *text {
+                return Err(err(n, "line is not in canonical form (edited?)".into()));
+            }
+            outcomes.push(out);
         }
-        let (out, json) = session.apply_canonical(&l.event).map_err(|r| err(n, format!("event refused: {r}")))?;
-        if session.state().chain != l.chain {
-            return Err(err(n, "chain does not match: the event or an earlier line was edited".into()));
-        }
-        if line_from_json(&session, &json) != text {
-            return Err(err(n, "line is not in canonical form (edited?)".into()));
-        }
-        outcomes.push(out);
     }
     Ok(Replay { session, outcomes })
 }
