@@ -34,9 +34,10 @@ pub fn hash_bytes(seed: u64, bytes: &[u8]) -> u64 {
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut buf = [0u8; 8];
-        buf[..rest.len()].copy_from_slice(rest);
-        h = mix(h ^ u64::from_le_bytes(buf)).wrapping_add(GOLDEN);
+        // The same little-endian word as zero-padding into 8 bytes, without a memcpy call
+        // (short ids are the hot path of hunt generation).
+        let word = rest.iter().enumerate().fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
+        h = mix(h ^ word).wrapping_add(GOLDEN);
     }
     mix(h)
 }

@@ -133,7 +133,7 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
     let mut masks = StageMasks::new(template);
     let mut cands = Vec::new();
     region.for_each_within(player.start, template.search_radius, |site| {
-        if site.weight <= 0.0 || found.contains(site.id) {
+        if site.weight <= 0.0 || (!found.is_empty() && found.contains(site.id)) {
             return;
         }
         let stages = masks.of(site.kind);
