@@ -1,22 +1,36 @@
 //! # xmarks
 //!
 //! A deterministic treasure-hunt engine: worlds of sites (procedural or imported), personalised
-//! hunts generated over them, and the same bytes on every target (native, wasm in Node and in
-//! browsers).
+//! hunts generated over them, rules in JsonLogic, and event-sourced sessions that replay to the same
+//! bytes on every target (native, wasm in Node and in browsers).
 //!
 //! ```
+//! use std::sync::Arc;
+//! use xmarks::rules::Ruleset;
+//! use xmarks::session::{log, script::walkthrough, Outcome, Session};
 //! use xmarks::{generate, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
 //!
+//! // A world, a designer's template, a player: a hunt.
 //! let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
 //! let template = Template::from_json(r#"{"id": "harbour", "stages": 4, "difficulty": 3}"#).unwrap();
 //! let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 3, found: vec![] };
 //! let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
-//!
-//! assert_eq!(hunt.stages.len(), 4);
 //! assert!(hunt.stages[3].treasure.is_some());
 //! println!("{}", hunt.stages[0].clue.text); // "About 250 paces south-west of the Grey Well. ..."
-//! // Same inputs, same hunt, on every target:
-//! assert_eq!(hunt.fingerprint, generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap().fingerprint);
+//!
+//! // Play it under the default rules, keeping the log.
+//! let mut session = Session::new(hunt.clone(), Arc::new(Ruleset::default_rules()), 0);
+//! let mut lines = vec![log::header(&session)];
+//! let mut outcomes = Vec::new();
+//! for event in walkthrough(&hunt, 0) {
+//!     outcomes.extend(session.apply(&event).unwrap());
+//!     lines.push(log::line(&session, &event));
+//! }
+//! assert!(outcomes.contains(&Outcome::HuntCompleted));
+//!
+//! // Anyone holding the log rebuilds the same state, byte for byte.
+//! let replayed = log::replay(&lines.join("\n")).unwrap();
+//! assert_eq!(replayed.session.state_hash(), session.state_hash());
 //! ```
 //!
 //! Determinism rules for contributors: no `std` transcendental functions (use `libm`), no
