@@ -111,7 +111,7 @@ fn check_inputs(world: &World, template: &Template, seeds: &Seeds, player: &Play
 }
 
 /// The seed every choice of this player's hunt derives from.
-pub fn hunt_seed(seeds: &Seeds, player: &Player, template: &Template) -> u64 {
+fn hunt_seed(seeds: &Seeds, player: &Player, template: &Template) -> u64 {
     let h = mix2(mix2(seeds.game, seeds.round), u64::from(player.level));
     hash_str(hash_str(h, &player.id), &template.id)
 }

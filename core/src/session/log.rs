@@ -22,21 +22,13 @@ pub struct Header {
     pub started_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An event line of a log, as read (the chain borrowed from the text).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Line {
+pub struct Line<'a> {
     pub seq: u64,
     pub event: Event,
-    pub chain: String,
-}
-
-/// A log line as read, borrowing its chain from the text.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LineRef<'a> {
-    seq: u64,
-    event: Event,
-    chain: &'a str,
+    pub chain: &'a str,
 }
 
 /// Where and why a log does not replay. `line` is 1-based (line 1 is the header).
@@ -86,12 +78,12 @@ fn line_from_json(session: &Session, event_json: &str) -> String {
 /// Lines parsed per block; a block is parsed on every core while the fold stays sequential.
 const BLOCK: usize = 65_536;
 
-fn parse_line(text: &str) -> Result<LineRef<'_>, String> {
+fn parse_line(text: &str) -> Result<Line<'_>, String> {
     serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
 /// Parses a block of lines, in parallel where threads exist (not in wasm).
-fn parse_block<'a>(lines: &[&'a str]) -> Vec<Result<LineRef<'a>, String>> {
+fn parse_block<'a>(lines: &[&'a str]) -> Vec<Result<Line<'a>, String>> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);

@@ -367,14 +367,7 @@ impl Session {
                     continue;
                 }
             }
-            let fires = match &rule.when {
-                None => true,
-                Some(cond) => {
-                    let scope =
-                        RuleScope { facts: &self.facts, state: &self.state, event: e, stage: self.stage_for(e) };
-                    cond.eval(&scope).truthy()
-                }
-            };
+            let fires = rule.when.as_ref().is_none_or(|cond| self.eval(cond, e).truthy());
             if !fires {
                 continue;
             }
