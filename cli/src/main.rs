@@ -10,6 +10,7 @@ use xmarks::rules::Ruleset;
 use xmarks::session::log::{header, line, replay};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Rejection, Session};
+use xmarks::Coded;
 use xmarks::{
     generate, import_csv, import_geojson, Bounds, ImportOptions, Player, Point, ProceduralWorld, Seeds, Template,
     World, WorldConfig,

@@ -60,6 +60,12 @@ pub enum IndexError {
     TooLarge,
 }
 
+impl crate::error::Coded for IndexError {
+    fn code(&self) -> &'static str {
+        "import_too_large"
+    }
+}
+
 /// Sites stored column-wise, addressed by slot: the layout of both the builder and the index.
 #[derive(Debug, Default)]
 struct Columns {

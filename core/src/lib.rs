@@ -39,6 +39,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod error;
 pub mod geom;
 pub mod hash;
 pub mod hunt;
@@ -48,6 +49,7 @@ pub mod session;
 pub mod site;
 pub mod world;
 
+pub use error::Coded;
 pub use geom::{Bounds, Point, Wind};
 pub use hunt::clue::{Clue, ClueText, Pointer};
 pub use hunt::template::{Template, TemplateError};

@@ -1,6 +1,7 @@
 //! Hostile input at every entry point of worlds and hunts: each gets a typed error with a path and
 //! a reason, never a panic.
 
+use xmarks::Coded;
 use xmarks::{
     generate, import_csv, import_geojson, HuntError, ImportOptions, Player, Point, ProceduralWorld, Seeds, SiteIndex,
     Template, World, WorldConfig,
@@ -142,4 +143,29 @@ fn bad_imports_name_the_line_or_feature() {
     }
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(import_geojson(&deep, strict).is_err());
+}
+
+#[test]
+fn map_queries_refuse_bad_bounds_and_huge_rasters() {
+    use xmarks::{Bounds, Point};
+    let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+    let b = Bounds::around(Point::new(0.0, 0.0), 1000.0);
+    let nan = Bounds { min: Point::new(f64::NAN, 0.0), max: Point::new(1.0, 1.0) };
+    let flipped = Bounds { min: b.max, max: b.min };
+    for bad in [nan, flipped] {
+        assert_eq!(world.sites_in(bad).unwrap_err().code(), "world_query");
+        assert_eq!(world.biome_raster(bad, 8, 8).unwrap_err().code(), "world_query");
+    }
+    assert_eq!(world.biome_raster(b, 0, 8).unwrap_err().code(), "world_query");
+    assert_eq!(world.biome_raster(b, 4096, 4096).unwrap_err().code(), "world_query");
+    assert_eq!(world.biome_raster(b, 16, 8).unwrap().len(), 128);
+
+    // Site points are the sites of sites_in, as columns.
+    let sites = world.sites_in(b).unwrap();
+    let points = world.site_points(b).unwrap();
+    assert_eq!(points.ids.len(), sites.len());
+    for (i, s) in sites.iter().enumerate() {
+        assert_eq!((points.ids[i].as_str(), points.xy[2 * i], points.xy[2 * i + 1]), (s.id.as_str(), s.x, s.y));
+        assert_eq!(points.kinds[points.kind[i] as usize], s.kind);
+    }
 }

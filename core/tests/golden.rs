@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use xmarks::hunt::GENERATOR;
+use xmarks::Coded;
 use xmarks::{
     generate, import_csv, import_geojson, ImportOptions, Player, ProceduralWorld, Seeds, Template, World, WorldConfig,
 };

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use xmarks::rules::{Ruleset, DEFAULT_RULES};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Session, SESSION_VERSION};
+use xmarks::Coded;
 use xmarks::{generate, import_csv, Hunt, ImportOptions, Player, ProceduralWorld, Seeds, Template, World, WorldConfig};
 
 #[derive(Serialize, Deserialize)]

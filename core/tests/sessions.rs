@@ -6,6 +6,7 @@ use xmarks::rules::Ruleset;
 use xmarks::session::log::{header, line, replay};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Outcome, Rejection, Session, Status};
+use xmarks::Coded;
 use xmarks::{generate, Hunt, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
 
 fn hunt(template: &str) -> Hunt {

@@ -11,6 +11,7 @@ pub mod template;
 
 pub use generate::generate;
 
+use crate::error::Coded;
 use crate::geom::Point;
 use crate::site::Site;
 use crate::world::{WorldError, WorldRef};
@@ -95,11 +96,52 @@ pub struct HuntBody {
 
 /// A generated hunt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "HuntJson")]
 pub struct Hunt {
     #[serde(flatten)]
     pub body: HuntBody,
     /// SHA-256 (hex) of the body's canonical JSON.
     pub fingerprint: String,
+}
+
+/// A hunt as read: the body's fields and the fingerprint side by side. serde's `flatten` reads
+/// by buffering the whole input first, which cost the wasm build 70 KB of code.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HuntJson {
+    generator: String,
+    template: String,
+    world: WorldRef,
+    seeds: Seeds,
+    player: String,
+    level: u32,
+    start: Point,
+    difficulty: u8,
+    time_limit_s: Option<u32>,
+    max_speed: f64,
+    length: u32,
+    stages: Vec<Stage>,
+    fingerprint: String,
+}
+
+impl From<HuntJson> for Hunt {
+    fn from(h: HuntJson) -> Hunt {
+        let body = HuntBody {
+            generator: h.generator,
+            template: h.template,
+            world: h.world,
+            seeds: h.seeds,
+            player: h.player,
+            level: h.level,
+            start: h.start,
+            difficulty: h.difficulty,
+            time_limit_s: h.time_limit_s,
+            max_speed: h.max_speed,
+            length: h.length,
+            stages: h.stages,
+        };
+        Hunt { body, fingerprint: h.fingerprint }
+    }
 }
 
 impl std::ops::Deref for Hunt {
@@ -152,17 +194,25 @@ pub enum HuntError {
     Malformed(String),
 }
 
-impl HuntError {
-    /// A stable code for programs (and the JS binding's `Error.code`).
-    pub fn code(&self) -> &'static str {
+impl Coded for HuntError {
+    fn code(&self) -> &'static str {
         match self {
-            HuntError::Template(_) => "template_invalid",
+            HuntError::Template(e) => e.code(),
             HuntError::Input { .. } => "input_invalid",
             HuntError::UnknownKind { .. } => "unknown_kind",
             HuntError::NotEnoughSites { .. } => "not_enough_sites",
             HuntError::Unplaceable { .. } => "stage_unplaceable",
             HuntError::World(e) => e.code(),
             HuntError::Malformed(_) => "hunt_malformed",
+        }
+    }
+
+    fn path(&self) -> Option<String> {
+        match self {
+            HuntError::Template(e) => Some(format!("template.{}", e.path)),
+            HuntError::Input { path, .. } | HuntError::UnknownKind { path, .. } => Some(path.clone()),
+            HuntError::World(e) => e.path(),
+            _ => None,
         }
     }
 }

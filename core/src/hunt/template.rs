@@ -1,5 +1,6 @@
 //! Hunt templates: the designer's JSON, parsed and validated with errors that name the path.
 
+use crate::error::Coded;
 use serde::{Deserialize, Serialize};
 
 /// Most stages a hunt may have.
@@ -109,6 +110,16 @@ impl Default for Template {
 pub struct TemplateError {
     pub path: String,
     pub reason: String,
+}
+
+impl Coded for TemplateError {
+    fn code(&self) -> &'static str {
+        "template_invalid"
+    }
+
+    fn path(&self) -> Option<String> {
+        Some(self.path.clone())
+    }
 }
 
 impl TemplateError {

@@ -13,6 +13,7 @@
 
 pub mod logic;
 
+use crate::error::Coded;
 use logic::{Logic, LogicError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -111,6 +112,17 @@ pub struct Ruleset {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct RulesError(pub Vec<LogicError>);
+
+impl Coded for RulesError {
+    fn code(&self) -> &'static str {
+        "rules_invalid"
+    }
+
+    /// The first problem's path; every problem is in `.0`.
+    fn path(&self) -> Option<String> {
+        self.0.first().map(|p| p.path.clone())
+    }
+}
 
 fn problem(path: impl Into<String>, reason: impl Into<String>) -> LogicError {
     LogicError { path: path.into(), reason: reason.into() }

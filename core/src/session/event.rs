@@ -1,5 +1,6 @@
 //! What players send (events), what a session answers (outcomes), and why it refuses (rejections).
 
+use crate::error::Coded;
 use serde::{Deserialize, Serialize};
 
 /// Largest event JSON accepted, in bytes.
@@ -215,9 +216,8 @@ pub enum Rejection {
     UnknownClaim { claim: String },
 }
 
-impl Rejection {
-    /// A stable code for programs.
-    pub fn code(&self) -> &'static str {
+impl Coded for Rejection {
+    fn code(&self) -> &'static str {
         match self {
             Rejection::Malformed { .. } => "malformed",
             Rejection::Invalid { .. } => "invalid",
@@ -229,6 +229,13 @@ impl Rejection {
             Rejection::UnknownStage { .. } => "unknown_stage",
             Rejection::UnknownItem { .. } => "unknown_item",
             Rejection::UnknownClaim { .. } => "unknown_claim",
+        }
+    }
+
+    fn path(&self) -> Option<String> {
+        match self {
+            Rejection::Invalid { path, .. } => Some(path.clone()),
+            _ => None,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! event's chain, and in spacing or escapes by the canonical form.
 
 use super::{chain_start, Event, Outcome, Session, SESSION_VERSION};
+use crate::error::Coded;
 use crate::hunt::Hunt;
 use crate::rules::{Ruleset, RulesetSpec};
 use serde::{Deserialize, Serialize};
@@ -39,9 +40,13 @@ pub struct ReplayError {
     pub reason: String,
 }
 
-impl ReplayError {
-    pub fn code(&self) -> &'static str {
+impl Coded for ReplayError {
+    fn code(&self) -> &'static str {
         "log_invalid"
+    }
+
+    fn path(&self) -> Option<String> {
+        Some(format!("line {}", self.line))
     }
 }
 
@@ -69,8 +74,8 @@ pub fn line(session: &Session, event: &Event) -> String {
     line_from_json(session, &event.canonical_json())
 }
 
-/// The same line from the event's canonical JSON (field order as in [`Line`]).
-fn line_from_json(session: &Session, event_json: &str) -> String {
+/// The same line from the event's canonical JSON, as [`Session::apply_canonical`] returns it.
+pub fn line_from_json(session: &Session, event_json: &str) -> String {
     let s = session.state();
     format!(r#"{{"seq":{},"event":{event_json},"chain":"{}"}}"#, s.seq, s.chain)
 }

@@ -4,6 +4,7 @@
 //! the import; [`ImportOptions::lenient`] skips and counts them instead (keeping the first few
 //! reasons). Duplicate ids are malformed too: the first occurrence wins in lenient mode.
 
+use crate::error::Coded;
 use crate::geom::Point;
 use crate::index::{IndexError, SiteIndex, SiteIndexBuilder};
 use crate::site::{check_site, SiteRef};
@@ -68,13 +69,20 @@ pub enum ImportError {
     Index(#[from] IndexError),
 }
 
-impl ImportError {
-    pub fn code(&self) -> &'static str {
+impl Coded for ImportError {
+    fn code(&self) -> &'static str {
         match self {
             ImportError::Malformed { .. } => "import_malformed",
             ImportError::Format(_) => "import_format",
             ImportError::TooLarge => "import_too_large",
             ImportError::Index(_) => "import_too_large",
+        }
+    }
+
+    fn path(&self) -> Option<String> {
+        match self {
+            ImportError::Malformed { at, .. } => Some(at.clone()),
+            _ => None,
         }
     }
 }

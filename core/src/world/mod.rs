@@ -8,6 +8,7 @@ pub mod noise;
 pub mod procedural;
 pub mod terrain;
 
+use crate::error::Coded;
 use crate::geom::{Bounds, Point};
 use crate::index::SiteIndex;
 use crate::site::SiteRef;
@@ -24,11 +25,18 @@ pub enum WorldError {
     Query(String),
 }
 
-impl WorldError {
-    pub fn code(&self) -> &'static str {
+impl Coded for WorldError {
+    fn code(&self) -> &'static str {
         match self {
             WorldError::Config { .. } => "world_config",
             WorldError::Query(_) => "world_query",
+        }
+    }
+
+    fn path(&self) -> Option<String> {
+        match self {
+            WorldError::Config { path, .. } => Some(path.clone()),
+            WorldError::Query(_) => None,
         }
     }
 }
@@ -101,6 +109,7 @@ impl World {
 
     /// Sites inside a box, sorted by id.
     pub fn sites_in(&self, bounds: Bounds) -> Result<Vec<crate::site::Site>, WorldError> {
+        check_bounds(bounds)?;
         let mut sites = match self {
             World::Procedural(w) => w.sites_in(bounds)?,
             World::Imported(idx) => idx.in_box(bounds, &idx.kind_filter::<&str>(&[])).map(SiteRef::to_site).collect(),
@@ -108,6 +117,60 @@ impl World {
         sites.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(sites)
     }
+
+    /// The sites inside a box as columns, in the order of [`World::sites_in`]: what a map draws.
+    pub fn site_points(&self, bounds: Bounds) -> Result<SitePoints, WorldError> {
+        let kinds = self.kinds();
+        let sites = self.sites_in(bounds)?;
+        let mut points = SitePoints {
+            ids: Vec::with_capacity(sites.len()),
+            xy: Vec::with_capacity(2 * sites.len()),
+            kind: Vec::with_capacity(sites.len()),
+            kinds: Vec::new(),
+        };
+        for s in sites {
+            points.xy.extend([s.x, s.y]);
+            // Kinds are sorted and an index holds at most u16::MAX of them.
+            points.kind.push(kinds.binary_search(&s.kind).map_or(u16::MAX, |k| k as u16));
+            points.ids.push(s.id);
+        }
+        points.kinds = kinds;
+        Ok(points)
+    }
+
+    /// Biome codes over a `width` x `height` grid (see [`ProceduralWorld::biome_raster`]).
+    pub fn biome_raster(&self, bounds: Bounds, width: u32, height: u32) -> Result<Vec<u8>, WorldError> {
+        check_bounds(bounds)?;
+        if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_RASTER_CELLS {
+            return Err(WorldError::Query(format!(
+                "a raster is 1 to {MAX_RASTER_CELLS} cells, not {width} x {height}"
+            )));
+        }
+        match self {
+            World::Procedural(w) => Ok(w.biome_raster(bounds, width, height)),
+            World::Imported(_) => Err(WorldError::Query("an imported world has no terrain".into())),
+        }
+    }
+}
+
+/// Most cells in one terrain raster (2048 x 2048).
+pub const MAX_RASTER_CELLS: u64 = 1 << 22;
+
+fn check_bounds(b: Bounds) -> Result<(), WorldError> {
+    if b.min.is_valid() && b.max.is_valid() && b.min.x <= b.max.x && b.min.y <= b.max.y {
+        Ok(())
+    } else {
+        Err(WorldError::Query("bounds are not finite, within range, with min <= max".into()))
+    }
+}
+
+/// Sites as columns: `xy` holds x and y of each site in turn, `kind` indexes `kinds`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SitePoints {
+    pub ids: Vec<String>,
+    pub xy: Vec<f64>,
+    pub kind: Vec<u16>,
+    pub kinds: Vec<String>,
 }
 
 /// Sites of a world around a point, ready to be queried without further generation.

@@ -41,11 +41,21 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 10_000;
 
 /// A rule that cannot be compiled: where (a path such as `and[1].var`) and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("{path}: {reason}")]
 pub struct LogicError {
     pub path: String,
     pub reason: String,
+}
+
+impl crate::error::Coded for LogicError {
+    fn code(&self) -> &'static str {
+        "logic_invalid"
+    }
+
+    fn path(&self) -> Option<String> {
+        Some(self.path.clone())
+    }
 }
 
 /// Where `var` finds data. Plain JSON data is a [`Val`]; a game session provides its own.
