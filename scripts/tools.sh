@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need and a fresh machine lacks; each step is skipped when present.
+#   bash scripts/tools.sh wasm      the wasm32 target and the wasm-bindgen CLI pinned to Cargo.lock
+#   bash scripts/tools.sh node      the npm packages of wasm/tests (lock file: wasm/tests/package-lock.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wasm_bindgen_version() {
+  # (Not --locked: its lock file names a webpki-roots release the registry mirror lacks.)
+  # The CLI must equal the wasm-bindgen crate in Cargo.lock, or the generated glue does not match.
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
+}
+
+tools_wasm() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  local want have
+  want=$(wasm_bindgen_version)
+  have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+  if [ "$have" != "$want" ]; then
+    echo "== installing wasm-bindgen-cli $want (about 4 minutes, once)"
+    cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+tools_node() {
+  command -v node >/dev/null || { echo "node is missing: install Node.js 20 or later" >&2; exit 1; }
+  for dir in "$@"; do
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "== npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
+}
+
+what=${1:-}
+shift || true
+case "$what" in
+  wasm) tools_wasm ;;
+  node) tools_node "$@" ;;
+  *) echo "usage: tools.sh wasm | node DIR..." >&2; exit 2 ;;
+esac

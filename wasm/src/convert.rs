@@ -1,0 +1,79 @@
+//! Crossing the boundary: JS values in as JSON text for the core's parsers, Rust values out as
+//! plain objects, and core errors out as JS `Error`s with a `code`.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use xmarks::Coded;
+
+/// The result every export returns: the error side is a JS `Error`.
+pub type JsResult<T> = Result<T, JsValue>;
+
+/// A JS `Error` with `code`, and `path` when given.
+pub fn error(code: &str, message: &str, path: Option<&str>) -> JsValue {
+    let e = js_sys::Error::new(message);
+    set(&e, "code", &code.into());
+    if let Some(path) = path {
+        set(&e, "path", &path.into());
+    }
+    e.into()
+}
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on a fresh Error or plain object cannot fail.
+    let _ = js_sys::Reflect::set(target, &key.into(), value);
+}
+
+/// A core error as a JS `Error`.
+pub fn coded(e: &impl Coded) -> JsValue {
+    error(e.code(), &e.to_string(), e.path().as_deref())
+}
+
+/// The JSON text of a document (a template, a hunt, a ruleset): a string is taken as its JSON
+/// text, anything else is stringified. `what` names the argument in errors.
+pub fn json_text(value: &JsValue, what: &str) -> JsResult<String> {
+    match value.as_string() {
+        Some(text) => Ok(text),
+        None => stringify(value, what),
+    }
+}
+
+/// The JSON text of any JSON value (a string is a JSON string here).
+pub fn stringify(value: &JsValue, what: &str) -> JsResult<String> {
+    let fail = || {
+        error(
+            "input_invalid",
+            &format!("{what}: not JSON-compatible (undefined, a function, a cycle or a BigInt)"),
+            Some(what),
+        )
+    };
+    // JSON.stringify answers undefined for undefined and functions, and throws on cycles and BigInts.
+    js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(fail)
+}
+
+/// Parses an input through serde_json (the core's parser) with `what` as the error's path.
+pub fn parse<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> JsResult<T> {
+    let text = stringify(value, what)?;
+    serde_json::from_str(&text).map_err(|e| error("input_invalid", &format!("{what}: {e}"), Some(what)))
+}
+
+/// Like [`parse`], but `undefined` and `null` give the default.
+pub fn parse_or_default<T: serde::de::DeserializeOwned + Default>(value: &JsValue, what: &str) -> JsResult<T> {
+    if value.is_undefined() || value.is_null() {
+        Ok(T::default())
+    } else {
+        parse(value, what)
+    }
+}
+
+/// A Rust value as a plain JS object (maps as objects, 64-bit integers as numbers).
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| error("input_invalid", &format!("result has no JS form: {e}"), None))
+}
+
+/// Sets `key` on a JS object.
+pub fn with(target: JsValue, key: &str, value: &JsValue) -> JsValue {
+    set(&target, key, value);
+    target
+}

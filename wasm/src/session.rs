@@ -1,0 +1,104 @@
+//! Sessions: a player's events applied under a ruleset, with the log that replays them.
+
+use crate::convert::{coded, json_text, to_js, with, JsResult};
+use crate::hunt::read_hunt;
+use crate::rules::Rules;
+use crate::world::integer;
+use wasm_bindgen::prelude::*;
+use xmarks::session::{log, Event};
+
+/// One player's game of one hunt. Holds wasm memory: call `free()` when the game ends.
+#[wasm_bindgen]
+pub struct Session {
+    inner: xmarks::session::Session,
+    /// Canonical JSON of the last accepted event, for its log line.
+    last_event: Option<String>,
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Opens a session on `hunt` (its fingerprint is checked) under `rules` at `startedMs`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+        rules: &Rules,
+        #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
+    ) -> JsResult<Session> {
+        let started_ms = integer(started_ms, "startedMs", MAX_MS)?;
+        let inner = xmarks::session::Session::new(read_hunt(&hunt)?, rules.0.clone(), started_ms);
+        Ok(Session { inner, last_event: None })
+    }
+
+    /// Rebuilds a session from a `snapshot()` taken on the same hunt and rules.
+    pub fn restore(
+        #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+        rules: &Rules,
+        snapshot: &str,
+    ) -> JsResult<Session> {
+        let inner =
+            xmarks::session::Session::restore(read_hunt(&hunt)?, rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
+        Ok(Session { inner, last_event: None })
+    }
+
+    /// Applies one event and returns what it did. A refused event throws an `Error` whose `code`
+    /// says why (`too_fast`, `dig_away`, ...) and changes nothing.
+    #[wasm_bindgen(unchecked_return_type = "Outcome[]")]
+    pub fn apply(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "GameEvent | string")] event: JsValue,
+    ) -> JsResult<JsValue> {
+        let event = Event::from_json(&json_text(&event, "event")?).map_err(|e| coded(&e))?;
+        let (outcomes, json) = self.inner.apply_canonical(&event).map_err(|e| coded(&e))?;
+        self.last_event = Some(json);
+        to_js(&outcomes)
+    }
+
+    /// The session's state.
+    #[wasm_bindgen(unchecked_return_type = "State")]
+    pub fn state(&self) -> JsResult<JsValue> {
+        to_js(self.inner.state())
+    }
+
+    /// SHA-256 of the state's canonical JSON: equal on every target after the same events.
+    #[wasm_bindgen(js_name = stateHash)]
+    pub fn state_hash(&self) -> String {
+        self.inner.state_hash()
+    }
+
+    /// The state as canonical JSON, for `Session.restore`.
+    pub fn snapshot(&self) -> String {
+        self.inner.snapshot()
+    }
+
+    /// The hunt being played.
+    #[wasm_bindgen(unchecked_return_type = "Hunt")]
+    pub fn hunt(&self) -> JsResult<JsValue> {
+        to_js(self.inner.hunt())
+    }
+
+    /// The first line of this session's log (JSON Lines): the hunt, the rules and the start time.
+    #[wasm_bindgen(js_name = logHeader)]
+    pub fn log_header(&self) -> String {
+        log::header(&self.inner)
+    }
+
+    /// The log line of the last accepted event (append it to the log after each `apply`);
+    /// `undefined` before the first.
+    #[wasm_bindgen(js_name = logLine)]
+    pub fn log_line(&self) -> Option<String> {
+        self.last_event.as_deref().map(|json| log::line_from_json(&self.inner, json))
+    }
+}
+
+/// Rebuilds a session from its log, checking every line and every link of the hash chain.
+#[wasm_bindgen(unchecked_return_type = "Replay")]
+pub fn replay(log: &str) -> JsResult<JsValue> {
+    let replayed = log::replay(log).map_err(|e| coded(&e))?;
+    let outcomes = to_js(&replayed.outcomes)?;
+    let session = Session { inner: replayed.session, last_event: None };
+    let out = with(js_sys::Object::new().into(), "session", &session.into());
+    Ok(with(out, "outcomes", &outcomes))
+}
+
+/// Largest time in milliseconds (2^53 - 1, exact in JavaScript).
+pub(crate) const MAX_MS: u64 = (1 << 53) - 1;

@@ -1,0 +1,132 @@
+/** Any JSON value: what JsonLogic rules, data and flags are made of. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A position in metres: `x` east, `y` north. */
+export interface Point { x: number; y: number }
+/** An axis-aligned box in metres. */
+export interface Bounds { min: Point; max: Point }
+
+/**
+ * Every error xmarks throws is an `Error` with a stable `code`; `path` says where when the problem
+ * is in one place (`leg.max`, `rules[2].when`, `line 12`). A rules error lists every problem.
+ */
+export interface XmarksError extends Error {
+  code: ErrorCode;
+  path?: string;
+  problems?: RuleProblem[];
+}
+export type ErrorCode =
+  | "input_invalid" | "template_invalid" | "unknown_kind" | "not_enough_sites" | "stage_unplaceable"
+  | "hunt_malformed" | "world_config" | "world_query" | "import_malformed" | "import_format"
+  | "import_too_large" | "rules_invalid" | "logic_invalid" | "log_invalid" | RejectionCode;
+/** Why a session refused an event. A refused event changes nothing. */
+export type RejectionCode =
+  | "malformed" | "invalid" | "time_reversed" | "duplicate" | "too_fast" | "dig_away" | "hunt_over"
+  | "unknown_stage" | "unknown_item" | "unknown_claim";
+
+// ---- Worlds ----
+
+export type Biome = "deep_water" | "shallow_water" | "beach" | "grassland" | "forest" | "hills" | "mountains";
+export interface TerrainConfig {
+  feature_size: number; moisture_size: number; sea_level: number; beach: number;
+  hills: number; mountains: number; forest: number;
+}
+/** A procedural world's config; every field has a default. */
+export interface WorldConfig { cell_size: number; tile_cells: number; terrain: TerrainConfig }
+export interface WorldConfigInput { cell_size?: number; tile_cells?: number; terrain?: Partial<TerrainConfig> }
+export interface Terrain { elevation: number; moisture: number; biome: Biome }
+export interface Site { id: string; x: number; y: number; kind: string; name: string; weight: number }
+/** Sites as columns for drawing: `xy` holds x then y of each site, `kind[i]` indexes `kinds`. */
+export interface SitePoints { ids: string[]; xy: Float64Array; kind: Uint16Array; kinds: string[] }
+export interface WorldSummary { sites: number; kinds: Record<string, number>; biomes: Record<string, number> }
+/** Which world a hunt was made on. */
+export type WorldRef =
+  | { kind: "procedural"; seed: number; config: string }
+  | { kind: "imported"; sites: number; digest: string };
+export interface LonLat { lon: number; lat: number }
+export interface ImportOptions { lenient?: boolean; origin?: LonLat | null }
+export interface ImportReport {
+  imported: number; skipped: number; problems: { at: string; reason: string }[]; origin: LonLat | null;
+}
+
+// ---- Hunts ----
+
+export type ClueStyle = "coordinates" | "landmark" | "previous";
+export interface Treasure { item: string; points: number }
+export interface Rewards { points: number; items: (string | null)[] | null; treasure: Treasure }
+/** A designer's hunt template, with every default filled in. */
+export interface Template {
+  id: string; stages: number; leg: { min: number; max: number }; spacing: number; search_radius: number;
+  kinds: string[]; stage_kinds: string[][] | null; difficulty: number; time_limit_s: number | null;
+  max_speed: number; clue_styles: ClueStyle[]; dig_radius: number; rewards: Rewards;
+}
+/** A template as written: only `id` and `stages` are required. */
+export type TemplateInput = Partial<Omit<Template, "rewards">> & {
+  id: string; stages: number; rewards?: Partial<Rewards>;
+};
+/** The game's seeds, integers up to 2^53 - 1. */
+export interface Seeds { game: number; round: number }
+export interface Player { id: string; start: Point; level?: number; found?: string[] }
+export type Wind =
+  | "N" | "NNE" | "NE" | "ENE" | "E" | "ESE" | "SE" | "SSE" | "S" | "SSW" | "SW" | "WSW" | "W" | "WNW" | "NW" | "NNW";
+export interface Band { min: number; max: number }
+export interface Landmark { id: string; name: string; x: number; y: number }
+export type Pointer =
+  | { style: "coordinates"; x: number; y: number }
+  | { style: "landmark"; landmark: Landmark; bearing: Wind; paces: Band }
+  | { style: "previous"; from: number; bearing: Wind; paces: Band };
+export interface Clue { pointer: Pointer; kind: string | null; text: string }
+export interface Stage {
+  number: number; site: Site; dig_radius: number; clue: Clue;
+  reward: { points: number; item: string | null }; treasure: Treasure | null;
+}
+/** A generated hunt; `fingerprint` is the SHA-256 of the rest, the bytes every target agrees on. */
+export interface Hunt {
+  generator: string; template: string; world: WorldRef; seeds: Seeds; player: string; level: number;
+  start: Point; difficulty: number; time_limit_s: number | null; max_speed: number; length: number;
+  stages: Stage[]; fingerprint: string;
+}
+
+// ---- Rules ----
+
+export interface Cap { key: string; limit: number }
+export interface RuleSpec {
+  id: string; on: string[]; when?: Json; then: Json[]; priority?: number; once?: boolean;
+  cooldown_ms?: number; cap?: Cap | null;
+}
+/** A ruleset as written (JsonLogic conditions and effects). */
+export interface RulesetSpec { id: string; rules: RuleSpec[] }
+export interface RuleProblem { path: string; reason: string }
+
+// ---- Sessions ----
+
+/** A player's event, or the host's answer to a claim. `t` is milliseconds on the game's clock. */
+export type GameEvent =
+  | { type: "move"; t: number; x: number; y: number }
+  | { type: "dig"; t: number; x: number; y: number }
+  | { type: "answer"; t: number; stage: number; answer: string }
+  | { type: "use"; t: number; item: string }
+  | { type: "tick"; t: number }
+  | { type: "claim_result"; t: number; claim: string; granted: boolean };
+/** What applying an event did. */
+export type Outcome =
+  | { type: "stage_completed"; stage: number }
+  | { type: "points"; rule: string; delta: number; total: number }
+  | { type: "item_given"; rule: string; item: string; count: number }
+  | { type: "item_taken"; rule: string; item: string; count: number }
+  | { type: "flag_set"; rule: string; flag: string; value: Json }
+  | { type: "hint"; rule: string; stage: number; text: string }
+  | { type: "message"; rule: string; text: string }
+  | { type: "hunt_completed" }
+  | { type: "hunt_failed"; reason: string }
+  | { type: "claim"; rule: string; claim: string; cap: string; limit: number };
+export type Status = "active" | "completed" | "failed";
+/** Everything a session knows; the state hash covers its canonical JSON. */
+export interface State {
+  seq: number; started_ms: number; t: number; x: number; y: number; stage: number; misses: number;
+  digs: number; points: number; items: Record<string, number>; flags: Record<string, Json>; status: Status;
+  fired: Record<string, { count: number; last_ms: number }>; claims: Record<string, string>;
+  chain: string; last_event: string;
+}
+/** A session rebuilt from its log, with the outcomes of every event in order. */
+export interface Replay { session: Session; outcomes: Outcome[][] }

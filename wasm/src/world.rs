@@ -1,0 +1,146 @@
+//! `World`: a procedural or imported world, and what a map draws from it.
+
+use crate::convert::{coded, error, parse, parse_or_default, to_js, with, JsResult};
+use wasm_bindgen::prelude::*;
+use xmarks::world::procedural::MAX_SEED;
+use xmarks::{Bounds, ImportOptions, ImportReport, Point, ProceduralWorld, WorldConfig};
+
+/// A world to generate hunts on. Holds wasm memory: call `free()` when done with it.
+#[wasm_bindgen]
+pub struct World {
+    pub(crate) inner: xmarks::World,
+    report: Option<ImportReport>,
+}
+
+#[wasm_bindgen]
+impl World {
+    /// A procedural world: a pure function of `seed` (an integer up to 2^53 - 1) and `config`.
+    pub fn procedural(
+        seed: f64,
+        #[wasm_bindgen(unchecked_param_type = "WorldConfigInput")] config: JsValue,
+    ) -> JsResult<World> {
+        let seed = integer(seed, "seed", MAX_SEED)?;
+        let config: WorldConfig = parse_or_default(&config, "config")?;
+        let inner = ProceduralWorld::new(seed, config).map_err(|e| coded(&e))?;
+        Ok(World { inner: xmarks::World::Procedural(inner), report: None })
+    }
+
+    /// Real points of interest from CSV (`id,x,y,kind,name[,weight]`, metres), bytes or text.
+    #[wasm_bindgen(js_name = importCsv)]
+    pub fn import_csv(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] data: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: JsValue,
+    ) -> JsResult<World> {
+        let bytes = match data.as_string() {
+            Some(text) => text.into_bytes(),
+            None => data
+                .dyn_into::<js_sys::Uint8Array>()
+                .map_err(|_| error("input_invalid", "data: expected a Uint8Array or a string", Some("data")))?
+                .to_vec(),
+        };
+        let options: ImportOptions = parse_or_default(&options, "options")?;
+        let (index, report) = xmarks::import_csv(&bytes, options).map_err(|e| coded(&e))?;
+        Ok(World { inner: xmarks::World::Imported(index), report: Some(report) })
+    }
+
+    /// Real points of interest from GeoJSON `Point` features, projected to metres.
+    #[wasm_bindgen(js_name = importGeojson)]
+    pub fn import_geojson(
+        text: &str,
+        #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: JsValue,
+    ) -> JsResult<World> {
+        let options: ImportOptions = parse_or_default(&options, "options")?;
+        let (index, report) = xmarks::import_geojson(text, options).map_err(|e| coded(&e))?;
+        Ok(World { inner: xmarks::World::Imported(index), report: Some(report) })
+    }
+
+    /// Which world this is, as hunts record it.
+    #[wasm_bindgen(unchecked_return_type = "WorldRef")]
+    pub fn reference(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.reference())
+    }
+
+    /// What an import read and skipped; `undefined` for a procedural world.
+    #[wasm_bindgen(js_name = importReport, unchecked_return_type = "ImportReport | undefined")]
+    pub fn import_report(&self) -> JsResult<JsValue> {
+        self.report.as_ref().map_or(Ok(JsValue::UNDEFINED), to_js)
+    }
+
+    /// The site kinds this world can hold, sorted.
+    #[wasm_bindgen(unchecked_return_type = "string[]")]
+    pub fn kinds(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.kinds())
+    }
+
+    /// The bounding box of an imported world's sites; `undefined` for a procedural (unbounded) one.
+    #[wasm_bindgen(unchecked_return_type = "Bounds | undefined")]
+    pub fn bounds(&self) -> JsResult<JsValue> {
+        match &self.inner {
+            xmarks::World::Imported(index) => index.bounds().map_or(Ok(JsValue::UNDEFINED), |b| to_js(&b)),
+            xmarks::World::Procedural(_) => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// The terrain at a point; `undefined` in an imported world.
+    #[wasm_bindgen(js_name = terrainAt, unchecked_return_type = "Terrain | undefined")]
+    pub fn terrain_at(&self, x: f64, y: f64) -> JsResult<JsValue> {
+        self.inner.terrain_at(Point::new(x, y)).map_or(Ok(JsValue::UNDEFINED), |t| to_js(&t))
+    }
+
+    /// The sites inside a box, sorted by id.
+    #[wasm_bindgen(js_name = sitesIn, unchecked_return_type = "Site[]")]
+    pub fn sites_in(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
+        let sites = self.inner.sites_in(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?;
+        to_js(&sites)
+    }
+
+    /// The sites inside a box as typed arrays, for drawing.
+    #[wasm_bindgen(js_name = sitePoints, unchecked_return_type = "SitePoints")]
+    pub fn site_points(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
+        let points = self.inner.site_points(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?;
+        let out = js_sys::Object::new().into();
+        let out = with(out, "ids", &to_js(&points.ids)?);
+        let out = with(out, "xy", &js_sys::Float64Array::from(&points.xy[..]).into());
+        let out = with(out, "kind", &js_sys::Uint16Array::from(&points.kind[..]).into());
+        Ok(with(out, "kinds", &to_js(&points.kinds)?))
+    }
+
+    /// Biome codes (indexes into `biomes()`) over a `width` x `height` grid of `bounds`, row by
+    /// row from the north edge. Procedural worlds only.
+    #[wasm_bindgen(js_name = biomeRaster)]
+    pub fn biome_raster(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue,
+        width: u32,
+        height: u32,
+    ) -> JsResult<js_sys::Uint8Array> {
+        let bounds: Bounds = parse(&bounds, "bounds")?;
+        let raster = self.inner.biome_raster(bounds, width, height).map_err(|e| coded(&e))?;
+        Ok(js_sys::Uint8Array::from(&raster[..]))
+    }
+
+    /// Counts of sites by kind and shares of biomes over a box of a procedural world.
+    #[wasm_bindgen(unchecked_return_type = "WorldSummary")]
+    pub fn summary(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
+        let bounds: Bounds = parse(&bounds, "bounds")?;
+        match &self.inner {
+            xmarks::World::Procedural(w) => to_js(&w.summary(bounds).map_err(|e| coded(&e))?),
+            xmarks::World::Imported(_) => Err(error("world_query", "an imported world has no terrain summary", None)),
+        }
+    }
+
+    /// The biome names in code order (the values of `biomeRaster`).
+    #[wasm_bindgen(unchecked_return_type = "Biome[]")]
+    pub fn biomes() -> JsResult<JsValue> {
+        to_js(&xmarks::Biome::ALL)
+    }
+}
+
+/// A JS number as an exact integer in `0..=max`.
+pub(crate) fn integer(v: f64, what: &str, max: u64) -> JsResult<u64> {
+    if v.fract() == 0.0 && v >= 0.0 && v <= max as f64 {
+        Ok(v as u64)
+    } else {
+        Err(error("input_invalid", &format!("{what}: {v} is not an integer in 0..={max}"), Some(what)))
+    }
+}
