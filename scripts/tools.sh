@@ -6,7 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 wasm_bindgen_version() {
-  # (Not --locked: its lock file names a webpki-roots release the registry mirror lacks.)
   # The CLI must equal the wasm-bindgen crate in Cargo.lock, or the generated glue does not match.
   awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
 }
@@ -18,6 +17,7 @@ tools_wasm() {
   have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
   if [ "$have" != "$want" ]; then
     echo "== installing wasm-bindgen-cli $want (about 4 minutes, once)"
+    # Not --locked: the CLI's lock file names a webpki-roots release the registry mirror lacks.
     cargo install wasm-bindgen-cli --version "$want"
   fi
 }
