@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints (warnings are errors), unit, property, golden-vector, CLI and doc tests.
+# Every test: formatting, lints (warnings are errors), unit, property, golden-vector, CLI and doc
+# tests natively; then the npm package is built (with its size check) and tested under Node, in a
+# scratch project, a Vite build and Chromium. Installs what it needs when missing (scripts/tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup" >&2; exit 1; }
@@ -10,3 +12,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+echo "== npm package: build and size (wasm/build.sh)"
+bash wasm/build.sh
+bash scripts/tools.sh chromium
+echo "== node --test wasm/tests: golden vectors, errors, memory, packaging"
+node --expose-gc --test wasm/tests/

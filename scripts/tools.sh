@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need and a fresh machine lacks; each step is skipped when present.
 #   bash scripts/tools.sh wasm      the wasm32 target and the wasm-bindgen CLI pinned to Cargo.lock
-#   bash scripts/tools.sh node      the npm packages of wasm/tests (lock file: wasm/tests/package-lock.json)
+#   bash scripts/tools.sh node DIR   the npm packages of DIR, from its package-lock.json
+#   bash scripts/tools.sh chromium  Debian's Chromium, for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,10 +33,19 @@ tools_node() {
   done
 }
 
+tools_chromium() {
+  if ! command -v chromium >/dev/null; then
+    echo "== installing Debian's chromium (about a minute, once)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  fi
+}
+
 what=${1:-}
 shift || true
 case "$what" in
   wasm) tools_wasm ;;
   node) tools_node "$@" ;;
-  *) echo "usage: tools.sh wasm | node DIR..." >&2; exit 2 ;;
+  chromium) tools_chromium ;;
+  *) echo "usage: tools.sh wasm | node DIR... | chromium" >&2; exit 2 ;;
 esac

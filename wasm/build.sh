@@ -2,7 +2,7 @@
 # Builds the npm package `xmarks` into wasm/pkg: the binding compiled for wasm32 with the size
 # profile, wasm-bindgen (pinned to Cargo.lock) for ES modules, wasm-opt -Oz (binaryen, pinned in
 # wasm/tests/package-lock.json), then the package files from wasm/npm. Prints the .wasm's sizes
-# and fails over the size ceiling in wasm/size-budget.json.
+# and fails over the size ceiling in wasm/size-budget.json. Binding-internal files are not shipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/tools.sh wasm
@@ -17,7 +17,8 @@ wasm/tests/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-multivalue --enable-reference-types \
   wasm/pkg/xmarks_bg.wasm -o wasm/pkg/xmarks_bg.wasm
-rm -f wasm/pkg/.gitignore
+rm -f wasm/pkg/.gitignore wasm/pkg/xmarks_bg.wasm.d.ts
+node wasm/npm/types.mjs wasm/pkg/xmarks.d.ts
 cp wasm/npm/node.js wasm/npm/README.md LICENSE-MIT LICENSE-APACHE wasm/pkg/
 version=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" wasm/npm/package.json > wasm/pkg/package.json

@@ -1,0 +1,13 @@
+// Narrows the `InitOutput` interface wasm-bindgen writes into xmarks.d.ts (the raw wasm exports,
+// typed with `any`) to the one export users need, its memory: the public surface has no `any`.
+import { readFileSync, writeFileSync } from "node:fs";
+
+const file = process.argv[2];
+const text = readFileSync(file, "utf8");
+const narrowed = text.replace(
+  /export interface InitOutput \{[^}]*\}/,
+  "/** The instance's exports; only its memory is for users. */\n" +
+    "export interface InitOutput {\n    readonly memory: WebAssembly.Memory;\n}",
+);
+if (narrowed === text) throw new Error(`${file}: no InitOutput interface to narrow`);
+writeFileSync(file, narrowed);

@@ -1,0 +1,14 @@
+// The Vite build's page: the installed package in a browser, its .wasm emitted by the bundler.
+import init, { World, Rules, Session, generateHunt, walkthrough } from "xmarks";
+
+const out = document.getElementById("result");
+try {
+  await init();
+  const world = World.procedural(7);
+  const hunt = generateHunt(world, { id: "harbour", stages: 4 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } });
+  const session = new Session(hunt, Rules.default(), 0);
+  for (const event of walkthrough(hunt, 0)) session.apply(event);
+  out.textContent = JSON.stringify({ fingerprint: hunt.fingerprint, status: session.state().status, hash: session.stateHash() });
+} catch (e) {
+  out.textContent = `error: ${e.code ?? ""} ${e.message}`;
+}

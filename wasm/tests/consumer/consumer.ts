@@ -1,0 +1,50 @@
+// A consumer of the installed package, type-checked with `tsc --noEmit --strict`: every public
+// shape is typed, so mistakes below would not compile.
+import init, {
+  World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate,
+  type Hunt, type Outcome, type GameEvent, type State, type XmarksError, type TemplateInput, type RuleProblem,
+  type SitePoints, type Json, type Replay, type Template,
+} from "xmarks";
+
+export async function main(): Promise<string> {
+  await init();
+  const world: World = World.procedural(7, { terrain: { sea_level: -0.1 } });
+  const input: TemplateInput = { id: "harbour", stages: 3, difficulty: 2, clue_styles: ["landmark"] };
+  const template: Template = parseTemplate(input);
+  const hunt: Hunt = generateHunt(world, template, { game: 1, round: 2 }, { id: "ann", start: { x: 0, y: 0 } });
+  const first: string = hunt.stages[0].clue.text;
+  const pointer = hunt.stages[0].clue.pointer;
+  const from: string = pointer.style === "landmark" ? pointer.landmark.name : pointer.style;
+  const points: SitePoints = world.sitePoints({ min: { x: -100, y: -100 }, max: { x: 100, y: 100 } });
+  const xs: Float64Array = points.xy;
+  const raster: Uint8Array = world.biomeRaster({ min: { x: -100, y: -100 }, max: { x: 100, y: 100 } }, 4, 4);
+
+  const session = new Session(hunt, Rules.default(), 0);
+  const log: string[] = [session.logHeader()];
+  let outcomes: Outcome[] = [];
+  const events: GameEvent[] = walkthrough(hunt, 0);
+  for (const event of events) {
+    outcomes = outcomes.concat(session.apply(event));
+    const line = session.logLine();
+    if (line !== undefined) log.push(line);
+  }
+  const points2 = outcomes.filter((o): o is Extract<Outcome, { type: "points" }> => o.type === "points");
+  const state: State = session.state();
+  try {
+    session.apply({ type: "tick", t: 0 });
+  } catch (e) {
+    const error = e as XmarksError;
+    const code: "hunt_over" | string = error.code;
+    void code;
+  }
+  const replayed: Replay = replay(log.join("\n"));
+  const problems: RuleProblem[] = checkRules({ id: "r", rules: [{ id: "a", on: ["dig"], then: [{ add_points: 5 }] }] });
+  const value: Json = applyLogic({ "+": [1, { var: "a" }] }, { a: 2 });
+  const logic = new Logic({ "<": [{ var: "x" }, 3] });
+  const small: Json = logic.apply({ x: 1 });
+  logic.free();
+  session.free();
+  replayed.session.free();
+  world.free();
+  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small].join(" ");
+}

@@ -1,0 +1,70 @@
+// The packed tarball, installed as a user would: a scratch ESM project runs it under Node and
+// type-checks a strict TypeScript consumer, and a Vite build of it runs in Chromium.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { xmarks } from "./common.mjs";
+import { launch, serve } from "./browser.mjs";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const pkg = fileURLToPath(new URL("../pkg/", import.meta.url));
+const bin = (name) => join(here, "node_modules", ".bin", name);
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+/** What the scratch programs print, computed here from the package in the repository. */
+function expected() {
+  const { World, Rules, Session, generateHunt, walkthrough } = xmarks;
+  const hunt = generateHunt(World.procedural(7), { id: "harbour", stages: 4 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } });
+  const session = new Session(hunt, Rules.default(), 0);
+  for (const event of walkthrough(hunt, 0)) session.apply(event);
+  return { fingerprint: hunt.fingerprint, status: "completed", hash: session.stateHash() };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "xmarks-pack-"));
+const app = join(scratch, "app");
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test("npm pack holds the package files and nothing else", () => {
+  const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", scratch], pkg));
+  const files = packed.files.map((f) => f.path).sort();
+  assert.deepEqual(files, [
+    "LICENSE-APACHE", "LICENSE-MIT", "README.md", "node.js", "package.json", "xmarks.d.ts", "xmarks.js", "xmarks_bg.wasm",
+  ]);
+  const types = readFileSync(join(pkg, "xmarks.d.ts"), "utf8");
+  assert.doesNotMatch(types, /\bany\b/, "the public types hold no `any`");
+  cpSync(join(here, "consumer"), app, { recursive: true });
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
+  run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(scratch, packed.filename)], app);
+});
+
+test("the installed package runs in a scratch ESM project under Node", () => {
+  const got = JSON.parse(run("node", ["main.mjs"], app));
+  assert.deepEqual(got, expected());
+});
+
+test("a consumer .ts file type-checks with tsc --strict against the installed types", () => {
+  run(bin("tsc"), ["-p", "tsconfig.json"], app);
+  // And a type error is caught: the check is real.
+  writeFileSync(join(app, "wrong.ts"), 'import { generateHunt, World } from "xmarks";\ngenerateHunt(World.procedural(1), { id: "t" }, { game: 1, round: 1 }, { id: "a", start: { x: 0, y: 0 } });\n');
+  assert.throws(() => run(bin("tsc"), ["--noEmit", "--strict", "--moduleResolution", "bundler", "--module", "esnext", "--target", "es2022", "--lib", "es2022,dom,esnext.disposable", "wrong.ts"], app), (e) => /'stages' is missing/.test(e.stdout));
+});
+
+test("a Vite build of it runs in Chromium", { timeout: 180_000 }, async () => {
+  run(bin("vite"), ["build", "--logLevel", "warn"], app);
+  const server = await serve(join(app, "dist"));
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.getElementById("result").textContent !== "loading", null, { timeout: 60_000 });
+    const text = await page.textContent("#result");
+    assert.deepEqual(JSON.parse(text), expected(), text);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
