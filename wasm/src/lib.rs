@@ -3,8 +3,8 @@
 //! Thin by rule: every export converts its arguments, calls the core and converts the result. Game
 //! logic lives in the core, so native and wasm cannot disagree. Structured inputs arrive as JS
 //! objects (or JSON text) and are read by the core's own JSON parsers, so validation, limits and
-//! error messages are the same bytes on every target; outputs are the core's canonical JSON,
-//! parsed into plain objects, and bulk data (site positions, terrain) typed arrays. Every failure is thrown as an `Error`
+//! error messages are the same bytes on every target; outputs are plain objects with the
+//! fields of the canonical JSON in its order, and bulk data (site positions, terrain) typed arrays. Every failure is thrown as an `Error`
 //! with a stable `code` (see `XmarksError` in the TypeScript types).
 
 mod convert;

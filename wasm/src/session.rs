@@ -50,6 +50,9 @@ impl Session {
         let event = Event::from_json(&json_text(&event, "event")?).map_err(|e| coded(&e))?;
         let (outcomes, json) = self.inner.apply_canonical(&event).map_err(|e| coded(&e))?;
         self.last_event = Some(json);
+        if outcomes.is_empty() {
+            return Ok(js_sys::Array::new().into()); // most events: no JSON round trip
+        }
         to_js(&outcomes)
     }
 

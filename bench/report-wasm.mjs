@@ -1,0 +1,38 @@
+// Prints the wasm-versus-native and wasm-versus-JS tables from target/xmarks-bench/{hunt.log,wasm.json}.
+import { readFileSync } from 'node:fs';
+
+const dir = new URL('../target/xmarks-bench/', import.meta.url);
+const log = readFileSync(new URL('hunt.log', dir), 'utf8');
+const w = JSON.parse(readFileSync(new URL('wasm.json', dir), 'utf8'));
+const native = (label) => {
+  const m = log.match(new RegExp(`percentiles ${label}[^:]*: p50 ([\\d.]+) us, p99 ([\\d.]+) us`));
+  if (!m) throw new Error(`no native percentiles for ${label} in hunt.log`);
+  return { p50: Number(m[1]), p99: Number(m[2]) };
+};
+const f = (n, d = 1) => n.toFixed(d);
+const x = (a, b) => `${f(a / b, 2)}x`;
+
+console.log(`\nNode ${w.node}, xmarks_bg.wasm ${w.wasm_bytes} bytes\n`);
+console.log('| hunt generation (20,000 players, 5 stages) | native p50 | wasm p50 | ratio | native p99 | wasm p99 | ratio |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const [label, key] of [['procedural', 'procedural'], ['imported 1M', 'imported_1m']]) {
+  const n = native(label);
+  const h = w.hunts[key];
+  console.log(`| ${label} | ${f(n.p50)} µs | ${f(h.p50_us)} µs | ${x(h.p50_us, n.p50)} | ${f(n.p99)} µs | ${f(h.p99_us)} µs | ${x(h.p99_us, n.p99)} |`);
+}
+const i = w.index;
+console.log('\n| 1M sites, median of 5 | ms | vs kdbush |');
+console.log('|---|---:|---:|');
+console.log(`| kdbush 4.1.0: index of parsed points | ${f(i.kdbush_ms)} | 1.00x |`);
+console.log(`| JS CSV split + kdbush | ${f(i.js_csv_parse_and_kdbush_ms)} | ${x(i.js_csv_parse_and_kdbush_ms, i.kdbush_ms)} |`);
+console.log(`| xmarks World.importCsv: parse, validate, index, digest | ${f(i.xmarks_import_csv_ms)} | ${x(i.xmarks_import_csv_ms, i.kdbush_ms)} |`);
+const r = w.rules;
+console.log(`\n| JsonLogic suite (${r.cases} rules) | ns per evaluation | vs json-logic-js |`);
+console.log('|---|---:|---:|');
+for (const [label, ns] of [
+  ['json-logic-js 2.0.5 apply', r.json_logic_js_ns],
+  ['json-logic-engine 5.0.7 build', r.json_logic_engine_ns],
+  ['xmarks applyLogic (wasm)', r.xmarks_apply_logic_ns],
+  ['xmarks new Logic().apply (wasm)', r.xmarks_compiled_ns],
+]) console.log(`| ${label} | ${f(ns)} | ${x(ns, r.json_logic_js_ns)} |`);
+console.log(`\nSession events under the default rules (wasm): ${f(w.sessions.events_per_s / 1e3)}k events/s`);
