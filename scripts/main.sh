@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job: build everything, generate a hunt on a procedural world, print it and draw its map.
+# The main job: build everything (the Rust workspace and the npm package in wasm/pkg), generate a
+# hunt on a procedural world, print it and draw its map.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out
 cargo build --release --workspace
+bash wasm/build.sh
 xmarks=target/release/xmarks
 echo "== world (seed 7, 3 km around the origin)"
 "$xmarks" world --seed 7 --radius 3000
