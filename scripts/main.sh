@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build everything (the Rust workspace and the npm package in wasm/pkg), generate a
-# hunt on a procedural world, print it and draw its map.
+# hunt on a procedural world, print it and draw its map, then serve the browser demo on 127.0.0.1
+# (PORT, default 8080) until stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p out
@@ -14,3 +15,5 @@ echo "== hunt (examples/harbour.json for player ann)"
 echo
 "$xmarks" render --seed 7 -t examples/harbour.json --player ann --level 3 -o out/map.svg
 echo "== map written to out/map.svg"
+echo "== the demo (Ctrl-C stops it)"
+exec node demo-web/serve.mjs "${PORT:-8080}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints (warnings are errors), unit, property, golden-vector, CLI and doc
 # tests natively; then the npm package is built (with its size check) and tested under Node, in a
-# scratch project, a Vite build and Chromium. Installs what it needs when missing (scripts/tools.sh).
+# scratch project, a Vite build and Chromium, and the browser demo is tested end to end in Chromium
+# (screenshots in out/screenshots). Installs what it needs when missing (scripts/tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup" >&2; exit 1; }
@@ -15,5 +16,5 @@ cargo test --workspace
 echo "== npm package: build and size (wasm/build.sh)"
 bash wasm/build.sh
 bash scripts/tools.sh chromium
-echo "== node --test wasm/tests: golden vectors, errors, memory, packaging"
-node --expose-gc --test wasm/tests/
+echo "== node --test: the package (golden vectors, errors, memory, packaging) and the demo in Chromium"
+node --expose-gc --test wasm/tests/ demo-web/tests/

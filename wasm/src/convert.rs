@@ -5,6 +5,24 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use xmarks::Coded;
 
+// Optional parameters: an `Option` of an imported type is `name?: Type` in the TypeScript output.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "WorldConfigInput")]
+    pub type OptWorldConfig;
+    #[wasm_bindgen(typescript_type = "ImportOptions")]
+    pub type OptImportOptions;
+    #[wasm_bindgen(typescript_type = "((progress: ImportProgress) => void)")]
+    pub type OptProgress;
+    #[wasm_bindgen(typescript_type = "Json")]
+    pub type OptJson;
+}
+
+/// An optional parameter as a `JsValue` (`undefined` when not given).
+pub fn given<T: Into<JsValue>>(param: Option<T>) -> JsValue {
+    param.map_or(JsValue::UNDEFINED, Into::into)
+}
+
 /// The result every export returns: the error side is a JS `Error`.
 pub type JsResult<T> = Result<T, JsValue>;
 

@@ -1,6 +1,6 @@
 //! Bare JsonLogic, the call json-logic-js users know.
 
-use crate::convert::{coded, stringify, to_js, JsResult};
+use crate::convert::{coded, given, stringify, to_js, JsResult, OptJson};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -20,8 +20,9 @@ thread_local! {
 #[wasm_bindgen(js_name = applyLogic, unchecked_return_type = "Json")]
 pub fn apply_logic(
     #[wasm_bindgen(unchecked_param_type = "Json")] rule: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "Json")] data: JsValue,
+    data: Option<OptJson>,
 ) -> JsResult<JsValue> {
+    let data = given(data);
     let text = stringify(&rule, "rule")?;
     let cached = CACHE.with(|c| c.borrow().get(&text).cloned());
     let logic = match cached {
@@ -53,8 +54,8 @@ impl CompiledLogic {
     }
 
     #[wasm_bindgen(unchecked_return_type = "Json")]
-    pub fn apply(&self, #[wasm_bindgen(unchecked_param_type = "Json")] data: JsValue) -> JsResult<JsValue> {
-        eval(&self.0, &data)
+    pub fn apply(&self, data: Option<OptJson>) -> JsResult<JsValue> {
+        eval(&self.0, &given(data))
     }
 }
 

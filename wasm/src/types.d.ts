@@ -44,6 +44,8 @@ export type WorldRef =
   | { kind: "procedural"; seed: number; config: string }
   | { kind: "imported"; sites: number; digest: string };
 export interface LonLat { lon: number; lat: number }
+/** How far an import has come: `done` of `total` (bytes of CSV, features of GeoJSON), then indexing. */
+export interface ImportProgress { phase: "reading" | "indexing"; done: number; total: number }
 export interface ImportOptions { lenient?: boolean; origin?: LonLat | null }
 export interface ImportReport {
   imported: number; skipped: number; problems: { at: string; reason: string }[]; origin: LonLat | null;

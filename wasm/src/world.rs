@@ -1,7 +1,10 @@
 //! `World`: a procedural or imported world, and what a map draws from it.
 
-use crate::convert::{coded, error, parse, parse_or_default, to_js, with, JsResult};
+use crate::convert::{
+    coded, error, given, parse, parse_or_default, to_js, with, JsResult, OptImportOptions, OptProgress, OptWorldConfig,
+};
 use wasm_bindgen::prelude::*;
+use xmarks::world::import::{self, Progress};
 use xmarks::world::procedural::MAX_SEED;
 use xmarks::{Bounds, ImportOptions, ImportReport, Point, ProceduralWorld, WorldConfig};
 
@@ -15,21 +18,20 @@ pub struct World {
 #[wasm_bindgen]
 impl World {
     /// A procedural world: a pure function of `seed` (an integer up to 2^53 - 1) and `config`.
-    pub fn procedural(
-        seed: f64,
-        #[wasm_bindgen(unchecked_param_type = "WorldConfigInput")] config: JsValue,
-    ) -> JsResult<World> {
+    pub fn procedural(seed: f64, config: Option<OptWorldConfig>) -> JsResult<World> {
         let seed = integer(seed, "seed", MAX_SEED)?;
-        let config: WorldConfig = parse_or_default(&config, "config")?;
+        let config: WorldConfig = parse_or_default(&given(config), "config")?;
         let inner = ProceduralWorld::new(seed, config).map_err(|e| coded(&e))?;
         Ok(World { inner: xmarks::World::Procedural(inner), report: None })
     }
 
     /// Real points of interest from CSV (`id,x,y,kind,name[,weight]`, metres), bytes or text.
+    /// `onProgress`, when given, is called every few thousand rows (for a progress bar).
     #[wasm_bindgen(js_name = importCsv)]
     pub fn import_csv(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] data: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: JsValue,
+        options: Option<OptImportOptions>,
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptProgress>,
     ) -> JsResult<World> {
         let bytes = match data.as_string() {
             Some(text) => text.into_bytes(),
@@ -38,8 +40,10 @@ impl World {
                 .map_err(|_| error("input_invalid", "data: expected a Uint8Array or a string", Some("data")))?
                 .to_vec(),
         };
-        let options: ImportOptions = parse_or_default(&options, "options")?;
-        let (index, report) = xmarks::import_csv(&bytes, options).map_err(|e| coded(&e))?;
+        let options: ImportOptions = parse_or_default(&given(options), "options")?;
+        let (index, report) =
+            import::import_csv_with_progress(&bytes, options, &mut reporter(given(on_progress).dyn_ref()))
+                .map_err(|e| coded(&e))?;
         Ok(World { inner: xmarks::World::Imported(index), report: Some(report) })
     }
 
@@ -47,10 +51,13 @@ impl World {
     #[wasm_bindgen(js_name = importGeojson)]
     pub fn import_geojson(
         text: &str,
-        #[wasm_bindgen(unchecked_param_type = "ImportOptions")] options: JsValue,
+        options: Option<OptImportOptions>,
+        #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptProgress>,
     ) -> JsResult<World> {
-        let options: ImportOptions = parse_or_default(&options, "options")?;
-        let (index, report) = xmarks::import_geojson(text, options).map_err(|e| coded(&e))?;
+        let options: ImportOptions = parse_or_default(&given(options), "options")?;
+        let (index, report) =
+            import::import_geojson_with_progress(text, options, &mut reporter(given(on_progress).dyn_ref()))
+                .map_err(|e| coded(&e))?;
         Ok(World { inner: xmarks::World::Imported(index), report: Some(report) })
     }
 
@@ -133,6 +140,16 @@ impl World {
     #[wasm_bindgen(unchecked_return_type = "Biome[]")]
     pub fn biomes() -> JsResult<JsValue> {
         to_js(&xmarks::Biome::ALL)
+    }
+}
+
+/// Calls a JS progress callback, if one was given. What the callback throws is ignored: a progress
+/// bar cannot break an import.
+fn reporter(callback: Option<&js_sys::Function>) -> impl FnMut(Progress) + '_ {
+    move |p| {
+        if let (Some(f), Ok(p)) = (callback, to_js(&p)) {
+            let _ = f.call1(&JsValue::UNDEFINED, &p);
+        }
     }
 }
 

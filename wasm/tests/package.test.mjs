@@ -55,7 +55,7 @@ test("a consumer .ts file type-checks with tsc --strict against the installed ty
 
 test("a Vite build of it runs in Chromium", { timeout: 180_000 }, async () => {
   run(bin("vite"), ["build", "--logLevel", "warn"], app);
-  const server = await serve(join(app, "dist"));
+  const server = await serve({ "/": join(app, "dist") });
   const browser = await launch();
   try {
     const page = await browser.newPage();

@@ -87,6 +87,25 @@ impl Coded for ImportError {
     }
 }
 
+/// How far an import has come, for a progress bar: `done` of `total` (bytes of CSV, features of
+/// GeoJSON) while reading, then the index is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Reading,
+    Indexing,
+}
+
+/// Rows or features between two progress reports.
+const PROGRESS_EVERY: usize = 8192;
+
 /// Collects rows, enforcing strict or lenient handling of bad ones in one place.
 struct Intake {
     options: ImportOptions,
@@ -141,6 +160,15 @@ impl Intake {
 /// Imports CSV with a header naming the columns `id,x,y,kind,name` and optionally `weight`
 /// (in any order; an empty weight is 1). Coordinates are metres on the world plane.
 pub fn import_csv(bytes: &[u8], options: ImportOptions) -> Result<(SiteIndex, ImportReport), ImportError> {
+    import_csv_with_progress(bytes, options, &mut |_| {})
+}
+
+/// [`import_csv`], reporting its progress to `progress` every few thousand rows.
+pub fn import_csv_with_progress(
+    bytes: &[u8],
+    options: ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(SiteIndex, ImportReport), ImportError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
     let headers = reader.byte_headers().map_err(|e| ImportError::Format(format!("line 1: {e}")))?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name.as_bytes());
@@ -153,7 +181,11 @@ pub fn import_csv(bytes: &[u8], options: ImportOptions) -> Result<(SiteIndex, Im
     };
     let mut intake = Intake::new(options);
     let mut record = csv::ByteRecord::new();
-    loop {
+    let total = bytes.len() as u64;
+    for row in 0.. {
+        if row % PROGRESS_EVERY == 0 {
+            progress(Progress { phase: Phase::Reading, done: reader.position().byte(), total });
+        }
         let line = reader.position().line() + 1;
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
@@ -195,6 +227,7 @@ pub fn import_csv(bytes: &[u8], options: ImportOptions) -> Result<(SiteIndex, Im
             Err(reason) => intake.reject(at, reason)?,
         }
     }
+    progress(Progress { phase: Phase::Indexing, done: total, total });
     intake.finish(None)
 }
 
@@ -291,6 +324,15 @@ pub fn project(p: LonLat, origin: LonLat) -> Point {
 /// feature's `id` or `properties.id`) and a kind (`properties.kind`, or OpenStreetMap's `amenity`,
 /// `tourism` or `historic`); `properties.name` and `properties.weight` are optional.
 pub fn import_geojson(text: &str, options: ImportOptions) -> Result<(SiteIndex, ImportReport), ImportError> {
+    import_geojson_with_progress(text, options, &mut |_| {})
+}
+
+/// [`import_geojson`], reporting its progress to `progress` every few thousand features.
+pub fn import_geojson_with_progress(
+    text: &str,
+    options: ImportOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(SiteIndex, ImportReport), ImportError> {
     let coll: Collection<'_> = serde_json::from_str(text).map_err(|e| ImportError::Format(format!("GeoJSON: {e}")))?;
     if coll.kind != "FeatureCollection" {
         return Err(ImportError::Format(format!("GeoJSON: type is {:?}, expected \"FeatureCollection\"", coll.kind)));
@@ -300,7 +342,11 @@ pub fn import_geojson(text: &str, options: ImportOptions) -> Result<(SiteIndex, 
     }
     let mut intake = Intake::new(options);
     let mut points = Vec::with_capacity(coll.features.len());
+    let total = coll.features.len() as u64;
     for (i, raw) in coll.features.iter().enumerate() {
+        if i % PROGRESS_EVERY == 0 {
+            progress(Progress { phase: Phase::Reading, done: i as u64, total });
+        }
         match read_feature(raw) {
             Ok(mut p) => {
                 p.at = format!("features[{i}]");
@@ -317,6 +363,7 @@ pub fn import_geojson(text: &str, options: ImportOptions) -> Result<(SiteIndex, 
         }
         (!points.is_empty()).then(|| LonLat { lon: (lo.lon + hi.lon) / 2.0, lat: (lo.lat + hi.lat) / 2.0 })
     });
+    progress(Progress { phase: Phase::Indexing, done: total, total });
     let origin_point = origin.unwrap_or(LonLat { lon: 0.0, lat: 0.0 });
     for p in points {
         let pos = project(p.lonlat, origin_point);
@@ -330,6 +377,24 @@ mod tests {
     use super::*;
 
     const CSV: &str = "id,x,y,kind,name,weight\na,0,0,well,Old Well,1\nb,10.5,-3,cave,Dark Cave,\n";
+
+    #[test]
+    fn progress_is_reported_in_order_and_changes_nothing() {
+        let mut csv = String::from("id,x,y,kind,name\n");
+        for i in 0..20_000 {
+            csv.push_str(&format!("s{i},{i},0,well,Well {i}\n"));
+        }
+        let mut seen = Vec::new();
+        let (idx, _) =
+            import_csv_with_progress(csv.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p)).unwrap();
+        assert_eq!(idx.digest(), import_csv(csv.as_bytes(), ImportOptions::default()).unwrap().0.digest());
+        assert!(seen.len() >= 3, "{seen:?}");
+        assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
+        assert_eq!(
+            *seen.last().unwrap(),
+            Progress { phase: Phase::Indexing, done: csv.len() as u64, total: csv.len() as u64 }
+        );
+    }
 
     #[test]
     fn csv_imports_rows() {

@@ -1,0 +1,89 @@
+// The golden vectors and the JsonLogic suite against a built `xmarks` package, for any JS host:
+// Node passes file readers, the browser demo passes fetch. Returns the counts compared and every
+// mismatch; a host's test asserts there are none. (Natively: core/tests/golden*.rs.)
+
+/** JSON with object keys sorted, as the native vectors were written. */
+const sorted = (v) =>
+  Array.isArray(v) ? v.map(sorted)
+  : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted(v[k])]))
+  : v;
+const canonical = (v) => JSON.stringify(sorted(v));
+
+/**
+ * @param xmarks the package's module
+ * @param io `{ text(path), bytes(path) }`, async readers of files under tests/
+ */
+export async function runConformance(xmarks, io) {
+  const out = { hunts: 0, fullHunts: 0, sessions: 0, events: 0, jsonlogic: 0, mismatches: [] };
+  const miss = (m) => out.mismatches.push(m);
+  const json = async (path) => JSON.parse(await io.text(path));
+  const worldOf = async (spec) => {
+    if (spec.procedural) return xmarks.World.procedural(spec.procedural.seed, spec.procedural.config);
+    if (spec.csv) return xmarks.World.importCsv(await io.bytes(spec.csv));
+    return xmarks.World.importGeojson(await io.text(spec.geojson));
+  };
+  const { generateHunt, canonicalHuntJson, Rules, Session, replay, applyLogic, versions } = xmarks;
+
+  const hunts = await json("golden/hunts.json");
+  if (hunts.generator !== versions().generator) miss(`hunts.json was made by ${hunts.generator}`);
+  for (const c of hunts.cases) {
+    const world = await worldOf(c.world);
+    try {
+      const hunt = generateHunt(world, c.template, c.seeds, c.player);
+      if (hunt.fingerprint !== c.fingerprint) miss(`${c.name}: fingerprint ${hunt.fingerprint}`);
+      if (c.full) {
+        if (canonicalHuntJson(hunt) !== (await io.text(`golden/${c.full}`)).trimEnd()) miss(`${c.name}: canonical JSON differs`);
+        else out.fullHunts++;
+      }
+    } catch (e) {
+      const got = { code: e.code, message: e.message };
+      if (JSON.stringify(got) !== JSON.stringify(c.error)) miss(`${c.name}: ${JSON.stringify(got)}`);
+    } finally {
+      world.free();
+    }
+    out.hunts++;
+  }
+
+  const sessions = await json("golden/sessions.json");
+  if (sessions.session !== versions().session) miss(`sessions.json is format ${sessions.session}`);
+  for (const c of sessions.cases) {
+    const world = await worldOf(c.world);
+    const hunt = generateHunt(world, c.template, c.seeds, c.player);
+    world.free();
+    const rules = c.rules === null ? Rules.default() : Rules.parse(c.rules);
+    const session = new Session(hunt, rules, c.started_ms);
+    const log = [session.logHeader()];
+    c.events.forEach((event, i) => {
+      let result;
+      try {
+        result = { outcomes: session.apply(event) };
+        log.push(session.logLine());
+      } catch (e) {
+        result = { rejected: e.code };
+      }
+      if (canonical(result) !== canonical(c.results[i])) miss(`${c.name}: event ${i}: ${canonical(result)}`);
+      out.events++;
+    });
+    if (session.stateHash() !== c.state_hash) miss(`${c.name}: state hash`);
+    if (session.state().chain !== c.chain) miss(`${c.name}: chain`);
+    // The log written here replays to the same state (natively too: it is the same format).
+    const replayed = replay(log.join("\n"));
+    if (replayed.session.stateHash() !== c.state_hash) miss(`${c.name}: replay`);
+    replayed.session.free();
+    session.free();
+    rules.free();
+    out.sessions++;
+  }
+
+  for (const [rule, data, expected] of (await json("jsonlogic/tests.json")).filter(Array.isArray)) {
+    let got;
+    try {
+      got = applyLogic(rule, data);
+    } catch (e) {
+      got = `error: ${e.message}`;
+    }
+    if (JSON.stringify(got) !== JSON.stringify(expected)) miss(`${JSON.stringify(rule)} with ${JSON.stringify(data)}: got ${JSON.stringify(got)}`);
+    out.jsonlogic++;
+  }
+  return out;
+}
