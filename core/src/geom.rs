@@ -3,10 +3,8 @@
 //! Only `+ - * / sqrt` (exact IEEE operations) and `libm` functions are used, so results are
 //! bit-identical on every target.
 
+pub use crate::limits::MAX_COORD;
 use serde::{Deserialize, Serialize};
-
-/// Coordinates stay within this many metres of the origin; further is an input error.
-pub const MAX_COORD: f64 = 1.0e9;
 
 /// A position in metres: `x` east, `y` north.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -44,6 +44,7 @@ pub mod geom;
 pub mod hash;
 pub mod hunt;
 pub mod index;
+pub mod limits;
 pub mod rules;
 pub mod session;
 pub mod site;

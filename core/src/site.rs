@@ -1,10 +1,8 @@
 //! Sites: the points of interest a hunt's stages and landmarks are chosen from.
 
 use crate::geom::Point;
+pub use crate::limits::MAX_TEXT_LEN;
 use serde::{Deserialize, Serialize};
-
-/// Longest site id, kind or name accepted from any source, in bytes.
-pub const MAX_TEXT_LEN: usize = 256;
 
 /// An owned site, as it appears in hunts and in imports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,6 +13,7 @@ pub use generate::generate;
 
 use crate::error::Coded;
 use crate::geom::Point;
+pub use crate::limits::{MAX_FOUND, MAX_LEVEL};
 use crate::site::Site;
 use crate::world::{WorldError, WorldRef};
 use clue::Clue;
@@ -22,11 +23,6 @@ use template::{TemplateError, Treasure};
 /// Version of the generator. Any change to what `generate` outputs for the same inputs bumps it
 /// (and the golden vectors with it, with a CHANGELOG line saying why).
 pub const GENERATOR: &str = "xmarks-hunt/1";
-
-/// Most ids in a player's found list.
-pub const MAX_FOUND: usize = 100_000;
-/// Highest player level.
-pub const MAX_LEVEL: u32 = 1000;
 
 /// The game's seeds: `game` is the game's secret, `round` the season or day. Both are integers
 /// up to 2^53 - 1 so JavaScript holds them exactly.

@@ -1,16 +1,8 @@
 //! Hunt templates: the designer's JSON, parsed and validated with errors that name the path.
 
 use crate::error::Coded;
+pub use crate::limits::{MAX_NAME_LEN, MAX_SEARCH_RADIUS, MAX_STAGES, MAX_TEMPLATE_BYTES};
 use serde::{Deserialize, Serialize};
-
-/// Most stages a hunt may have.
-pub const MAX_STAGES: u32 = 50;
-/// Largest search radius around the start, in metres (bounds the work a procedural world does).
-pub const MAX_SEARCH_RADIUS: f64 = 20_000.0;
-/// Longest template id, kind, item or player id, in bytes.
-pub const MAX_NAME_LEN: usize = 128;
-/// Largest template JSON accepted, in bytes.
-pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 
 /// How a clue points at its stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

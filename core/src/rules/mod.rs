@@ -14,18 +14,10 @@
 pub mod logic;
 
 use crate::error::Coded;
+pub use crate::limits::{MAX_CASCADE, MAX_RULES, MAX_RULESET_BYTES, MAX_RULE_NAME_LEN as MAX_NAME_LEN};
 use logic::{Logic, LogicError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// Most rules in a ruleset.
-pub const MAX_RULES: usize = 256;
-/// Largest ruleset JSON accepted, in bytes.
-pub const MAX_RULESET_BYTES: usize = 512 * 1024;
-/// How many levels of internal events one player event may cascade into.
-pub const MAX_CASCADE: u32 = 8;
-/// Longest rule id, event type, item, flag or cap key, in bytes.
-pub const MAX_NAME_LEN: usize = 64;
 
 /// Event types rules can listen to: what players send, and what the session raises itself.
 pub const EVENT_TYPES: [&str; 9] =

@@ -1,12 +1,8 @@
 //! What players send (events), what a session answers (outcomes), and why it refuses (rejections).
 
 use crate::error::Coded;
+pub use crate::limits::{MAX_EVENT_BYTES, MAX_EVENT_TEXT};
 use serde::{Deserialize, Serialize};
-
-/// Largest event JSON accepted, in bytes.
-pub const MAX_EVENT_BYTES: usize = 4096;
-/// Longest answer text, item name or claim id in an event, in bytes.
-pub const MAX_EVENT_TEXT: usize = 256;
 
 /// A player's event, or the host's resolution of a claim. `t` is milliseconds on the game's clock.
 ///

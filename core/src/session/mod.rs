@@ -22,6 +22,7 @@ pub use event::{Event, Outcome, Rejection};
 use crate::geom::{Point, Wind};
 use crate::hash::sha256_hex;
 use crate::hunt::Hunt;
+pub use crate::limits::MAX_EVENTS;
 use crate::rules::logic::Val;
 use crate::rules::{Effect, Rule, Ruleset, MAX_CASCADE, MAX_NAME_LEN};
 use scope::{EventFacts, HuntFacts, RuleScope};
@@ -37,8 +38,6 @@ pub const SESSION_VERSION: &str = "xmarks-session/1";
 pub const MOVE_JITTER: f64 = 5.0;
 /// How far from where the player stands a dig may be, in metres.
 pub const DIG_REACH: f64 = 5.0;
-/// Most events one session may hold.
-pub const MAX_EVENTS: u64 = 16_000_000;
 /// Points are kept within this magnitude.
 const MAX_POINTS: f64 = 1e15;
 
@@ -129,8 +128,6 @@ fn check_text(path: &str, text: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
-const MAX_T: u64 = (1 << 53) - 1;
-
 /// An internal event waiting in the cascade.
 struct Pending {
     kind: &'static str,
@@ -208,7 +205,7 @@ impl Session {
     fn validate(&self, event: &Event, digest: &str) -> Result<(), Rejection> {
         let s = &self.state;
         let t = event.t();
-        if t > MAX_T {
+        if t > crate::limits::MAX_SEED {
             return Err(invalid("t", format!("{t} is above 2^53 - 1")));
         }
         // The host's answer to a pending claim may arrive after the hunt ended; nothing else may.

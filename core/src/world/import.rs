@@ -7,12 +7,10 @@
 use crate::error::Coded;
 use crate::geom::Point;
 use crate::index::{IndexError, SiteIndex, SiteIndexBuilder};
+pub use crate::limits::MAX_IMPORT_SITES;
 use crate::site::{check_site, SiteRef};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-
-/// Most sites one import may hold.
-pub const MAX_IMPORT_SITES: u64 = 20_000_000;
 
 /// How many skipped rows a lenient import describes; the rest are only counted.
 const MAX_REPORTED: usize = 100;

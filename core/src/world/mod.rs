@@ -11,6 +11,7 @@ pub mod terrain;
 use crate::error::Coded;
 use crate::geom::{Bounds, Point};
 use crate::index::SiteIndex;
+pub use crate::limits::MAX_RASTER_CELLS;
 use crate::site::SiteRef;
 use procedural::{ProceduralWorld, Tile};
 use serde::Serialize;
@@ -152,9 +153,6 @@ impl World {
         }
     }
 }
-
-/// Most cells in one terrain raster (2048 x 2048).
-pub const MAX_RASTER_CELLS: u64 = 1 << 22;
 
 fn check_bounds(b: Bounds) -> Result<(), WorldError> {
     if b.min.is_valid() && b.max.is_valid() && b.min.x <= b.max.x && b.min.y <= b.max.y {

@@ -12,16 +12,11 @@ use super::terrain::{Biome, Terrain, TerrainConfig, TerrainSeeds};
 use super::WorldError;
 use crate::geom::{Bounds, Point};
 use crate::hash::{below, mix, mix2};
+pub use crate::limits::{MAX_SEED, MAX_TILES_PER_QUERY};
 use crate::site::Site;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
-/// Largest seed accepted: seeds are JSON numbers, and JavaScript holds integers exactly to 2^53 - 1.
-pub const MAX_SEED: u64 = (1 << 53) - 1;
-
-/// Most tiles one query may touch (a 20 km radius with default tiles is about 1,800).
-pub const MAX_TILES_PER_QUERY: u64 = 10_000;
 
 /// How many generated tiles a world keeps; past that the cache starts over. Outputs never depend
 /// on the cache, only speed does.

@@ -30,15 +30,11 @@
 
 pub mod value;
 
+pub use crate::limits::{MAX_DEPTH, MAX_NODES};
 use serde_json::Value;
 use std::sync::Arc;
 pub use value::Val;
 use value::{compare, loose_eq, parse_float, strict_eq};
-
-/// Deepest nesting of operators and arrays a rule may have.
-pub const MAX_DEPTH: usize = 64;
-/// Most nodes (operators, arguments and literals) in one rule.
-pub const MAX_NODES: usize = 10_000;
 
 /// A rule that cannot be compiled: where (a path such as `and[1].var`) and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]

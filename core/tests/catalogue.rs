@@ -1,0 +1,116 @@
+//! The bad-input catalogue (`tests/bad-input/catalogue.json`): every hostile input at every entry
+//! point gets its error code, and its path where the catalogue gives one. The npm package runs the
+//! same file (`wasm/tests/catalogue.test.mjs`).
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::sync::Arc;
+use xmarks::rules::logic::Logic;
+use xmarks::rules::Ruleset;
+use xmarks::session::{log, Event, Session};
+use xmarks::{
+    generate, import_csv, import_geojson, Coded, Hunt, HuntError, ImportOptions, Player, Point, ProceduralWorld, Seeds,
+    Template, World, WorldConfig,
+};
+
+mod common;
+
+/// The input of a case: text, `{"hex": ...}` bytes, or a generated `{prefix, repeat, times, ...}`.
+fn input(v: &Value) -> Vec<u8> {
+    if let Some(text) = v.as_str() {
+        return text.as_bytes().to_vec();
+    }
+    if let Some(hex) = v.get("hex").and_then(Value::as_str) {
+        return (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+    }
+    let s = |k: &str| v[k].as_str().unwrap_or("");
+    let times = v["times"].as_u64().unwrap() as usize;
+    format!("{}{}{}{}{}", s("prefix"), s("repeat").repeat(times), s("middle"), s("close").repeat(times), s("tail"))
+        .into_bytes()
+}
+
+/// Code and path of an error.
+fn coded(e: &impl Coded) -> (String, Option<String>) {
+    (e.code().to_owned(), e.path())
+}
+
+fn invalid_input(path: &str) -> (String, Option<String>) {
+    ("input_invalid".into(), Some(path.into()))
+}
+
+struct Fixture {
+    world: World,
+    template: Template,
+    hunt: Hunt,
+}
+
+/// Runs one entry point on an input; `Ok` when it was accepted.
+fn run(f: &Fixture, entry: &str, bytes: &[u8]) -> Result<(), (String, Option<String>)> {
+    let text = std::str::from_utf8(bytes);
+    let text = || text.expect("text entry points get UTF-8");
+    let seeds = Seeds { game: 1, round: 1 };
+    match entry {
+        "template" => Template::from_json(text()).map(drop).map_err(|e| coded(&HuntError::from(e))),
+        "player" => {
+            let player: Player = serde_json::from_str(text()).map_err(|_| invalid_input("player"))?;
+            generate(&f.world, &f.template, &seeds, &player).map(drop).map_err(|e| coded(&e))
+        }
+        "seeds" => {
+            let seeds: Seeds = serde_json::from_str(text()).map_err(|_| invalid_input("seeds"))?;
+            let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+            generate(&f.world, &f.template, &seeds, &player).map(drop).map_err(|e| coded(&e))
+        }
+        "ruleset" => Ruleset::from_json(text()).map(drop).map_err(|e| coded(&e)),
+        "logic" => Logic::from_json(text()).map(drop).map_err(|e| coded(&e)),
+        "events" => {
+            let events: Vec<&RawValue> = serde_json::from_str(text()).expect("an events case is a JSON array");
+            let mut session = Session::new(f.hunt.clone(), Arc::new(Ruleset::default_rules()), 0);
+            for (i, raw) in events.iter().enumerate() {
+                let before = session.state_hash();
+                let r = Event::from_json(raw.get()).and_then(|e| session.apply(&e));
+                if let Err(e) = r {
+                    assert_eq!(session.state_hash(), before, "a refused event changed nothing");
+                    assert_eq!(i, events.len() - 1, "only the last event of a case is refused: {e}");
+                    return Err(coded(&e));
+                }
+            }
+            Ok(())
+        }
+        "log" => log::replay(text()).map(drop).map_err(|e| coded(&e)),
+        "csv" => import_csv(bytes, ImportOptions::default()).map(drop).map_err(|e| coded(&e)),
+        "geojson" => import_geojson(text(), ImportOptions::default()).map(drop).map_err(|e| coded(&e)),
+        "hunt" => Hunt::from_json(text()).map(drop).map_err(|e| coded(&e)),
+        other => panic!("no entry point {other}"),
+    }
+}
+
+#[test]
+fn every_hostile_input_gets_its_error_code_and_path() {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join("bad-input/catalogue.json")).unwrap())
+            .unwrap();
+    let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+    let template = Template::from_json(r#"{"id": "t", "stages": 3}"#).unwrap();
+    let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+    let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
+    let f = Fixture { world, template, hunt };
+    let cases = doc["cases"].as_array().unwrap();
+    let mut failures = Vec::new();
+    for c in cases {
+        let (entry, name) = (c["entry"].as_str().unwrap(), c["name"].as_str().unwrap());
+        let want_code = c["code"].as_str().unwrap();
+        let want_path = c.get("path").and_then(Value::as_str);
+        match run(&f, entry, &input(&c["input"])) {
+            Ok(()) => failures.push(format!("{entry} / {name}: accepted, expected {want_code}")),
+            Err((code, path)) => {
+                if code != want_code || (want_path.is_some() && path.as_deref() != want_path) {
+                    failures.push(format!(
+                        "{entry} / {name}: got {code} at {path:?}, expected {want_code} at {want_path:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    println!("bad-input catalogue: {} cases, each refused with its code", cases.len());
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""Writes catalogue.json: hostile inputs at every entry point and the code (and path) each must get.
+Edit the cases here and run `python3 tests/bad-input/make.py`; the tests read the JSON."""
+import json, pathlib
+
+T = lambda **kw: json.dumps({"id": "t", "stages": 3, **kw})
+P = lambda **kw: json.dumps({"id": "ann", "start": {"x": 0, "y": 0}, **kw})
+R = lambda rules: json.dumps({"id": "r", "rules": rules})
+E = lambda *events: json.dumps(list(events))
+H = "id,x,y,kind,name,weight\n"
+ok_rule = {"id": "a", "on": ["dig"], "then": [{"add_points": 1}]}
+cases = []
+
+
+def c(entry, name, inp, code, path=None, js=True):
+    d = {"entry": entry, "name": name, "input": inp, "code": code}
+    if path is not None:
+        d["path"] = path
+    if not js:
+        d["js"] = False
+    cases.append(d)
+
+
+def big(prefix, repeat, times, middle="", close="", tail=""):
+    return {"prefix": prefix, "repeat": repeat, "times": times, "middle": middle, "close": close, "tail": tail}
+
+
+# Templates, as hunt generation reads them: paths start at "template".
+c("template", "malformed JSON", '{"id": "t", "stages": ', "template_invalid", "template.stages")
+c("template", "truncated JSON", T()[:-5], "template_invalid", "template.$")
+c("template", "not an object", "[1, 2, 3]", "template_invalid", "template.$")
+c("template", "wrong type", T(stages="three"), "template_invalid", "template.stages")
+c("template", "unknown field", T(stagse=3), "template_invalid", "template.stagse")
+c("template", "zero stages", T(stages=0), "template_invalid", "template.stages")
+c("template", "huge integer", json.dumps({"id": "t", "stages": 10**30}), "template_invalid", "template.stages")
+c("template", "negative radius", T(search_radius=-1), "template_invalid", "template.search_radius")
+c("template", "1e308 radius", T(search_radius=1e308), "template_invalid", "template.search_radius")
+c("template", "number too large for f64", '{"id": "t", "stages": 3, "spacing": 1e999}', "template_invalid", "template.spacing")
+c("template", "leg min above max", T(leg={"min": 500, "max": 100}), "template_invalid", "template.leg.max")
+c("template", "empty id", json.dumps({"id": "", "stages": 3}), "template_invalid", "template.id")
+c("template", "unknown clue style", T(clue_styles=["riddle"]), "template_invalid", "template.clue_styles[0]")
+c("template", "difficulty 6", T(difficulty=6), "template_invalid", "template.difficulty")
+c("template", "oversized", big('{"id": "t", "stages": 3, "kinds": [', '"well",', 60000, '"well"]}'), "template_invalid", "template.$")
+c("template", "100,000 nesting levels", big('{"id": "t", "stages": 3, "x": ', "[", 100000, "1", "]", "}"), "template_invalid", "template.x")
+
+# Players and seeds: read as JSON, then checked by generation.
+c("player", "malformed JSON", '{"id": "ann", "start": ', "input_invalid", "player", js=False)
+c("player", "missing start", json.dumps({"id": "ann"}), "input_invalid", "player")
+c("player", "start as a string", P(start="0,0"), "input_invalid", "player")
+c("player", "unknown field", P(name="Ann"), "input_invalid", "player")
+c("player", "start far away", P(start={"x": 1e10, "y": 0}), "input_invalid", "player.start")
+c("player", "start 1e308", P(start={"x": 1e308, "y": 0}), "input_invalid", "player.start")
+c("player", "level 0", P(level=0), "input_invalid", "player.level")
+c("player", "level past the limit", P(level=1001), "input_invalid", "player.level")
+c("player", "negative level", P(level=-1), "input_invalid", "player")
+c("player", "empty id", json.dumps({"id": "", "start": {"x": 0, "y": 0}}), "input_invalid", "player.id")
+c("seeds", "past 2^53 - 1", json.dumps({"game": 2**53, "round": 1}), "input_invalid", "seeds.game")
+c("seeds", "negative", json.dumps({"game": -1, "round": 1}), "input_invalid", "seeds")
+c("seeds", "fractional", json.dumps({"game": 1.5, "round": 1}), "input_invalid", "seeds")
+c("seeds", "missing round", json.dumps({"game": 1}), "input_invalid", "seeds")
+
+# Rulesets.
+c("ruleset", "malformed JSON", '{"id": "r", "rules": [', "rules_invalid", "rules")
+c("ruleset", "unknown operator", R([{**ok_rule, "when": {"teleport": [1]}}]), "rules_invalid", "rules[0].when.teleport")
+c("ruleset", "unknown effect", R([{**ok_rule, "then": [{"explode": 1}]}]), "rules_invalid", "rules[0].then[0].explode")
+c("ruleset", "unknown event type", R([{**ok_rule, "on": ["fly"]}]), "rules_invalid", "rules[0].on[0]")
+c("ruleset", "unknown field", R([{**ok_rule, "colour": "red"}]), "rules_invalid", "rules[0].colour")
+c("ruleset", "duplicate rule ids", R([ok_rule, ok_rule]), "rules_invalid", "rules[1].id")
+c("ruleset", "100,000 nesting levels",
+  big('{"id": "r", "rules": [{"id": "a", "on": ["dig"], "then": [], "when": ', '{"!": ', 100000, "true", "}", "}]}"),
+  "rules_invalid", "$")
+c("ruleset", "oversized", big('{"id": "r", "rules": [], "x": "', "a", 600000, '"}'), "rules_invalid", "$")
+
+# Bare JsonLogic.
+c("logic", "malformed JSON", '{"+": [1, ', "logic_invalid", "$", js=False)
+c("logic", "unknown operator", json.dumps({"teleport": [1]}), "logic_invalid")
+c("logic", "operator arguments not an array or value", json.dumps({"var": {"a": 1}}), "logic_invalid")
+c("logic", "65 nesting levels", big("", '{"!": ', 65, "true", "}"), "logic_invalid")
+
+# Events on a fresh session: every event but the last must be accepted, the last refused with the code.
+c("events", "unknown type", E({"type": "fly", "t": 1000}), "malformed")
+c("events", "field of another type", E({"type": "tick", "t": 1000, "x": 1}), "malformed")
+c("events", "unknown field", E({"type": "tick", "t": 1000, "speed": 1}), "malformed")
+c("events", "wrong type", E({"type": "move", "t": 1000, "x": "0", "y": 0}), "malformed")
+c("events", "negative time", E({"type": "tick", "t": -5}), "malformed")
+c("events", "time past 2^53 - 1", E({"type": "tick", "t": 2**53}), "invalid", "t")
+c("events", "1e308 position", E({"type": "move", "t": 1000, "x": 1e308, "y": 0}), "invalid")
+c("events", "-0.0 is a position like 0", E({"type": "move", "t": 1000, "x": -0.0, "y": 0}, {"type": "dig", "t": 2000, "x": 100, "y": 100}), "dig_away")
+c("events", "teleport", E({"type": "move", "t": 1000, "x": 50000, "y": 0}), "too_fast")
+c("events", "out of order", E({"type": "tick", "t": 5000}, {"type": "tick", "t": 4000}), "time_reversed")
+c("events", "duplicate", E({"type": "tick", "t": 5000}, {"type": "tick", "t": 5000}), "duplicate")
+c("events", "dig away from the player", E({"type": "dig", "t": 1000, "x": 100, "y": 100}), "dig_away")
+c("events", "unknown stage", E({"type": "answer", "t": 1000, "stage": 99, "answer": "x"}), "unknown_stage")
+c("events", "item not held", E({"type": "use", "t": 1000, "item": "lantern"}), "unknown_item")
+c("events", "forged claim", E({"type": "claim_result", "t": 1000, "claim": "1:crown", "granted": True}), "unknown_claim")
+c("events", "empty answer", E({"type": "answer", "t": 1000, "stage": 1, "answer": ""}), "invalid", "answer")
+c("events", "oversized", E({"type": "use", "t": 1000, "item": "a" * 5000}), "malformed")
+
+# Logs.
+c("log", "empty", "", "log_invalid", "line 1")
+c("log", "not JSON", "hello", "log_invalid", "line 1")
+c("log", "wrong format version", json.dumps({"session": "xmarks-session/0", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
+
+# CSV and GeoJSON imports.
+c("csv", "no header", "a,1,2,well,Well,1\n", "import_format")
+c("csv", "not a number", H + "a,abc,2,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "NaN", H + "a,NaN,2,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "infinity", H + "a,inf,2,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "1e308 coordinate", H + "a,1e308,2,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "duplicate ids", H + "a,1,2,well,Well,1\na,3,4,well,Well,1\n", "import_malformed", "line 3")
+c("csv", "missing column", H + "a,1,2,well\n", "import_malformed", "line 2")
+c("csv", "empty id", H + ",1,2,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "id past 256 bytes", H + "a" * 257 + ",1,2,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "invalid UTF-8", {"hex": (H + "a,1,2,").encode().hex() + "ff" + ",Well,1\n".encode().hex()}, "import_malformed", "line 2")
+c("geojson", "malformed JSON", '{"type": "FeatureCollection", ', "import_format")
+c("geojson", "not a collection", json.dumps({"type": "Feature"}), "import_format")
+point = lambda coords, geometry="Point": {"type": "FeatureCollection", "features": [{"type": "Feature", "id": "a",
+    "geometry": {"type": geometry, "coordinates": coords}, "properties": {"kind": "well", "name": "W"}}]}
+c("geojson", "a line, not a point", json.dumps(point([[0, 0], [1, 1]], "LineString")), "import_malformed", "features[0]")
+c("geojson", "latitude past 90", json.dumps(point([0, 91])), "import_malformed", "features[0]")
+c("geojson", "100,000 nesting levels", big('{"type": "FeatureCollection", "features": [', "[", 100000, "", "]", "]}"), "import_malformed", "features[0]")
+
+# Hunts read back (to open sessions).
+c("hunt", "malformed", '{"generator": ', "hunt_malformed")
+c("hunt", "fingerprint does not match", json.dumps({"fingerprint": "00"}), "hunt_malformed")
+
+about = ("Hostile inputs at every entry point and the error code (and path) each must get, natively "
+         "(core/tests/catalogue.rs) and through the npm package (wasm/tests/catalogue.test.mjs). Written by make.py. "
+         "`input` is text, {hex} bytes, or {prefix, repeat, times, middle, close, tail}: prefix + repeat x times + "
+         "middle + close x times + tail. Cases with \"js\": false are text that JS callers, who pass objects, cannot send.")
+out = pathlib.Path(__file__).with_name("catalogue.json")
+out.write_text(json.dumps({"about": about, "cases": cases}, indent=1) + "\n")
+print(f"{len(cases)} cases")
