@@ -2,7 +2,8 @@
 # Every test: formatting, lints (warnings are errors), unit, property, golden-vector, CLI and doc
 # tests natively; then the npm package is built (with its size check) and tested under Node, in a
 # scratch project, a Vite build and Chromium, and the browser demo is tested end to end in Chromium
-# (screenshots in out/screenshots). Installs what it needs when missing (scripts/tools.sh).
+# (screenshots in out/screenshots); last, a short run of every fuzz target. Installs what it needs
+# when missing (scripts/tools.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup" >&2; exit 1; }
@@ -18,3 +19,6 @@ bash wasm/build.sh
 bash scripts/tools.sh chromium
 echo "== node --test: the package (golden vectors, errors, memory, packaging) and the demo in Chromium"
 node --expose-gc --test wasm/tests/ demo-web/tests/
+echo "== fuzz: every target for 15 s (core/fuzz/run.sh; a release runs 600 s each)"
+bash scripts/tools.sh fuzz
+bash core/fuzz/run.sh 15

@@ -3,6 +3,7 @@
 #   bash scripts/tools.sh wasm      the wasm32 target and the wasm-bindgen CLI pinned to Cargo.lock
 #   bash scripts/tools.sh node DIR   the npm packages of DIR, from its package-lock.json
 #   bash scripts/tools.sh chromium  Debian's Chromium, for the browser tests
+#   bash scripts/tools.sh fuzz      cargo-fuzz, for the fuzz targets in core/fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,11 +42,19 @@ tools_chromium() {
   fi
 }
 
+tools_fuzz() {
+  if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "== installing cargo-fuzz (about 2 minutes, once)"
+    cargo install cargo-fuzz
+  fi
+}
+
 what=${1:-}
 shift || true
 case "$what" in
   wasm) tools_wasm ;;
   node) tools_node "$@" ;;
   chromium) tools_chromium ;;
-  *) echo "usage: tools.sh wasm | node DIR... | chromium" >&2; exit 2 ;;
+  fuzz) tools_fuzz ;;
+  *) echo "usage: tools.sh wasm | node DIR... | chromium | fuzz" >&2; exit 2 ;;
 esac

@@ -34,7 +34,7 @@ pub const MAX_RULESET_BYTES: usize = 512 * 1024;
 pub const MAX_RULE_NAME_LEN: usize = 64;
 /// Internal events (stage_completed, ...) raised by other internal events; deeper ones are dropped.
 pub const MAX_CASCADE: u32 = 8;
-/// Nesting of a JsonLogic expression.
+/// JSON nesting (arrays and objects) in a JsonLogic expression.
 pub const MAX_DEPTH: usize = 64;
 /// Operators, arguments and literals in one JsonLogic expression.
 pub const MAX_NODES: usize = 10_000;

@@ -8,12 +8,33 @@ use xmarks::session::{log, Event, Session};
 
 #[derive(Debug, Arbitrary)]
 enum Step {
-    Move { dt: i32, dx: f64, dy: f64 },
-    Dig { dt: i32, dx: f64, dy: f64 },
-    Answer { dt: i32, stage: u32, answer: String },
-    Use { dt: i32, item: String },
-    Tick { dt: i32 },
-    Claim { dt: i32, claim: String, granted: bool },
+    Move {
+        dt: i32,
+        dx: f64,
+        dy: f64,
+    },
+    Dig {
+        dt: i32,
+        dx: f64,
+        dy: f64,
+    },
+    Answer {
+        dt: i32,
+        stage: u32,
+        answer: String,
+    },
+    Use {
+        dt: i32,
+        item: String,
+    },
+    Tick {
+        dt: i32,
+    },
+    Claim {
+        dt: i32,
+        claim: String,
+        granted: bool,
+    },
     /// The scripted player's next event: sequences that get somewhere.
     Walk,
     /// The last event again.

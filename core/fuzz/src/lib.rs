@@ -17,7 +17,8 @@ pub fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).expect("the default world"));
-        let template = Template::from_json(r#"{"id": "fuzz", "stages": 3, "difficulty": 3}"#).expect("a valid template");
+        let template =
+            Template::from_json(r#"{"id": "fuzz", "stages": 3, "difficulty": 3}"#).expect("a valid template");
         let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 2, found: vec![] };
         let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).expect("a hunt");
         let walk = walkthrough(&hunt, 0);

@@ -104,6 +104,15 @@ pub enum Phase {
 /// Rows or features between two progress reports.
 const PROGRESS_EVERY: usize = 8192;
 
+/// Whether an import may hold `count` sites.
+pub fn within_site_limit(count: u64) -> Result<(), ImportError> {
+    if count > MAX_IMPORT_SITES {
+        Err(ImportError::TooLarge)
+    } else {
+        Ok(())
+    }
+}
+
 /// Collects rows, enforcing strict or lenient handling of bad ones in one place.
 struct Intake {
     options: ImportOptions,
@@ -134,9 +143,7 @@ impl Intake {
         if let Err(reason) = check_site(site.id, site.pos, site.kind, site.name, site.weight) {
             return self.reject(at, reason);
         }
-        if self.builder.len() as u64 >= MAX_IMPORT_SITES {
-            return Err(ImportError::TooLarge);
-        }
+        within_site_limit(self.builder.len() as u64 + 1)?;
         self.builder.push(site)?;
         self.origins.push(at);
         Ok(())
@@ -335,9 +342,7 @@ pub fn import_geojson_with_progress(
     if coll.kind != "FeatureCollection" {
         return Err(ImportError::Format(format!("GeoJSON: type is {:?}, expected \"FeatureCollection\"", coll.kind)));
     }
-    if coll.features.len() as u64 > MAX_IMPORT_SITES {
-        return Err(ImportError::TooLarge);
-    }
+    within_site_limit(coll.features.len() as u64)?;
     let mut intake = Intake::new(options);
     let mut points = Vec::with_capacity(coll.features.len());
     let total = coll.features.len() as u64;

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses some of these
 //! What the golden-vector tests share: where the files are, and the rule for rewriting them.
 
 use std::path::{Path, PathBuf};
