@@ -428,6 +428,11 @@ $("replay-file").addEventListener("change", (e) => e.target.files[0] && replayFi
 $("import-file").addEventListener("change", (e) => e.target.files[0] && importFile(e.target.files[0]));
 $("use-procedural").addEventListener("click", () => {
   useSource(proceduralSource(Number($("seed").value)), { x: 0, y: 0, mpp: 2 });
+
+// Offline play after the first visit (sw.js).
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("./sw.js").catch((e) => note(`Offline play is not available: ${e.message}`));
+}
   game.pos = { x: 0, y: 0 };
 });
 const drop = $("drop");
@@ -462,3 +467,8 @@ const v = versions();
 $("versions").textContent = `${v.generator}, ${v.session}`;
 
 useSource(proceduralSource(Number($("seed").value)), { x: 0, y: 0, mpp: 2 });
+
+// Offline play after the first visit (sw.js).
+if ("serviceWorker" in navigator) {
+  navigator.serviceWorker.register("./sw.js").catch((e) => note(`Offline play is not available: ${e.message}`));
+}

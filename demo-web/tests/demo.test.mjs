@@ -170,6 +170,22 @@ test("an imported CSV of 100,000 points shows progress, then yields the native C
   assert.deepEqual(problems, []);
 });
 
+test("after one visit the demo works offline", { timeout: 120_000 }, async () => {
+  const context = page.context();
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.reload(); // the service worker now controls the page and has cached its files
+  await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Ready"), null, { timeout: 60_000 });
+  await context.setOffline(true);
+  try {
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById("status").textContent.startsWith("Ready"), null, { timeout: 60_000 });
+    assert.equal((await generate()).length, 64);
+  } finally {
+    await context.setOffline(false);
+  }
+  assert.deepEqual(problems, []);
+});
+
 test("the golden vectors pass inside Chromium", { timeout: 180_000 }, async () => {
   const r = await page.evaluate(async () => {
     const xmarks = await import("/pkg/xmarks.js");
