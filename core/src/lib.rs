@@ -16,7 +16,7 @@
 //! let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 3, found: vec![] };
 //! let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
 //! assert!(hunt.stages[3].treasure.is_some());
-//! println!("{}", hunt.stages[0].clue.text); // "About 250 paces south-west of the Grey Well. ..."
+//! println!("{}", hunt.stages[0].clue.text); // "About 600 paces north-north-west of the Chapel of Mirefield. ..."
 //!
 //! // Play it under the default rules, keeping the log.
 //! let mut session = Session::new(hunt.clone(), Arc::new(Ruleset::default_rules()), 0);
