@@ -159,6 +159,11 @@ fn map_queries_refuse_bad_bounds_and_huge_rasters() {
     assert_eq!(world.biome_raster(b, 0, 8).unwrap_err().code(), "world_query");
     assert_eq!(world.biome_raster(b, 4096, 4096).unwrap_err().code(), "world_query");
     assert_eq!(world.biome_raster(b, 16, 8).unwrap().len(), 128);
+    assert!(world.summary(b).unwrap().sites > 0);
+    assert_eq!(world.bounds(), None);
+    let imported = World::Imported(xmarks::SiteIndexBuilder::new().build());
+    assert_eq!(imported.summary(b).unwrap_err().code(), "world_query");
+    assert_eq!(imported.biome_raster(b, 8, 8).unwrap_err().code(), "world_query");
 
     // Site points are the sites of sites_in, as columns.
     let sites = world.sites_in(b).unwrap();

@@ -41,7 +41,7 @@ pub fn walkthrough(
     #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
     #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
 ) -> JsResult<JsValue> {
-    let started_ms = integer(started_ms, "startedMs", crate::session::MAX_MS)?;
+    let started_ms = integer(started_ms, "startedMs", xmarks::limits::MAX_SEED)?;
     to_js(&xmarks::session::script::walkthrough(&read_hunt(&hunt)?, started_ms))
 }
 

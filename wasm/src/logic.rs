@@ -1,11 +1,11 @@
 //! Bare JsonLogic, the call json-logic-js users know.
 
-use crate::convert::{coded, given, stringify, to_js, JsResult, OptJson};
+use crate::convert::{coded, given, parse_or_default, stringify, to_js, JsResult, OptJson};
+use serde_json::Value;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use xmarks::rules::logic::value::Val;
 use xmarks::rules::logic::Logic;
 
 /// Rules compiled by `applyLogic`, by their JSON text: callers pass the same rules again and again,
@@ -59,24 +59,15 @@ impl CompiledLogic {
     }
 }
 
-/// Evaluates against JS data read as JSON (`undefined` is null), returning a JS value: scalars
-/// directly, arrays and objects through their JSON.
+/// Evaluates against JS data read as JSON (`undefined` is null) with the core's `apply`, returning
+/// scalars directly and arrays and objects as plain objects.
 fn eval(logic: &Logic, data: &JsValue) -> JsResult<JsValue> {
-    let data = if data.is_undefined() || data.is_null() {
-        Val::Null
-    } else {
-        let text = stringify(data, "data")?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| crate::convert::error("input_invalid", &format!("data: {e}"), Some("data")))?;
-        Val::from_json(&json)
-    };
-    Ok(match logic.eval(&data) {
-        Val::Null => JsValue::NULL,
-        Val::Bool(b) => JsValue::from_bool(b),
-        // As JSON output: NaN and the infinities are null, -0 is 0.
-        Val::Num(n) if n.is_finite() => JsValue::from_f64(n + 0.0),
-        Val::Num(_) => JsValue::NULL,
-        Val::Str(s) => JsValue::from_str(&s),
-        other => to_js(&other.to_json())?,
+    let data: Value = parse_or_default(data, "data")?;
+    Ok(match logic.apply(&data) {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(b),
+        Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),
+        Value::String(s) => JsValue::from_str(&s),
+        other => to_js(&other)?,
     })
 }

@@ -5,6 +5,7 @@ use crate::hunt::read_hunt;
 use crate::rules::Rules;
 use crate::world::integer;
 use wasm_bindgen::prelude::*;
+use xmarks::limits::MAX_SEED;
 use xmarks::session::{log, Event};
 
 /// One player's game of one hunt. Holds wasm memory: call `free()` when the game ends.
@@ -24,7 +25,7 @@ impl Session {
         rules: &Rules,
         #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
     ) -> JsResult<Session> {
-        let started_ms = integer(started_ms, "startedMs", MAX_MS)?;
+        let started_ms = integer(started_ms, "startedMs", MAX_SEED)?;
         let inner = xmarks::session::Session::new(read_hunt(&hunt)?, rules.0.clone(), started_ms);
         Ok(Session { inner, last_event: None })
     }
@@ -102,6 +103,3 @@ pub fn replay(log: &str) -> JsResult<JsValue> {
     let out = with(js_sys::Object::new().into(), "session", &session.into());
     Ok(with(out, "outcomes", &outcomes))
 }
-
-/// Largest time in milliseconds (2^53 - 1, exact in JavaScript).
-pub(crate) const MAX_MS: u64 = (1 << 53) - 1;

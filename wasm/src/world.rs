@@ -4,8 +4,8 @@ use crate::convert::{
     coded, error, given, parse, parse_or_default, to_js, with, JsResult, OptImportOptions, OptProgress, OptWorldConfig,
 };
 use wasm_bindgen::prelude::*;
+use xmarks::limits::MAX_SEED;
 use xmarks::world::import::{self, Progress};
-use xmarks::world::procedural::MAX_SEED;
 use xmarks::{Bounds, ImportOptions, ImportReport, Point, ProceduralWorld, WorldConfig};
 
 /// A world to generate hunts on. Holds wasm memory: call `free()` when done with it.
@@ -82,10 +82,7 @@ impl World {
     /// The bounding box of an imported world's sites; `undefined` for a procedural (unbounded) one.
     #[wasm_bindgen(unchecked_return_type = "Bounds | undefined")]
     pub fn bounds(&self) -> JsResult<JsValue> {
-        match &self.inner {
-            xmarks::World::Imported(index) => index.bounds().map_or(Ok(JsValue::UNDEFINED), |b| to_js(&b)),
-            xmarks::World::Procedural(_) => Ok(JsValue::UNDEFINED),
-        }
+        self.inner.bounds().map_or(Ok(JsValue::UNDEFINED), |b| to_js(&b))
     }
 
     /// The terrain at a point; `undefined` in an imported world.
@@ -129,11 +126,7 @@ impl World {
     /// Counts of sites by kind and shares of biomes over a box of a procedural world.
     #[wasm_bindgen(unchecked_return_type = "WorldSummary")]
     pub fn summary(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
-        let bounds: Bounds = parse(&bounds, "bounds")?;
-        match &self.inner {
-            xmarks::World::Procedural(w) => to_js(&w.summary(bounds).map_err(|e| coded(&e))?),
-            xmarks::World::Imported(_) => Err(error("world_query", "an imported world has no terrain summary", None)),
-        }
+        to_js(&self.inner.summary(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?)
     }
 
     /// The biome names in code order (the values of `biomeRaster`).

@@ -55,6 +55,13 @@ test("bad input to every export is an Error with a code and a path", () => {
   fails(() => world.biomeRaster(box, 5000, 5000), "world_query");
   fails(() => world.sitesIn({ min: { x: 1, y: 1 }, max: { x: 0, y: 0 } }), "world_query");
   fails(() => canonicalHuntJson({ fingerprint: "x" }), "hunt_malformed");
+  const imported = World.importCsv(readBytes("worlds/harbour.csv"));
+  fails(() => imported.summary(box), "world_query");
+  fails(() => imported.biomeRaster(box, 8, 8), "world_query");
+  assert.equal(world.bounds(), undefined);
+  assert.ok(imported.bounds().max.x > imported.bounds().min.x);
+  assert.ok(world.summary(box).sites > 0);
+  imported.free();
 
   const hunt = generateHunt(world, template, seeds, player);
   fails(() => canonicalHuntJson({ ...hunt, length: hunt.length + 1 }), "hunt_malformed");

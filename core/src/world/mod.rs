@@ -139,6 +139,24 @@ impl World {
         Ok(points)
     }
 
+    /// The bounding box of an imported world's sites; `None` for a procedural (unbounded) world or
+    /// an empty import.
+    pub fn bounds(&self) -> Option<Bounds> {
+        match self {
+            World::Procedural(_) => None,
+            World::Imported(idx) => idx.bounds(),
+        }
+    }
+
+    /// Site kinds and biome shares over a box of a procedural world (imported worlds have no terrain).
+    pub fn summary(&self, bounds: Bounds) -> Result<procedural::WorldSummary, WorldError> {
+        check_bounds(bounds)?;
+        match self {
+            World::Procedural(w) => w.summary(bounds),
+            World::Imported(_) => Err(WorldError::Query("an imported world has no terrain summary".into())),
+        }
+    }
+
     /// Biome codes over a `width` x `height` grid (see [`ProceduralWorld::biome_raster`]).
     pub fn biome_raster(&self, bounds: Bounds, width: u32, height: u32) -> Result<Vec<u8>, WorldError> {
         check_bounds(bounds)?;
