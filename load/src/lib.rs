@@ -1,0 +1,506 @@
+//! # xmarks-load
+//!
+//! Simulated players for the reference server, on loopback: each opens a session over HTTP,
+//! connects its WebSocket, walks its hunt (the core's scripted player, one event a second of real
+//! time, so the server's clock checks hold) and digs until it finishes, then starts the next hunt
+//! until the run ends. Players start evenly over the ramp-up. Every event's round trip (send to
+//! answer, durable) is measured.
+//!
+//! With `verify`, each player keeps the canonical JSON of every event the server acknowledged;
+//! [`verify`] then fetches every session's log, checks that it replays, that it begins with exactly
+//! those events, and that replaying that prefix gives the state hash the server acknowledged.
+
+use anyhow::{anyhow, bail, Context, Result};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use xmarks::session::{log, script::walkthrough, Event};
+use xmarks::Hunt;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Servers' base URLs (`http://127.0.0.1:8080`); players are spread over them in turn.
+    pub urls: Vec<String>,
+    pub players: usize,
+    /// How long the run lasts, ramp-up included.
+    pub duration: Duration,
+    /// Players start evenly over this time.
+    pub ramp: Duration,
+    /// Round trips in this first part of the run are not counted in the latency figures.
+    pub warmup: Duration,
+    pub template: String,
+    /// Player ids are this prefix and a number.
+    pub prefix: String,
+    /// Keep acknowledged events for [`verify`].
+    pub verify: bool,
+    /// After a connection error, go on with the next server (it rebuilds the session by replay).
+    pub failover: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            urls: vec!["http://127.0.0.1:8080".into()],
+            players: 100,
+            duration: Duration::from_secs(30),
+            ramp: Duration::from_secs(10),
+            warmup: Duration::from_secs(10),
+            template: "sprint".into(),
+            prefix: "player-".into(),
+            verify: false,
+            failover: false,
+        }
+    }
+}
+
+/// What one session saw acknowledged.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub url: String,
+    pub session: String,
+    pub token: String,
+    /// The seq and state hash of the last acknowledgement.
+    pub seq: u64,
+    pub state_hash: String,
+    /// Canonical JSON of every acknowledged event, the server's claim results included (with
+    /// `verify`).
+    pub events: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    pub players: usize,
+    pub elapsed: Duration,
+    pub sessions: u64,
+    pub hunts_finished: u64,
+    pub events_sent: u64,
+    pub accepted: u64,
+    pub rejected: BTreeMap<String, u64>,
+    pub errors: BTreeMap<String, u64>,
+    pub failovers: u64,
+    /// Event round trips after the warm-up, in microseconds.
+    pub latency_us: Option<Histogram<u64>>,
+    pub create_us: Option<Histogram<u64>>,
+    pub measured: Duration,
+    pub records: Vec<SessionRecord>,
+}
+
+impl Report {
+    fn merge(&mut self, other: Report) {
+        self.sessions += other.sessions;
+        self.hunts_finished += other.hunts_finished;
+        self.events_sent += other.events_sent;
+        self.accepted += other.accepted;
+        self.failovers += other.failovers;
+        for (k, v) in other.rejected {
+            *self.rejected.entry(k).or_default() += v;
+        }
+        for (k, v) in other.errors {
+            *self.errors.entry(k).or_default() += v;
+        }
+        merge_hist(&mut self.latency_us, other.latency_us);
+        merge_hist(&mut self.create_us, other.create_us);
+        self.records.extend(other.records);
+    }
+
+    fn error(&mut self, kind: &str) {
+        *self.errors.entry(kind.to_owned()).or_default() += 1;
+    }
+
+    /// Round trips answered per second, after the warm-up.
+    pub fn throughput(&self) -> f64 {
+        let n = self.latency_us.as_ref().map_or(0, |h| h.len());
+        n as f64 / self.measured.as_secs_f64().max(1e-9)
+    }
+
+    /// A latency quantile in milliseconds.
+    pub fn latency_ms(&self, q: f64) -> f64 {
+        self.latency_us.as_ref().map_or(f64::NAN, |h| h.value_at_quantile(q) as f64 / 1000.0)
+    }
+
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    pub fn summary_json(&self) -> serde_json::Value {
+        let create = |q| self.create_us.as_ref().map_or(f64::NAN, |h| h.value_at_quantile(q) as f64 / 1000.0);
+        serde_json::json!({
+            "players": self.players,
+            "elapsed_s": self.elapsed.as_secs_f64(),
+            "measured_s": self.measured.as_secs_f64(),
+            "sessions": self.sessions,
+            "hunts_finished": self.hunts_finished,
+            "events_sent": self.events_sent,
+            "accepted": self.accepted,
+            "rejected": self.rejected,
+            "errors": self.errors,
+            "failovers": self.failovers,
+            "throughput_per_s": self.throughput(),
+            "p50_ms": self.latency_ms(0.5),
+            "p99_ms": self.latency_ms(0.99),
+            "p999_ms": self.latency_ms(0.999),
+            "max_ms": self.latency_ms(1.0),
+            "create_p50_ms": create(0.5),
+            "create_p99_ms": create(0.99),
+        })
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "players            {}", self.players)?;
+        writeln!(f, "run                {:.1} s ({:.1} s measured after warm-up)", self.elapsed.as_secs_f64(), self.measured.as_secs_f64())?;
+        writeln!(f, "sessions opened    {}", self.sessions)?;
+        writeln!(f, "hunts finished     {}", self.hunts_finished)?;
+        writeln!(f, "events sent        {}", self.events_sent)?;
+        writeln!(f, "accepted           {}", self.accepted)?;
+        writeln!(f, "rejected           {} {:?}", self.rejected.values().sum::<u64>(), self.rejected)?;
+        writeln!(f, "errors             {} {:?}", self.error_count(), self.errors)?;
+        if self.failovers > 0 {
+            writeln!(f, "failovers          {}", self.failovers)?;
+        }
+        writeln!(f, "throughput         {:.0} events/s", self.throughput())?;
+        writeln!(
+            f,
+            "event round trip   p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms",
+            self.latency_ms(0.5),
+            self.latency_ms(0.99),
+            self.latency_ms(0.999),
+            self.latency_ms(1.0)
+        )
+    }
+}
+
+fn hist() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid bounds")
+}
+
+fn merge_hist(into: &mut Option<Histogram<u64>>, from: Option<Histogram<u64>>) {
+    if let Some(from) = from {
+        match into {
+            Some(h) => h.add(from).expect("same bounds"),
+            None => *into = Some(from),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Created {
+    session: String,
+    token: String,
+    started_ms: u64,
+    hunt: Box<RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default)]
+    results: Vec<serde_json::Value>,
+    seq: Option<u64>,
+    state_hash: Option<String>,
+    status: Option<String>,
+    error: Option<serde_json::Value>,
+}
+
+struct Run {
+    options: Options,
+    http: reqwest::Client,
+    deadline: Instant,
+    warm: Instant,
+}
+
+/// Runs the players and gathers their figures.
+pub async fn run(options: Options) -> Result<Report> {
+    if options.urls.is_empty() || options.players == 0 {
+        bail!("need at least one server and one player");
+    }
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let start = Instant::now();
+    let run = Arc::new(Run {
+        deadline: start + options.duration,
+        warm: start + options.warmup,
+        http,
+        options: options.clone(),
+    });
+    let mut tasks = Vec::with_capacity(options.players);
+    for i in 0..options.players {
+        let run = Arc::clone(&run);
+        let delay = options.ramp.mul_f64(i as f64 / options.players as f64);
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            player(&run, i).await
+        }));
+    }
+    let mut report = Report { players: options.players, ..Report::default() };
+    for task in tasks {
+        report.merge(task.await.context("a player panicked")?);
+    }
+    report.elapsed = start.elapsed();
+    report.measured = report.elapsed.saturating_sub(options.warmup);
+    Ok(report)
+}
+
+fn ws_url(base: &str, session: &str, token: &str) -> String {
+    let base = base.replacen("http://", "ws://", 1);
+    format!("{base}/v1/sessions/{session}/ws?token={token}")
+}
+
+/// One simulated player: hunts one after another until the deadline.
+async fn player(run: &Run, i: usize) -> Report {
+    let mut report = Report::default();
+    let urls = &run.options.urls;
+    let mut server = i % urls.len();
+    let mut round = 1;
+    while Instant::now() < run.deadline {
+        match hunt(run, i, round, &mut server, &mut report).await {
+            Ok(true) => report.hunts_finished += 1,
+            Ok(false) => break,
+            Err(e) => {
+                report.error(&e.to_string());
+                break;
+            }
+        }
+        round += 1;
+    }
+    report
+}
+
+/// Opens a session and plays it; `Ok(true)` when the hunt was finished.
+async fn hunt(run: &Run, i: usize, round: u64, server: &mut usize, report: &mut Report) -> Result<bool> {
+    let urls = &run.options.urls;
+    let request = serde_json::json!({
+        "template": run.options.template,
+        "player": { "id": format!("{}{i}", run.options.prefix), "start": { "x": 0.0, "y": 0.0 } },
+        "round": round,
+    });
+    let sent = Instant::now();
+    let response = run
+        .http
+        .post(format!("{}/v1/sessions", urls[*server]))
+        .json(&request)
+        .send()
+        .await
+        .map_err(|_| anyhow!("create: connection"))?;
+    if !response.status().is_success() {
+        bail!("create: HTTP {}", response.status().as_u16());
+    }
+    let created: Created = response.json().await.map_err(|_| anyhow!("create: body"))?;
+    if sent >= run.warm {
+        report.create_us.get_or_insert_with(hist).record(sent.elapsed().as_micros().max(1) as u64)?;
+    }
+    report.sessions += 1;
+    let hunt = Hunt::from_json(created.hunt.get()).map_err(|e| anyhow!("create: hunt: {e}"))?;
+    let events = walkthrough(&hunt, created.started_ms);
+    let mut record = SessionRecord {
+        url: urls[*server].clone(),
+        session: created.session,
+        token: created.token,
+        seq: 0,
+        state_hash: String::new(),
+        events: Vec::new(),
+    };
+    let result = walk(run, &events, created.started_ms, server, &mut record, report).await;
+    if run.options.verify {
+        report.records.push(record);
+    }
+    result
+}
+
+async fn connect(url: &str, record: &SessionRecord) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
+    let (socket, _) = tokio_tungstenite::connect_async(ws_url(url, &record.session, &record.token))
+        .await
+        .map_err(|_| anyhow!("websocket: connect"))?;
+    Ok(socket)
+}
+
+/// Sends the events one a second (event k at `started + k s`, as its `t` says) over a WebSocket.
+async fn walk(
+    run: &Run,
+    events: &[Event],
+    started_ms: u64,
+    server: &mut usize,
+    record: &mut SessionRecord,
+    report: &mut Report,
+) -> Result<bool> {
+    let urls = &run.options.urls;
+    let mut socket = connect(&urls[*server], record).await?;
+    let opened = Instant::now() - Duration::from_millis(now_ms().saturating_sub(started_ms));
+    let mut k = 0;
+    while k < events.len() {
+        let event = &events[k];
+        let due = opened + Duration::from_millis(event.t() - started_ms);
+        if due > run.deadline {
+            let _ = socket.close(None).await;
+            return Ok(false);
+        }
+        tokio::time::sleep_until(due.into()).await;
+        let text = event.canonical_json();
+        let sent = Instant::now();
+        report.events_sent += 1;
+        let answer = match exchange(&mut socket, &text).await {
+            Ok(answer) => answer,
+            Err(e) if run.options.failover && urls.len() > 1 => {
+                report.error(&e.to_string());
+                report.failovers += 1;
+                *server = (*server + 1) % urls.len();
+                record.url = urls[*server].clone();
+                k = resume(run, record).await?;
+                socket = connect(&urls[*server], record).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if sent >= run.warm {
+            report.latency_us.get_or_insert_with(hist).record(sent.elapsed().as_micros().max(1) as u64)?;
+        }
+        if let Some(error) = &answer.error {
+            let code = error.get("code").and_then(|c| c.as_str()).unwrap_or("unknown");
+            report.error(&format!("server: {code}"));
+            k += 1;
+            continue;
+        }
+        let result = answer.results.first().ok_or_else(|| anyhow!("answer: no result"))?;
+        if let Some(rejected) = result.get("rejected") {
+            let code = rejected.get("code").and_then(|c| c.as_str()).unwrap_or("unknown");
+            *report.rejected.entry(code.to_owned()).or_default() += 1;
+        } else {
+            report.accepted += 1;
+            if run.options.verify {
+                record.events.push(text);
+                for host in result.get("host_events").and_then(|h| h.as_array()).into_iter().flatten() {
+                    record.events.push(serde_json::from_value::<Event>(host.clone())?.canonical_json());
+                }
+            }
+            record.seq = answer.seq.unwrap_or(record.seq);
+            record.state_hash = answer.state_hash.clone().unwrap_or_default();
+        }
+        k += 1;
+        if answer.status.as_deref() != Some("active") {
+            let _ = socket.close(None).await;
+            return Ok(answer.status.as_deref() == Some("completed"));
+        }
+    }
+    let _ = socket.close(None).await;
+    Ok(false)
+}
+
+async fn exchange(
+    socket: &mut tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    text: &str,
+) -> Result<Answer> {
+    socket.send(Message::text(text)).await.map_err(|_| anyhow!("websocket: send"))?;
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Text(reply))) => return serde_json::from_str(&reply).map_err(|_| anyhow!("answer: not JSON")),
+            Some(Ok(Message::Close(_))) | None => bail!("websocket: closed"),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) => bail!("websocket: broken"),
+        }
+    }
+}
+
+/// After a failover: reads the session's log from the new server, adopts every event it holds
+/// (an event may have been made durable without its answer arriving) and returns the index of
+/// the next of the player's own events to send.
+async fn resume(run: &Run, record: &mut SessionRecord) -> Result<usize> {
+    let text = fetch_log(&run.http, record).await?;
+    let replay = log::replay(&text).map_err(|e| anyhow!("resume: {e}"))?;
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    let mut own = 0;
+    if run.options.verify {
+        record.events.clear();
+    }
+    for line in &lines {
+        let event = event_of(line)?;
+        if !matches!(event, Event::ClaimResult { .. }) {
+            own += 1;
+        }
+        if run.options.verify {
+            record.events.push(event.canonical_json());
+        }
+    }
+    record.seq = replay.session.state().seq;
+    record.state_hash = replay.session.state_hash();
+    Ok(own)
+}
+
+fn event_of(line: &str) -> Result<Event> {
+    #[derive(Deserialize)]
+    struct Line {
+        event: Event,
+    }
+    Ok(serde_json::from_str::<Line>(line).context("a log line")?.event)
+}
+
+async fn fetch_log(http: &reqwest::Client, record: &SessionRecord) -> Result<String> {
+    let response = http
+        .get(format!("{}/v1/sessions/{}/log", record.url, record.session))
+        .bearer_auth(&record.token)
+        .send()
+        .await?;
+    if !response.status().is_success() {
+        bail!("log of {}: HTTP {}", record.session, response.status().as_u16());
+    }
+    Ok(response.text().await?)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+/// What [`verify`] found.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub sessions: usize,
+    /// Acknowledged events found in the servers' logs.
+    pub events: u64,
+    pub problems: Vec<String>,
+}
+
+/// Checks every record against the log a server now holds (from `url`, or the record's own
+/// server): the log replays, begins with exactly the acknowledged events, and its prefix up to
+/// the last acknowledgement replays to the acknowledged state hash.
+pub async fn verify(records: &[SessionRecord], url: Option<&str>) -> Verification {
+    let http = reqwest::Client::new();
+    let mut v = Verification::default();
+    for record in records {
+        v.sessions += 1;
+        let mut record = record.clone();
+        if let Some(url) = url {
+            record.url = url.to_owned();
+        }
+        if let Err(e) = verify_one(&http, &record, &mut v).await {
+            v.problems.push(format!("{}: {e:#}", record.session));
+        }
+    }
+    v
+}
+
+async fn verify_one(http: &reqwest::Client, record: &SessionRecord, v: &mut Verification) -> Result<()> {
+    let text = fetch_log(http, record).await?;
+    log::replay(&text).map_err(|e| anyhow!("the stored log does not replay: {e}"))?;
+    let lines: Vec<&str> = text.lines().collect();
+    let acked = record.events.len();
+    if lines.len() < acked + 1 {
+        bail!("{} events acknowledged, {} stored", acked, lines.len() - 1);
+    }
+    for (k, expected) in record.events.iter().enumerate() {
+        if event_of(lines[k + 1])?.canonical_json() != *expected {
+            bail!("stored event {} differs from the acknowledged one", k + 1);
+        }
+    }
+    if acked > 0 {
+        let prefix = lines[..acked + 1].join("\n");
+        let replay = log::replay(&prefix).map_err(|e| anyhow!("the acknowledged prefix does not replay: {e}"))?;
+        if replay.session.state().seq != record.seq || replay.session.state_hash() != record.state_hash {
+            bail!("the acknowledged prefix replays to another state");
+        }
+    }
+    v.events += acked as u64;
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Session ids and the tokens that grant access to them.
+//!
+//! A token is `hex(HMAC-SHA256(secret, "xmarks-session:" + id))`: nothing is stored, any server
+//! holding the secret checks any token, and the comparison is in constant time.
+
+use anyhow::{bail, Context, Result};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::path::Path;
+
+#[derive(Clone)]
+pub struct Keys {
+    mac: Hmac<Sha256>,
+}
+
+impl Keys {
+    pub fn new(secret: &[u8]) -> Result<Keys> {
+        if secret.len() < 16 {
+            bail!("the token secret must be at least 16 bytes");
+        }
+        Ok(Keys { mac: Hmac::new_from_slice(secret).expect("HMAC takes keys of any length") })
+    }
+
+    /// Reads the secret from `file`; without a file, from `data_dir/secret`, created with 32
+    /// random bytes on first start so that tokens outlive restarts.
+    pub fn load(file: Option<&Path>, data_dir: &Path) -> Result<Keys> {
+        if let Some(file) = file {
+            let secret = std::fs::read(file).with_context(|| format!("reading the secret {}", file.display()))?;
+            return Keys::new(secret.trim_ascii());
+        }
+        let path = data_dir.join("secret");
+        if !path.exists() {
+            std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+            std::fs::write(&path, hex::encode(bytes)).with_context(|| format!("writing {}", path.display()))?;
+        }
+        let secret = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        Keys::new(secret.trim_ascii())
+    }
+
+    fn mac(&self, id: &str) -> Hmac<Sha256> {
+        let mut mac = self.mac.clone();
+        mac.update(b"xmarks-session:");
+        mac.update(id.as_bytes());
+        mac
+    }
+
+    pub fn token(&self, id: &str) -> String {
+        hex::encode(self.mac(id).finalize().into_bytes())
+    }
+
+    pub fn verify(&self, id: &str, token: &str) -> bool {
+        match hex::decode(token) {
+            Ok(bytes) => self.mac(id).verify_slice(&bytes).is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// A new session id: 128 random bits in hex.
+pub fn new_session_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the system has randomness");
+    hex::encode(bytes)
+}
+
+/// Whether `id` looks like one of ours (32 lowercase hex digits), checked before any lookup.
+pub fn is_session_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_verify_only_for_their_session_and_secret() {
+        let keys = Keys::new(b"0123456789abcdef0123").unwrap();
+        let other = Keys::new(b"another secret of enough bytes").unwrap();
+        let id = new_session_id();
+        assert!(is_session_id(&id));
+        let token = keys.token(&id);
+        assert!(keys.verify(&id, &token));
+        assert!(!keys.verify(&new_session_id(), &token));
+        assert!(!other.verify(&id, &token));
+        assert!(!keys.verify(&id, &token[..62]));
+        assert!(!keys.verify(&id, "zz"));
+        assert!(Keys::new(b"short").is_err());
+    }
+}

@@ -1,0 +1,246 @@
+//! Configuration: a TOML file (`--config`), with command-line flags taking precedence.
+//!
+//! Every field has a default, so `xmarks-server` with no file and no flag serves the built-in
+//! templates on 127.0.0.1:8080 with the embedded store in `./xmarks-data`.
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A template the server offers by name, with the ruleset its sessions play under.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateFiles {
+    /// Path of the template's JSON.
+    pub template: PathBuf,
+    /// Path of a ruleset's JSON; the engine's default rules when absent.
+    #[serde(default)]
+    pub rules: Option<PathBuf>,
+}
+
+/// The world hunts are generated on: procedural from a seed, or imported from a CSV file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldConfig {
+    #[serde(default = "default_world_seed")]
+    pub seed: u64,
+    /// `id,x,y,kind,name,weight` sites; when set, the world is imported instead of procedural.
+    #[serde(default)]
+    pub csv: Option<PathBuf>,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig { seed: default_world_seed(), csv: None }
+    }
+}
+
+/// Scale-out on NATS JetStream.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsConfig {
+    pub url: String,
+    /// Prefix of the stream's subjects and name, and of the caps bucket: servers sharing a prefix
+    /// share sessions and caps.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// Number of subject partitions session logs are spread over (a stable hash of the session id).
+    #[serde(default = "default_partitions")]
+    pub partitions: u32,
+    /// JetStream replicas of the stream and the bucket (3 on a three-node cluster).
+    #[serde(default = "default_replicas")]
+    pub replicas: usize,
+}
+
+/// Limits on what clients may send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest HTTP body, except logs sent to `/v1/verify`.
+    pub max_body_bytes: usize,
+    /// Largest log accepted by `/v1/verify`.
+    pub max_log_bytes: usize,
+    /// Largest WebSocket message.
+    pub max_message_bytes: usize,
+    /// Most events in one batch (HTTP body or WebSocket message).
+    pub max_batch_events: usize,
+    /// Requests or messages per second a session (HTTP) or a connection (WebSocket) may send...
+    pub rate_per_s: u32,
+    /// ...with bursts of this many.
+    pub burst: u32,
+    /// A WebSocket connection refused this many messages in a row for flooding is closed.
+    pub flood_close_after: u32,
+    /// How far ahead of the server's clock an event's `t` may be, in ms (events carry the game's
+    /// clock, which starts at the server's clock when the session opens).
+    pub max_ahead_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 64 * 1024,
+            max_log_bytes: 64 * 1024 * 1024,
+            max_message_bytes: 64 * 1024,
+            max_batch_events: 256,
+            rate_per_s: 20,
+            burst: 40,
+            flood_close_after: 200,
+            max_ahead_ms: 2_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    /// Directory of the embedded store (and of the generated secret, when none is given).
+    pub data_dir: PathBuf,
+    /// Scale-out: when set, session logs and caps live in NATS JetStream instead of `data_dir`.
+    pub nats: Option<NatsConfig>,
+    /// File holding the secret that signs session tokens. Required with NATS (every server must
+    /// hold the same one); in embedded mode one is generated in `data_dir` when absent.
+    pub secret_file: Option<PathBuf>,
+    /// The game's seed: with the round and the player, it personalises every hunt.
+    pub game_seed: u64,
+    pub world: WorldConfig,
+    /// Templates by name; the built-in `harbour` and `sprint` when empty.
+    pub templates: BTreeMap<String, TemplateFiles>,
+    pub limits: Limits,
+    /// Most events committed to the embedded store in one transaction.
+    pub commit_batch: usize,
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: ([127, 0, 0, 1], 8080).into(),
+            data_dir: PathBuf::from("xmarks-data"),
+            nats: None,
+            secret_file: None,
+            game_seed: 1,
+            world: WorldConfig::default(),
+            templates: BTreeMap::new(),
+            limits: Limits::default(),
+            commit_batch: 4096,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+fn default_world_seed() -> u64 {
+    7
+}
+fn default_prefix() -> String {
+    "xmarks".into()
+}
+fn default_partitions() -> u32 {
+    16
+}
+fn default_replicas() -> usize {
+    1
+}
+
+/// Command-line flags; each overrides the file's value.
+#[derive(Debug, Parser)]
+#[command(name = "xmarks-server", version, about = "Reference game server for the xmarks treasure-hunt engine")]
+pub struct Args {
+    /// TOML configuration file.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Directory of the embedded store.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// NATS URL: keep sessions and caps in JetStream instead of the embedded store.
+    #[arg(long)]
+    pub nats: Option<String>,
+    /// Subject, stream and bucket prefix in NATS.
+    #[arg(long)]
+    pub nats_prefix: Option<String>,
+    /// File holding the token-signing secret.
+    #[arg(long)]
+    pub secret_file: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Reads a configuration file.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("{}", path.display()))
+    }
+
+    /// The file named by `--config` (or the defaults), then the flags.
+    pub fn from_args(args: Args) -> Result<Config> {
+        let mut config = match &args.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        if let Some(listen) = args.listen {
+            config.listen = listen;
+        }
+        if let Some(dir) = args.data_dir {
+            config.data_dir = dir;
+        }
+        if let Some(url) = args.nats {
+            let mut nats = config.nats.take().unwrap_or(NatsConfig {
+                url: String::new(),
+                prefix: default_prefix(),
+                partitions: default_partitions(),
+                replicas: default_replicas(),
+            });
+            nats.url = url;
+            config.nats = Some(nats);
+        }
+        if let Some(prefix) = args.nats_prefix {
+            match &mut config.nats {
+                Some(nats) => nats.prefix = prefix,
+                None => bail!("--nats-prefix needs --nats"),
+            }
+        }
+        if let Some(file) = args.secret_file {
+            config.secret_file = Some(file);
+        }
+        if let Some(format) = args.log_format {
+            config.log_format = format;
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<()> {
+        let l = &self.limits;
+        if l.max_batch_events == 0 || l.rate_per_s == 0 || l.burst == 0 || self.commit_batch == 0 {
+            bail!("limits.max_batch_events, limits.rate_per_s, limits.burst and commit_batch must be at least 1");
+        }
+        if let Some(nats) = &self.nats {
+            if nats.partitions == 0 {
+                bail!("nats.partitions must be at least 1");
+            }
+            if nats.prefix.is_empty() || !nats.prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                bail!("nats.prefix must be letters, digits, '_' or '-'");
+            }
+            if self.secret_file.is_none() {
+                bail!("with NATS, every server must share one secret: set secret_file (or --secret-file)");
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,466 @@
+//! The authoritative game: the world, the templates offered by name, and live sessions.
+//!
+//! Every session is a core [`Session`] behind its own lock, so a session's events are applied one
+//! batch at a time, in order, while different sessions proceed in parallel. A batch is applied to
+//! a copy of the session; the copy replaces the session only once its log lines are durable, so a
+//! failed write changes nothing. Global caps are resolved here: a capped rule's
+//! [`Outcome::Claim`] is counted in the store and answered with a `claim_result` event, which is
+//! logged like any other.
+
+use crate::auth::{new_session_id, Keys};
+use crate::config::Limits;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError, Stored};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Mutex as AsyncMutex;
+use xmarks::rules::Ruleset;
+use xmarks::session::{log, Event, Outcome, Rejection, Session, Status};
+use xmarks::{generate, Coded, Player, Seeds, Template, World};
+
+/// A template offered by name, and the rules its sessions play under.
+pub struct Game {
+    pub template: Template,
+    pub rules: Arc<Ruleset>,
+}
+
+/// An error answered to a client: a stable code, a message, and where in the input, if anywhere.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiError {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError { code, message: message.into(), path: None }
+    }
+
+    pub fn from_coded<E: Coded + std::fmt::Display>(e: &E) -> ApiError {
+        ApiError { code: e.code(), message: e.to_string(), path: e.path() }
+    }
+
+    fn not_found() -> ApiError {
+        ApiError::new("not_found", "no such session")
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        ApiError::new("unavailable", e.to_string())
+    }
+}
+
+/// Why one event of a batch was refused; the others are unaffected.
+#[derive(Debug, Clone, Serialize)]
+pub struct Refusal {
+    pub code: &'static str,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl From<&Rejection> for Refusal {
+    fn from(r: &Rejection) -> Refusal {
+        Refusal { code: r.code(), reason: r.to_string(), path: r.path() }
+    }
+}
+
+/// What became of one event.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum EventResult {
+    Accepted {
+        /// The session's seq after this event (and the host's events it caused).
+        seq: u64,
+        outcomes: Vec<Outcome>,
+        /// Events the server appended because of this one (`claim_result`s), in log order: a
+        /// client mirroring the session applies them after its own event.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        host_events: Vec<Event>,
+    },
+    Rejected {
+        rejected: Refusal,
+    },
+}
+
+/// The answer to a batch of events, once every accepted one is durable.
+#[derive(Debug, Serialize)]
+pub struct Submitted {
+    pub results: Vec<EventResult>,
+    pub seq: u64,
+    pub state_hash: String,
+    pub status: &'static str,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRequest {
+    pub template: String,
+    pub player: Player,
+    #[serde(default = "first_round")]
+    pub round: u64,
+}
+
+fn first_round() -> u64 {
+    1
+}
+
+#[derive(Debug, Serialize)]
+pub struct Created {
+    pub session: String,
+    pub token: String,
+    pub started_ms: u64,
+    pub state_hash: String,
+    pub hunt: Box<RawValue>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct View {
+    pub session: String,
+    pub seq: u64,
+    pub status: &'static str,
+    pub state_hash: String,
+    pub fingerprint: String,
+    pub state: xmarks::session::State,
+}
+
+/// What a replayed log rebuilt, or where it broke.
+#[derive(Debug, Serialize)]
+pub struct Verified {
+    pub valid: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+struct Live {
+    session: Session,
+    /// The store's version of the log this copy reflects.
+    version: u64,
+}
+
+/// Appends that find another server wrote first are retried this many times.
+const CONFLICT_RETRIES: u32 = 5;
+
+pub struct Engine {
+    world: World,
+    games: BTreeMap<String, Game>,
+    game_seed: u64,
+    store: Store,
+    keys: Keys,
+    sessions: Mutex<HashMap<String, Arc<AsyncMutex<Live>>>>,
+    pub metrics: Metrics,
+    pub limits: Limits,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+fn active(session: &Session) -> bool {
+    session.state().status == Status::Active
+}
+
+impl Engine {
+    pub fn new(world: World, games: BTreeMap<String, Game>, game_seed: u64, store: Store, keys: Keys, limits: Limits) -> Engine {
+        Engine {
+            world,
+            games,
+            game_seed,
+            store,
+            keys,
+            sessions: Mutex::new(HashMap::new()),
+            metrics: Metrics::new(),
+            limits,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn template_names(&self) -> Vec<&str> {
+        self.games.keys().map(String::as_str).collect()
+    }
+
+    /// Sessions held in memory.
+    pub fn session_count(&self) -> usize {
+        self.sessions.lock().expect("sessions lock").len()
+    }
+
+    /// Rebuilds sessions from their logs by replay (the embedded store at start).
+    pub fn restore(&self, logs: Vec<(String, String)>) -> anyhow::Result<()> {
+        let mut sessions = self.sessions.lock().expect("sessions lock");
+        for (id, text) in logs {
+            let replay = log::replay(&text).map_err(|e| anyhow::anyhow!("session {id}: {e}"))?;
+            let version = replay.session.state().seq;
+            if active(&replay.session) {
+                self.metrics.sessions_open.inc();
+            }
+            sessions.insert(id, Arc::new(AsyncMutex::new(Live { session: replay.session, version })));
+        }
+        Ok(())
+    }
+
+    pub fn authorize(&self, id: &str, token: Option<&str>) -> Result<(), ApiError> {
+        match token {
+            Some(token) if self.keys.verify(id, token) => Ok(()),
+            Some(_) => Err(ApiError::new("unauthorized", "the token does not grant this session")),
+            None => Err(ApiError::new("unauthorized", "a session token is required (Authorization: Bearer ...)")),
+        }
+    }
+
+    fn hunt_for(&self, request: &CreateRequest) -> Result<(xmarks::Hunt, &Game), ApiError> {
+        let game = self.games.get(&request.template).ok_or_else(|| ApiError {
+            code: "unknown_template",
+            message: format!("no template {:?}; this server offers {:?}", request.template, self.template_names()),
+            path: Some("template".into()),
+        })?;
+        let seeds = Seeds { game: self.game_seed, round: request.round };
+        let hunt = generate(&self.world, &game.template, &seeds, &request.player).map_err(|e| ApiError::from_coded(&e))?;
+        Ok((hunt, game))
+    }
+
+    /// A hunt for a player, without a session.
+    pub fn hunt(&self, request: &CreateRequest) -> Result<String, ApiError> {
+        self.hunt_for(request).map(|(hunt, _)| hunt.canonical_json())
+    }
+
+    /// Generates the player's hunt and opens a session on it, durable before it is answered.
+    pub async fn create(&self, request: CreateRequest) -> Result<Created, ApiError> {
+        let (hunt, game) = self.hunt_for(&request)?;
+        let started_ms = now_ms();
+        let session = Session::new(hunt, Arc::clone(&game.rules), started_ms);
+        let id = new_session_id();
+        let version = self.store.create(&id, log::header(&session)).await?;
+        let created = Created {
+            token: self.keys.token(&id),
+            started_ms,
+            state_hash: session.state_hash(),
+            hunt: RawValue::from_string(session.hunt().canonical_json()).expect("canonical JSON"),
+            session: id.clone(),
+        };
+        tracing::info!(session = %id, template = %request.template, player = %request.player.id, "session opened");
+        self.metrics.sessions_open.inc();
+        self.sessions.lock().expect("sessions lock").insert(id, Arc::new(AsyncMutex::new(Live { session, version })));
+        Ok(created)
+    }
+
+    /// The live session `id`, rebuilt from the store by replay if this server does not hold it.
+    async fn live(&self, id: &str) -> Result<Arc<AsyncMutex<Live>>, ApiError> {
+        if let Some(live) = self.sessions.lock().expect("sessions lock").get(id) {
+            return Ok(Arc::clone(live));
+        }
+        let stored = self.store.load(id).await?.ok_or_else(ApiError::not_found)?;
+        let live = Arc::new(AsyncMutex::new(rebuild(stored)?));
+        let mut sessions = self.sessions.lock().expect("sessions lock");
+        let live = sessions.entry(id.to_owned()).or_insert(live);
+        Ok(Arc::clone(live))
+    }
+
+    /// Whether the session exists (rebuilding it here if needed).
+    pub async fn exists(&self, id: &str) -> Result<(), ApiError> {
+        self.live(id).await.map(|_| ())
+    }
+
+    /// Reloads a session that other servers may have written since this one last did.
+    async fn refresh(&self, id: &str, live: &mut Live) -> Result<(), ApiError> {
+        if let Some(version) = self.store.shared_version(id).await? {
+            if version != live.version {
+                self.reload(id, live).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn reload(&self, id: &str, live: &mut Live) -> Result<(), ApiError> {
+        let was_active = active(&live.session);
+        *live = rebuild(self.store.load(id).await?.ok_or_else(ApiError::not_found)?)?;
+        self.count_transition(was_active, &live.session);
+        Ok(())
+    }
+
+    fn count_transition(&self, was_active: bool, now: &Session) {
+        if was_active && !active(now) {
+            self.metrics.sessions_open.dec();
+        }
+    }
+
+    pub async fn view(&self, id: &str) -> Result<View, ApiError> {
+        let live = self.live(id).await?;
+        let mut live = live.lock().await;
+        self.refresh(id, &mut live).await?;
+        let s = &live.session;
+        Ok(View {
+            session: id.to_owned(),
+            seq: s.state().seq,
+            status: s.state().status.name(),
+            state_hash: s.state_hash(),
+            fingerprint: s.hunt().fingerprint.clone(),
+            state: s.state().clone(),
+        })
+    }
+
+    /// The session's log as stored (JSON Lines).
+    pub async fn log(&self, id: &str) -> Result<String, ApiError> {
+        Ok(self.store.load(id).await?.ok_or_else(ApiError::not_found)?.log)
+    }
+
+    /// Applies a batch of events in order. Each is accepted or refused on its own; the accepted
+    /// ones are durable before this returns. On a storage error nothing changed.
+    pub async fn submit(&self, id: &str, events: Vec<Result<Event, Refusal>>) -> Result<Submitted, ApiError> {
+        let started = Instant::now();
+        let live = self.live(id).await?;
+        let mut live = live.lock().await;
+        // Claims decided in an attempt that lost a race stay decided: a cap counts each claim once.
+        let mut claims = BTreeMap::new();
+        let mut attempt = 0;
+        let (next, results, version) = loop {
+            let mut next = live.session.clone();
+            let mut lines = Vec::new();
+            let mut results = Vec::with_capacity(events.len());
+            for event in &events {
+                results.push(match event {
+                    Err(refusal) => EventResult::Rejected { rejected: refusal.clone() },
+                    Ok(event) => self.play(&mut next, event, &mut lines, &mut claims).await?,
+                });
+            }
+            let outcome = if lines.is_empty() {
+                // Nothing to write; but a refusal must not come from a stale copy.
+                match self.store.shared_version(id).await? {
+                    Some(version) if version != live.version => Err(StoreError::Conflict),
+                    _ => Ok(live.version),
+                }
+            } else {
+                let first_seq = live.session.state().seq + 1;
+                self.store.append(id, live.version, first_seq, lines).await
+            };
+            match outcome {
+                Ok(version) => break (next, results, version),
+                Err(StoreError::Conflict) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    self.metrics.conflicts.inc();
+                    self.reload(id, &mut live).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        for result in &results {
+            self.metrics.event(match result {
+                EventResult::Accepted { .. } => None,
+                EventResult::Rejected { rejected } => Some(rejected.code),
+            });
+        }
+        self.count_transition(active(&live.session), &next);
+        live.session = next;
+        live.version = version;
+        let s = &live.session;
+        let submitted =
+            Submitted { results, seq: s.state().seq, state_hash: s.state_hash(), status: s.state().status.name() };
+        self.metrics.event_seconds.observe(started.elapsed().as_secs_f64());
+        Ok(submitted)
+    }
+
+    /// Applies one client event to `next`, resolving the claims it raises.
+    async fn play(
+        &self,
+        next: &mut Session,
+        event: &Event,
+        lines: &mut Vec<String>,
+        claims: &mut BTreeMap<String, bool>,
+    ) -> Result<EventResult, ApiError> {
+        let refuse = |code, path: &str, reason: String| {
+            Ok(EventResult::Rejected { rejected: Refusal { code, reason, path: Some(path.into()) } })
+        };
+        if let Event::ClaimResult { .. } = event {
+            return refuse("host_only", "type", "claim_result events are the server's to send".into());
+        }
+        let ahead = event.t().saturating_sub(now_ms());
+        if ahead > self.limits.max_ahead_ms {
+            return refuse("ahead_of_clock", "t", format!("{ahead} ms ahead of the server's clock"));
+        }
+        let (first, json) = match next.apply_canonical(event) {
+            Ok(applied) => applied,
+            Err(r) => return Ok(EventResult::Rejected { rejected: Refusal::from(&r) }),
+        };
+        lines.push(log::line_from_json(next, &json));
+        let mut outcomes = Vec::new();
+        let mut host_events = Vec::new();
+        let mut pending: VecDeque<Outcome> = first.into();
+        while let Some(outcome) = pending.pop_front() {
+            if let Outcome::Claim { claim, cap, limit, .. } = &outcome {
+                let granted = match claims.get(claim) {
+                    Some(&granted) => granted,
+                    None => {
+                        let granted = self.store.claim(cap, *limit).await?;
+                        self.metrics.claims.get_or_create(&crate::metrics::ClaimLabels { granted }).inc();
+                        claims.insert(claim.clone(), granted);
+                        granted
+                    }
+                };
+                let answer = Event::ClaimResult { t: event.t(), claim: claim.clone(), granted };
+                let (more, json) = next
+                    .apply_canonical(&answer)
+                    .map_err(|r| ApiError::new("internal", format!("the session refused its claim's result: {r}")))?;
+                lines.push(log::line_from_json(next, &json));
+                host_events.push(answer);
+                pending.extend(more);
+            }
+            outcomes.push(outcome);
+        }
+        Ok(EventResult::Accepted { seq: next.state().seq, outcomes, host_events })
+    }
+
+    /// Replays a client's log: whether it is intact, and the state it rebuilds.
+    pub async fn verify(text: String) -> Verified {
+        let result = tokio::task::spawn_blocking(move || log::replay(&text)).await;
+        match result {
+            Ok(Ok(replay)) => {
+                let s = &replay.session;
+                Verified {
+                    valid: true,
+                    seq: Some(s.state().seq),
+                    status: Some(s.state().status.name()),
+                    state_hash: Some(s.state_hash()),
+                    fingerprint: Some(s.hunt().fingerprint.clone()),
+                    error: None,
+                }
+            }
+            Ok(Err(e)) => Verified {
+                valid: false,
+                seq: None,
+                status: None,
+                state_hash: None,
+                fingerprint: None,
+                error: Some(ApiError::from_coded(&e)),
+            },
+            Err(e) => Verified {
+                valid: false,
+                seq: None,
+                status: None,
+                state_hash: None,
+                fingerprint: None,
+                error: Some(ApiError::new("internal", e.to_string())),
+            },
+        }
+    }
+}
+
+fn rebuild(stored: Stored) -> Result<Live, ApiError> {
+    let replay = log::replay(&stored.log)
+        .map_err(|e| ApiError::new("internal", format!("a stored log does not replay: {e}")))?;
+    Ok(Live { session: replay.session, version: stored.version })
+}

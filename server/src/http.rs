@@ -1,0 +1,328 @@
+//! HTTP and WebSocket API.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /healthz` | liveness, the store in use, sessions held |
+//! | `GET /metrics` | Prometheus text |
+//! | `GET /v1/templates` | the template names offered |
+//! | `POST /v1/hunts` | a hunt for `{template, player, round?}`, without a session |
+//! | `POST /v1/sessions` | generate the player's hunt and open a session: id, token, hunt |
+//! | `GET /v1/sessions/{id}` | the session's state and state hash |
+//! | `GET /v1/sessions/{id}/log` | its log (JSON Lines) |
+//! | `POST /v1/sessions/{id}/events` | a batch of events (an array, or one event): a result per event |
+//! | `GET /v1/sessions/{id}/ws` | WebSocket: each text message is a batch, answered in order |
+//! | `POST /v1/verify` | replay a client's log: valid or where it breaks |
+//!
+//! Session routes need the token issued with the session, as `Authorization: Bearer <token>` or
+//! `?token=` (browsers cannot set headers on WebSockets). Errors are
+//! `{"error": {"code", "message", "path"?}}` with a matching HTTP status.
+
+use crate::engine::{ApiError, CreateRequest, Engine, Refusal};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Instant;
+use xmarks::session::{Event, Rejection};
+
+pub struct App {
+    pub engine: Engine,
+    /// Per-session rate of HTTP event batches.
+    limiter: DefaultKeyedRateLimiter<String>,
+    quota: Quota,
+}
+
+pub type Shared = Arc<App>;
+
+impl App {
+    pub fn new(engine: Engine) -> Shared {
+        let l = &engine.limits;
+        let quota = Quota::per_second(NonZeroU32::new(l.rate_per_s).expect("checked"))
+            .allow_burst(NonZeroU32::new(l.burst).expect("checked"));
+        Arc::new(App { limiter: RateLimiter::keyed(quota), quota, engine })
+    }
+
+    /// Forgets idle sessions' rate state; called now and then.
+    pub fn tidy(&self) {
+        self.limiter.retain_recent();
+    }
+}
+
+fn status_of(code: &str) -> StatusCode {
+    match code {
+        "unauthorized" => StatusCode::UNAUTHORIZED,
+        "not_found" => StatusCode::NOT_FOUND,
+        "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
+        "throttled" => StatusCode::TOO_MANY_REQUESTS,
+        "unavailable" => StatusCode::SERVICE_UNAVAILABLE,
+        "internal" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn error_json(e: &ApiError) -> String {
+    serde_json::json!({ "error": e }).to_string()
+}
+
+struct Failure(ApiError);
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure(e)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        if self.0.code == "internal" || self.0.code == "unavailable" {
+            tracing::warn!(code = self.0.code, message = %self.0.message, "request failed");
+        }
+        (status_of(self.0.code), [(header::CONTENT_TYPE, "application/json")], error_json(&self.0)).into_response()
+    }
+}
+
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Response {
+    json_response(serde_json::to_string(value).expect("responses serialise"))
+}
+
+/// The body, or `too_large` / `malformed`.
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|r| {
+        if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new("too_large", r.body_text())
+        } else {
+            ApiError::new("malformed", r.body_text())
+        }
+    })
+}
+
+fn parse<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::new("malformed", e.to_string()))
+}
+
+/// A batch: a JSON array of events, or one event. Each event is read by the core on its own, so a
+/// malformed one is refused alone.
+pub fn parse_batch(bytes: &[u8], max_events: usize) -> Result<Vec<Result<Event, Refusal>>, ApiError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let raws: Vec<&RawValue> = match first {
+        Some(b'[') => parse(bytes)?,
+        Some(b'{') => vec![parse(bytes)?],
+        _ => return Err(ApiError::new("malformed", "expected an event or an array of events")),
+    };
+    if raws.len() > max_events {
+        return Err(ApiError::new("too_large", format!("{} events in one batch, at most {max_events}", raws.len())));
+    }
+    if raws.is_empty() {
+        return Err(ApiError::new("malformed", "an empty batch"));
+    }
+    Ok(raws.into_iter().map(|raw| Event::from_json(raw.get()).map_err(|r: Rejection| Refusal::from(&r))).collect())
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+fn token<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .or(query.token.as_deref())
+}
+
+/// Checks the token, then that the session exists (so that ids cannot be probed without one).
+async fn authorize(app: &App, id: &str, headers: &HeaderMap, query: &TokenQuery) -> Result<(), ApiError> {
+    app.engine.authorize(id, token(headers, query))?;
+    if !crate::auth::is_session_id(id) {
+        return Err(ApiError::new("not_found", "no such session"));
+    }
+    app.engine.exists(id).await
+}
+
+async fn health(State(app): State<Shared>) -> Response {
+    let store = match app.engine.store() {
+        crate::store::Store::Embedded(_) => "embedded",
+        crate::store::Store::Nats(_) => "nats",
+    };
+    to_json(&serde_json::json!({ "status": "ok", "store": store, "sessions": app.engine.session_count() }))
+}
+
+async fn metrics(State(app): State<Shared>) -> Response {
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.engine.metrics.encode())
+        .into_response()
+}
+
+async fn templates(State(app): State<Shared>) -> Response {
+    to_json(&serde_json::json!({ "templates": app.engine.template_names() }))
+}
+
+async fn hunt(State(app): State<Shared>, raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let bytes = body(raw)?;
+    let request: CreateRequest = parse(&bytes)?;
+    Ok(json_response(app.engine.hunt(&request)?))
+}
+
+async fn create(State(app): State<Shared>, raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let bytes = body(raw)?;
+    let request: CreateRequest = parse(&bytes)?;
+    Ok(to_json(&app.engine.create(request).await?))
+}
+
+async fn view(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    authorize(&app, &id, &headers, &query).await?;
+    Ok(to_json(&app.engine.view(&id).await?))
+}
+
+async fn session_log(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    authorize(&app, &id, &headers, &query).await?;
+    let text = app.engine.log(&id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], text).into_response())
+}
+
+async fn events(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    authorize(&app, &id, &headers, &query).await?;
+    if app.limiter.check_key(&id).is_err() {
+        app.engine.metrics.throttled.inc();
+        return Err(ApiError::new("throttled", "too many requests for this session; slow down").into());
+    }
+    let batch = parse_batch(&body(raw)?, app.engine.limits.max_batch_events)?;
+    Ok(to_json(&app.engine.submit(&id, batch).await?))
+}
+
+async fn verify(raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+    let bytes = body(raw)?;
+    let text = String::from_utf8(bytes.to_vec()).map_err(|_| ApiError::new("malformed", "the log is not UTF-8"))?;
+    Ok(to_json(&Engine::verify(text).await))
+}
+
+async fn websocket(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, Failure> {
+    authorize(&app, &id, &headers, &query).await?;
+    let max = app.engine.limits.max_message_bytes;
+    Ok(upgrade.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| play(app, id, socket)))
+}
+
+/// One player's live connection: every text message is a batch, answered in order. A connection
+/// sending faster than its quota gets `throttled` answers, and is closed if it keeps on.
+async fn play(app: Shared, id: String, mut socket: WebSocket) {
+    let metrics = &app.engine.metrics;
+    metrics.websockets.inc();
+    let limiter: DefaultDirectRateLimiter = RateLimiter::direct(app.quota);
+    let mut refused_in_a_row = 0;
+    while let Some(Ok(message)) = socket.recv().await {
+        let bytes = match message {
+            Message::Text(text) => Bytes::from(text),
+            Message::Binary(bytes) => bytes,
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        let reply = if limiter.check().is_err() {
+            metrics.throttled.inc();
+            refused_in_a_row += 1;
+            if refused_in_a_row >= app.engine.limits.flood_close_after {
+                let frame = CloseFrame { code: 1008, reason: "flooding".into() };
+                let _ = socket.send(Message::Close(Some(frame))).await;
+                tracing::warn!(session = %id, "closed a flooding connection");
+                break;
+            }
+            error_json(&ApiError::new("throttled", "too many messages; slow down"))
+        } else {
+            refused_in_a_row = 0;
+            let submitted = match parse_batch(&bytes, app.engine.limits.max_batch_events) {
+                Ok(batch) => app.engine.submit(&id, batch).await,
+                Err(e) => Err(e),
+            };
+            match submitted {
+                Ok(s) => serde_json::to_string(&s).expect("responses serialise"),
+                Err(e) => error_json(&e),
+            }
+        };
+        if socket.send(Message::Text(reply.into())).await.is_err() {
+            break;
+        }
+    }
+    metrics.websockets.dec();
+}
+
+/// Counts requests by route and status, and times them.
+async fn observe(State(app): State<Shared>, request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| route_name(p.as_str()));
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let metrics = &app.engine.metrics;
+    let status = response.status().as_u16();
+    metrics.requests.get_or_create(&crate::metrics::RequestLabels { route, status }).inc();
+    metrics.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Route templates as static labels.
+fn route_name(path: &str) -> &'static str {
+    const ROUTES: [&str; 10] = [
+        "/healthz",
+        "/metrics",
+        "/v1/templates",
+        "/v1/hunts",
+        "/v1/sessions",
+        "/v1/sessions/{id}",
+        "/v1/sessions/{id}/log",
+        "/v1/sessions/{id}/events",
+        "/v1/sessions/{id}/ws",
+        "/v1/verify",
+    ];
+    ROUTES.into_iter().find(|r| *r == path).unwrap_or("other")
+}
+
+pub fn router(app: Shared) -> Router {
+    let limits = &app.engine.limits;
+    Router::new()
+        .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
+        .route("/v1/templates", get(templates))
+        .route("/v1/hunts", post(hunt))
+        .route("/v1/sessions", post(create))
+        .route("/v1/sessions/{id}", get(view))
+        .route("/v1/sessions/{id}/log", get(session_log))
+        .route("/v1/sessions/{id}/events", post(events))
+        .route("/v1/sessions/{id}/ws", get(websocket))
+        .route("/v1/verify", post(verify).layer(DefaultBodyLimit::max(limits.max_log_bytes)))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .route_layer(middleware::from_fn_with_state(Arc::clone(&app), observe))
+        .with_state(app)
+}

@@ -1,0 +1,145 @@
+//! # xmarks-server
+//!
+//! The reference game server for the xmarks engine: it generates hunts from named templates, runs
+//! every player's session authoritatively (the client proposes events, the core decides), keeps
+//! each session's log durable, and rebuilds any session by replay.
+//!
+//! - [`engine`]: the world, the templates and live sessions; claims on global caps.
+//! - [`store`]: where logs and caps live: SQLite in WAL mode (the default, one process) or NATS
+//!   JetStream (`--nats`, any number of processes).
+//! - [`http`]: the HTTP and WebSocket API, limits and throttling; [`metrics`] for Prometheus.
+//! - [`auth`]: session ids and their HMAC tokens; [`config`]: the TOML file and the flags.
+
+pub mod auth;
+pub mod config;
+pub mod engine;
+pub mod http;
+pub mod metrics;
+pub mod store;
+
+use anyhow::{Context, Result};
+use config::{Config, LogFormat};
+use engine::{Engine, Game};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::{EmbeddedStore, NatsStore, Store};
+use xmarks::rules::Ruleset;
+use xmarks::{ImportOptions, ProceduralWorld, Template, World};
+
+/// Templates served when the configuration names none.
+pub const BUILT_IN: [(&str, &str); 2] =
+    [("harbour", include_str!("../../examples/harbour.json")), ("sprint", include_str!("../templates/sprint.json"))];
+
+fn load_games(config: &Config) -> Result<BTreeMap<String, Game>> {
+    let default_rules = Arc::new(Ruleset::default_rules());
+    if config.templates.is_empty() {
+        return BUILT_IN
+            .iter()
+            .map(|(name, text)| {
+                let template = Template::from_json(text).with_context(|| format!("built-in template {name}"))?;
+                Ok((name.to_string(), Game { template, rules: Arc::clone(&default_rules) }))
+            })
+            .collect();
+    }
+    let mut games = BTreeMap::new();
+    for (name, files) in &config.templates {
+        let read = |path: &std::path::Path| {
+            std::fs::read_to_string(path).with_context(|| format!("templates.{name}: reading {}", path.display()))
+        };
+        let template =
+            Template::from_json(&read(&files.template)?).with_context(|| format!("templates.{name}.template"))?;
+        let rules = match &files.rules {
+            Some(path) => Arc::new(Ruleset::from_json(&read(path)?).with_context(|| format!("templates.{name}.rules"))?),
+            None => Arc::clone(&default_rules),
+        };
+        games.insert(name.clone(), Game { template, rules });
+    }
+    Ok(games)
+}
+
+fn load_world(config: &Config) -> Result<World> {
+    match &config.world.csv {
+        None => Ok(World::Procedural(ProceduralWorld::new(config.world.seed, xmarks::WorldConfig::default())?)),
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+            let (index, _) = xmarks::import_csv(&bytes, ImportOptions::default())
+                .with_context(|| format!("importing {}", path.display()))?;
+            Ok(World::Imported(index))
+        }
+    }
+}
+
+/// Sets up structured logs on stderr, as text or JSON lines; `RUST_LOG` filters them.
+pub fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+/// Builds the engine from `config`: world, templates, secret, store, and every stored session
+/// rebuilt by replay (embedded store; JetStream sessions are rebuilt when first asked for).
+pub async fn build(config: &Config) -> Result<Engine> {
+    let world = load_world(config)?;
+    let games = load_games(config)?;
+    let keys = auth::Keys::load(config.secret_file.as_deref(), &config.data_dir)?;
+    let (store, logs) = match &config.nats {
+        Some(nats) => {
+            let store = NatsStore::connect(nats).await.with_context(|| format!("connecting to NATS at {}", nats.url))?;
+            (Store::Nats(store), Vec::new())
+        }
+        None => {
+            let (store, logs) = EmbeddedStore::open(&config.data_dir, config.commit_batch)
+                .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+            (Store::Embedded(store), logs)
+        }
+    };
+    let engine = Engine::new(world, games, config.game_seed, store, keys, config.limits.clone());
+    let started = Instant::now();
+    let count = logs.len();
+    let events: usize = logs.iter().map(|(_, log)| log.bytes().filter(|&b| b == b'\n').count()).sum();
+    engine.restore(logs)?;
+    if count > 0 {
+        tracing::info!(sessions = count, events, ms = started.elapsed().as_millis() as u64, "sessions rebuilt by replay");
+    }
+    Ok(engine)
+}
+
+/// Serves until SIGINT or SIGTERM. Prints `listening on http://ADDR` on stdout once bound.
+pub async fn serve(config: Config) -> Result<()> {
+    let engine = build(&config).await?;
+    let app = http::App::new(engine);
+    let listener =
+        tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, store = if config.nats.is_some() { "nats" } else { "embedded" }, "listening");
+    println!("listening on http://{addr}");
+    let tidy = Arc::clone(&app);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            tidy.tidy();
+        }
+    });
+    axum::serve(listener, http::router(app)).with_graceful_shutdown(shutdown()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

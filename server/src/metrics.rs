@@ -1,0 +1,113 @@
+//! Prometheus metrics, served as text at `/metrics`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: &'static str,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventLabels {
+    /// `accepted` or `rejected`.
+    pub result: &'static str,
+    /// The rejection's code; empty when accepted.
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ClaimLabels {
+    pub granted: bool,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency() -> Histogram {
+    // 50 µs to about 1.6 s.
+    Histogram::new(exponential_buckets(0.00005, 2.0, 16))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Counter>,
+    pub request_seconds: HistogramFamily<RouteLabels>,
+    pub events: Family<EventLabels, Counter>,
+    /// From receiving a batch of events to answering it, durable (per batch).
+    pub event_seconds: Histogram,
+    pub claims: Family<ClaimLabels, Counter>,
+    pub sessions_open: Gauge,
+    pub websockets: Gauge,
+    pub throttled: Counter,
+    pub conflicts: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("xmarks");
+        let requests = Family::default();
+        let request_seconds: HistogramFamily<RouteLabels> = Family::new_with_constructor(latency);
+        let events = Family::default();
+        let event_seconds = latency();
+        let claims = Family::default();
+        let sessions_open = Gauge::default();
+        let websockets = Gauge::default();
+        let throttled = Counter::default();
+        let conflicts = Counter::default();
+        registry.register("http_requests", "HTTP requests by route and status", requests.clone());
+        registry.register("http_request_seconds", "HTTP request latency by route", request_seconds.clone());
+        registry.register("events", "Player events by result and rejection reason", events.clone());
+        registry.register(
+            "event_batch_seconds",
+            "Time from receiving a batch of events to answering it, durable",
+            event_seconds.clone(),
+        );
+        registry.register("claims", "Global-cap claims resolved", claims.clone());
+        registry.register("sessions_open", "Sessions held by this server that are still active", sessions_open.clone());
+        registry.register("websockets", "Open WebSocket connections", websockets.clone());
+        registry.register("throttled", "Requests and messages refused for flooding", throttled.clone());
+        registry.register("store_conflicts", "Appends retried because another server wrote first", conflicts.clone());
+        Metrics {
+            registry,
+            requests,
+            request_seconds,
+            events,
+            event_seconds,
+            claims,
+            sessions_open,
+            websockets,
+            throttled,
+            conflicts,
+        }
+    }
+
+    pub fn event(&self, reason: Option<&'static str>) {
+        let labels = match reason {
+            None => EventLabels { result: "accepted", reason: "" },
+            Some(code) => EventLabels { result: "rejected", reason: code },
+        };
+        self.events.get_or_create(&labels).inc();
+    }
+
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("writing to a String");
+        text
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
