@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: formatting, lints (warnings are errors), unit, property, golden-vector, CLI and doc
-# tests natively; then the npm package is built (with its size check) and tested under Node, in a
+# tests natively, and the reference server's API, durability (SIGKILL mid-load) and global-cap tests
+# against real xmarks-server processes, embedded and on a nats-server with JetStream; then the npm package is built (with its size check) and tested under Node, in a
 # scratch project, a Vite build and Chromium, and the browser demo is tested end to end in Chromium
 # (screenshots in out/screenshots); last, a short run of every fuzz target. Installs what it needs
 # when missing (scripts/tools.sh).
@@ -12,7 +13,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
-echo "== cargo test"
+bash scripts/tools.sh nats
+echo "== cargo test (the server's tests start xmarks-server and nats-server processes on loopback)"
 cargo test --workspace
 echo "== npm package: build and size (wasm/build.sh)"
 bash wasm/build.sh

@@ -4,6 +4,7 @@
 #   bash scripts/tools.sh node DIR   the npm packages of DIR, from its package-lock.json
 #   bash scripts/tools.sh chromium  Debian's Chromium, for the browser tests
 #   bash scripts/tools.sh fuzz      cargo-fuzz, for the fuzz targets in core/fuzz
+#   bash scripts/tools.sh nats      Debian's nats-server, which the server's JetStream tests start on loopback
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,6 +50,14 @@ tools_fuzz() {
   fi
 }
 
+tools_nats() {
+  if ! command -v nats-server >/dev/null; then
+    echo "== installing Debian's nats-server (once)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server >/dev/null
+  fi
+}
+
 what=${1:-}
 shift || true
 case "$what" in
@@ -56,5 +65,6 @@ case "$what" in
   node) tools_node "$@" ;;
   chromium) tools_chromium ;;
   fuzz) tools_fuzz ;;
-  *) echo "usage: tools.sh wasm | node DIR... | chromium | fuzz" >&2; exit 2 ;;
+  nats) tools_nats ;;
+  *) echo "usage: tools.sh wasm | node DIR... | chromium | fuzz | nats" >&2; exit 2 ;;
 esac

@@ -154,7 +154,12 @@ impl Report {
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "players            {}", self.players)?;
-        writeln!(f, "run                {:.1} s ({:.1} s measured after warm-up)", self.elapsed.as_secs_f64(), self.measured.as_secs_f64())?;
+        writeln!(
+            f,
+            "run                {:.1} s ({:.1} s measured after warm-up)",
+            self.elapsed.as_secs_f64(),
+            self.measured.as_secs_f64()
+        )?;
         writeln!(f, "sessions opened    {}", self.sessions)?;
         writeln!(f, "hunts finished     {}", self.hunts_finished)?;
         writeln!(f, "events sent        {}", self.events_sent)?;
@@ -311,7 +316,10 @@ async fn hunt(run: &Run, i: usize, round: u64, server: &mut usize, report: &mut 
     result
 }
 
-async fn connect(url: &str, record: &SessionRecord) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
+async fn connect(
+    url: &str,
+    record: &SessionRecord,
+) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
     let (socket, _) = tokio_tungstenite::connect_async(ws_url(url, &record.session, &record.token))
         .await
         .map_err(|_| anyhow!("websocket: connect"))?;
@@ -396,7 +404,9 @@ async fn exchange(
     socket.send(Message::text(text)).await.map_err(|_| anyhow!("websocket: send"))?;
     loop {
         match socket.next().await {
-            Some(Ok(Message::Text(reply))) => return serde_json::from_str(&reply).map_err(|_| anyhow!("answer: not JSON")),
+            Some(Ok(Message::Text(reply))) => {
+                return serde_json::from_str(&reply).map_err(|_| anyhow!("answer: not JSON"))
+            }
             Some(Ok(Message::Close(_))) | None => bail!("websocket: closed"),
             Some(Ok(_)) => continue,
             Some(Err(_)) => bail!("websocket: broken"),

@@ -53,7 +53,12 @@ async fn main() -> anyhow::Result<()> {
     print!("{report}");
     if args.verify {
         let v = xmarks_load::verify(&report.records, None).await;
-        println!("verified           {} sessions, {} acknowledged events, {} problems", v.sessions, v.events, v.problems.len());
+        println!(
+            "verified           {} sessions, {} acknowledged events, {} problems",
+            v.sessions,
+            v.events,
+            v.problems.len()
+        );
         for p in v.problems.iter().take(10) {
             println!("  {p}");
         }

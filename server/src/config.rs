@@ -234,7 +234,8 @@ impl Config {
             if nats.partitions == 0 {
                 bail!("nats.partitions must be at least 1");
             }
-            if nats.prefix.is_empty() || !nats.prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if nats.prefix.is_empty() || !nats.prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
                 bail!("nats.prefix must be letters, digits, '_' or '-'");
             }
             if self.secret_file.is_none() {

@@ -175,7 +175,14 @@ fn active(session: &Session) -> bool {
 }
 
 impl Engine {
-    pub fn new(world: World, games: BTreeMap<String, Game>, game_seed: u64, store: Store, keys: Keys, limits: Limits) -> Engine {
+    pub fn new(
+        world: World,
+        games: BTreeMap<String, Game>,
+        game_seed: u64,
+        store: Store,
+        keys: Keys,
+        limits: Limits,
+    ) -> Engine {
         Engine {
             world,
             games,
@@ -230,7 +237,8 @@ impl Engine {
             path: Some("template".into()),
         })?;
         let seeds = Seeds { game: self.game_seed, round: request.round };
-        let hunt = generate(&self.world, &game.template, &seeds, &request.player).map_err(|e| ApiError::from_coded(&e))?;
+        let hunt =
+            generate(&self.world, &game.template, &seeds, &request.player).map_err(|e| ApiError::from_coded(&e))?;
         Ok((hunt, game))
     }
 

@@ -163,7 +163,10 @@ async fn health(State(app): State<Shared>) -> Response {
 }
 
 async fn metrics(State(app): State<Shared>) -> Response {
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], app.engine.metrics.encode())
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        app.engine.metrics.encode(),
+    )
         .into_response()
 }
 
@@ -288,7 +291,10 @@ async fn observe(State(app): State<Shared>, request: Request, next: Next) -> Res
     let metrics = &app.engine.metrics;
     let status = response.status().as_u16();
     metrics.requests.get_or_create(&crate::metrics::RequestLabels { route, status }).inc();
-    metrics.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(started.elapsed().as_secs_f64());
+    metrics
+        .request_seconds
+        .get_or_create(&crate::metrics::RouteLabels { route })
+        .observe(started.elapsed().as_secs_f64());
     response
 }
 

@@ -50,7 +50,9 @@ fn load_games(config: &Config) -> Result<BTreeMap<String, Game>> {
         let template =
             Template::from_json(&read(&files.template)?).with_context(|| format!("templates.{name}.template"))?;
         let rules = match &files.rules {
-            Some(path) => Arc::new(Ruleset::from_json(&read(path)?).with_context(|| format!("templates.{name}.rules"))?),
+            Some(path) => {
+                Arc::new(Ruleset::from_json(&read(path)?).with_context(|| format!("templates.{name}.rules"))?)
+            }
             None => Arc::clone(&default_rules),
         };
         games.insert(name.clone(), Game { template, rules });
@@ -88,8 +90,9 @@ pub async fn build(config: &Config) -> Result<Engine> {
     let keys = auth::Keys::load(config.secret_file.as_deref(), &config.data_dir)?;
     let (store, logs) = match &config.nats {
         Some(nats) => {
-            let store = NatsStore::connect(nats).await.with_context(|| format!("connecting to NATS at {}", nats.url))?;
-            (Store::Nats(store), Vec::new())
+            let store =
+                NatsStore::connect(nats).await.with_context(|| format!("connecting to NATS at {}", nats.url))?;
+            (Store::Nats(Box::new(store)), Vec::new())
         }
         None => {
             let (store, logs) = EmbeddedStore::open(&config.data_dir, config.commit_batch)
@@ -103,7 +106,12 @@ pub async fn build(config: &Config) -> Result<Engine> {
     let events: usize = logs.iter().map(|(_, log)| log.bytes().filter(|&b| b == b'\n').count()).sum();
     engine.restore(logs)?;
     if count > 0 {
-        tracing::info!(sessions = count, events, ms = started.elapsed().as_millis() as u64, "sessions rebuilt by replay");
+        tracing::info!(
+            sessions = count,
+            events,
+            ms = started.elapsed().as_millis() as u64,
+            "sessions rebuilt by replay"
+        );
     }
     Ok(engine)
 }

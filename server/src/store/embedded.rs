@@ -9,7 +9,7 @@
 //! which fsyncs once for the whole batch (group commit), then answers every caller. A failed
 //! transaction fails every write in it and changes nothing.
 
-use super::{Stored, StoreError};
+use super::{StoreError, Stored};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::path::Path;

@@ -31,7 +31,7 @@ pub struct Stored {
 
 pub enum Store {
     Embedded(EmbeddedStore),
-    Nats(NatsStore),
+    Nats(Box<NatsStore>),
 }
 
 impl Store {

@@ -10,7 +10,7 @@
 //! A cap is a counter under the key `cap.<hex of its name>`, raised by compare-and-set on the
 //! entry's revision, so that servers racing for the last place cannot both get it.
 
-use super::{Stored, StoreError};
+use super::{StoreError, Stored};
 use crate::config::NatsConfig;
 use async_nats::jetstream::{self, kv, message::PublishMessage, stream};
 use sha2::{Digest, Sha256};
@@ -55,24 +55,25 @@ impl NatsStore {
         })
         .await?;
         let stream = js.get_stream_no_info(&name).await?;
+        // The bucket is created as the stream behind it, with the key-value conventions
+        // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
+        // `create_key_value` first reads account details in a form that nats-server 2.9 (the
+        // Debian package) does not send. It is then opened as an ordinary bucket.
         let bucket = format!("{}_caps", config.prefix);
-        let caps = match js.get_key_value(&bucket).await {
-            Ok(kv) => kv,
-            Err(_) => match js
-                .create_key_value(kv::Config {
-                    bucket: bucket.clone(),
-                    history: 1,
-                    storage: stream::StorageType::File,
-                    num_replicas: config.replicas,
-                    ..Default::default()
-                })
-                .await
-            {
-                Ok(kv) => kv,
-                // Another server created it first.
-                Err(_) => js.get_key_value(&bucket).await?,
-            },
-        };
+        js.get_or_create_stream(stream::Config {
+            name: format!("KV_{bucket}"),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            storage: stream::StorageType::File,
+            num_replicas: config.replicas,
+            ..Default::default()
+        })
+        .await?;
+        let caps = js.get_key_value(&bucket).await?;
         Ok(NatsStore { js, stream, caps, prefix: config.prefix.clone(), partitions: config.partitions })
     }
 
@@ -173,8 +174,10 @@ mod tests {
 
     #[test]
     fn partitions_are_stable_and_spread() {
-        // Pinned: moving a session to another partition would orphan its log.
-        assert_eq!(partition("00000000000000000000000000000000", 16), partition("00000000000000000000000000000000", 16));
+        // Pinned: a changed hash would move sessions away from their logs.
+        assert_eq!(partition("00000000000000000000000000000000", 16), 10);
+        assert_eq!(partition("0123456789abcdef0123456789abcdef", 16), 3);
+        assert_eq!(partition("0123456789abcdef0123456789abcdef", 1024), 323);
         let mut seen = [0u32; 16];
         for i in 0..1600 {
             seen[partition(&format!("{i:032x}"), 16) as usize] += 1;
