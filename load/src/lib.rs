@@ -103,8 +103,6 @@ impl Report {
         for (k, v) in other.errors {
             *self.errors.entry(k).or_default() += v;
         }
-        merge_hist(&mut self.latency_us, other.latency_us);
-        merge_hist(&mut self.create_us, other.create_us);
         self.records.extend(other.records);
     }
 
@@ -185,15 +183,6 @@ fn hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid bounds")
 }
 
-fn merge_hist(into: &mut Option<Histogram<u64>>, from: Option<Histogram<u64>>) {
-    if let Some(from) = from {
-        match into {
-            Some(h) => h.add(from).expect("same bounds"),
-            None => *into = Some(from),
-        }
-    }
-}
-
 #[derive(Deserialize)]
 struct Created {
     session: String,
@@ -214,6 +203,9 @@ struct Answer {
 
 struct Run {
     options: Options,
+    /// Shared by every player: a histogram is 160 KB, too much to keep one per player.
+    latency: std::sync::Mutex<Histogram<u64>>,
+    create: std::sync::Mutex<Histogram<u64>>,
     http: reqwest::Client,
     deadline: Instant,
     warm: Instant,
@@ -227,6 +219,8 @@ pub async fn run(options: Options) -> Result<Report> {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
     let start = Instant::now();
     let run = Arc::new(Run {
+        latency: std::sync::Mutex::new(hist()),
+        create: std::sync::Mutex::new(hist()),
         deadline: start + options.duration,
         warm: start + options.warmup,
         http,
@@ -245,6 +239,8 @@ pub async fn run(options: Options) -> Result<Report> {
     for task in tasks {
         report.merge(task.await.context("a player panicked")?);
     }
+    report.latency_us = Some(run.latency.lock().expect("histogram lock").clone());
+    report.create_us = Some(run.create.lock().expect("histogram lock").clone());
     report.elapsed = start.elapsed();
     report.measured = report.elapsed.saturating_sub(options.warmup);
     Ok(report)
@@ -296,7 +292,7 @@ async fn hunt(run: &Run, i: usize, round: u64, server: &mut usize, report: &mut 
     }
     let created: Created = response.json().await.map_err(|_| anyhow!("create: body"))?;
     if sent >= run.warm {
-        report.create_us.get_or_insert_with(hist).record(sent.elapsed().as_micros().max(1) as u64)?;
+        run.create.lock().expect("histogram lock").record(sent.elapsed().as_micros().max(1) as u64)?;
     }
     report.sessions += 1;
     let hunt = Hunt::from_json(created.hunt.get()).map_err(|e| anyhow!("create: hunt: {e}"))?;
@@ -320,9 +316,14 @@ async fn connect(
     url: &str,
     record: &SessionRecord,
 ) -> Result<tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>> {
-    let (socket, _) = tokio_tungstenite::connect_async(ws_url(url, &record.session, &record.token))
-        .await
-        .map_err(|_| anyhow!("websocket: connect"))?;
+    // Small buffers (the default is 128 KiB each way), so that 10,000 players fit in memory.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0);
+    let (socket, _) =
+        tokio_tungstenite::connect_async_with_config(ws_url(url, &record.session, &record.token), Some(config), false)
+            .await
+            .map_err(|_| anyhow!("websocket: connect"))?;
     Ok(socket)
 }
 
@@ -364,7 +365,7 @@ async fn walk(
             Err(e) => return Err(e),
         };
         if sent >= run.warm {
-            report.latency_us.get_or_insert_with(hist).record(sent.elapsed().as_micros().max(1) as u64)?;
+            run.latency.lock().expect("histogram lock").record(sent.elapsed().as_micros().max(1) as u64)?;
         }
         if let Some(error) = &answer.error {
             let code = error.get("code").and_then(|c| c.as_str()).unwrap_or("unknown");

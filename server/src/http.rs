@@ -238,7 +238,14 @@ async fn websocket(
 ) -> Result<Response, Failure> {
     authorize(&app, &id, &headers, &query).await?;
     let max = app.engine.limits.max_message_bytes;
-    Ok(upgrade.max_message_size(max).max_frame_size(max).on_upgrade(move |socket| play(app, id, socket)))
+    // Small buffers: tungstenite's default of 128 KiB each way would be 256 KiB per player.
+    Ok(upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(max * 4)
+        .on_upgrade(move |socket| play(app, id, socket)))
 }
 
 /// One player's live connection: every text message is a batch, answered in order. A connection
