@@ -245,3 +245,24 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let example: Config = toml::from_str(include_str!("../xmarks-server.example.toml")).unwrap();
+        let default = Config::default();
+        assert_eq!(format!("{example:?}"), format!("{default:?}"));
+    }
+
+    #[test]
+    fn unknown_fields_and_nats_without_a_secret_are_refused() {
+        assert!(toml::from_str::<Config>("listen = \"127.0.0.1:1\"\nlimit = 3").is_err());
+        let mut config: Config = toml::from_str("[nats]\nurl = \"nats://127.0.0.1:4222\"").unwrap();
+        assert!(config.check().is_err());
+        config.secret_file = Some("secret".into());
+        assert!(config.check().is_ok());
+    }
+}

@@ -53,6 +53,9 @@ struct Rows {
 
 type Index = Arc<Mutex<HashMap<String, Rows>>>;
 
+/// Sessions' ids and logs.
+pub type Logs = Vec<(String, String)>;
+
 pub struct EmbeddedStore {
     jobs: mpsc::UnboundedSender<Job>,
     reader: Arc<Mutex<Connection>>,
@@ -88,7 +91,7 @@ CREATE TABLE IF NOT EXISTS caps (key TEXT PRIMARY KEY, count INTEGER NOT NULL) W
 impl EmbeddedStore {
     /// Opens (or creates) `dir/sessions.db` and returns the store with every session's log, for
     /// the server to rebuild by replay.
-    pub fn open(dir: &Path, commit_batch: usize) -> anyhow::Result<(EmbeddedStore, Vec<(String, String)>)> {
+    pub fn open(dir: &Path, commit_batch: usize) -> anyhow::Result<(EmbeddedStore, Logs)> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("sessions.db");
         let writer = open(&path)?;
@@ -165,15 +168,11 @@ impl EmbeddedStore {
         }
         Ok(true)
     }
-
-    pub fn cap_count(&self, key: &str) -> u64 {
-        self.caps.lock().expect("caps lock").get(key).copied().unwrap_or(0)
-    }
 }
 
 /// Every session's log, and where its rows are.
-fn read_all(conn: &Connection) -> rusqlite::Result<(Vec<(String, String)>, HashMap<String, Rows>)> {
-    let mut logs: Vec<(String, String)> = Vec::new();
+fn read_all(conn: &Connection) -> rusqlite::Result<(Logs, HashMap<String, Rows>)> {
+    let mut logs: Logs = Vec::new();
     let mut index = HashMap::new();
     let mut by_n = HashMap::new();
     let mut stmt = conn.prepare("SELECT n, id, header FROM sessions ORDER BY n")?;

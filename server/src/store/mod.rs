@@ -76,12 +76,4 @@ impl Store {
             Store::Nats(s) => s.claim(key, limit).await,
         }
     }
-
-    /// The count of a global cap (for operators and tests).
-    pub async fn cap_count(&self, key: &str) -> Result<u64, StoreError> {
-        match self {
-            Store::Embedded(s) => Ok(s.cap_count(key)),
-            Store::Nats(s) => s.cap_count(key).await,
-        }
-    }
 }

@@ -152,13 +152,6 @@ impl NatsStore {
             }
         }
     }
-
-    pub async fn cap_count(&self, key: &str) -> Result<u64, StoreError> {
-        match self.caps.get(Self::cap_key(key)).await.map_err(unavailable)? {
-            Some(value) => count_of(&value),
-            None => Ok(0),
-        }
-    }
 }
 
 fn count_of(value: &[u8]) -> Result<u64, StoreError> {
