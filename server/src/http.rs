@@ -21,7 +21,8 @@ use crate::engine::{ApiError, CreateRequest, Engine, Refusal};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -154,6 +155,24 @@ async fn authorize(app: &App, id: &str, headers: &HeaderMap, query: &TokenQuery)
     app.engine.exists(id).await
 }
 
+/// A session id whose token checked out: extracting it refuses the request otherwise.
+struct Authorized(String);
+
+impl FromRequestParts<Shared> for Authorized {
+    type Rejection = Failure;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Failure> {
+        let Path(id) = Path::<String>::from_request_parts(parts, app)
+            .await
+            .map_err(|e| ApiError::new("not_found", e.body_text()))?;
+        let Query(query) = Query::<TokenQuery>::from_request_parts(parts, app)
+            .await
+            .map_err(|e| ApiError::new("malformed", e.body_text()))?;
+        authorize(app, &id, &parts.headers, &query).await?;
+        Ok(Authorized(id))
+    }
+}
+
 async fn health(State(app): State<Shared>) -> Response {
     let store = match app.engine.store() {
         crate::store::Store::Embedded(_) => "embedded",
@@ -186,35 +205,20 @@ async fn create(State(app): State<Shared>, raw: Result<Bytes, BytesRejection>) -
     Ok(to_json(&app.engine.create(request).await?))
 }
 
-async fn view(
-    State(app): State<Shared>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-) -> Result<Response, Failure> {
-    authorize(&app, &id, &headers, &query).await?;
+async fn view(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
     Ok(to_json(&app.engine.view(&id).await?))
 }
 
-async fn session_log(
-    State(app): State<Shared>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
-) -> Result<Response, Failure> {
-    authorize(&app, &id, &headers, &query).await?;
+async fn session_log(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
     let text = app.engine.log(&id).await?;
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], text).into_response())
 }
 
 async fn events(
     State(app): State<Shared>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    Authorized(id): Authorized,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
-    authorize(&app, &id, &headers, &query).await?;
     if app.limiter.check_key(&id).is_err() {
         app.engine.metrics.throttled.inc();
         return Err(ApiError::new("throttled", "too many requests for this session; slow down").into());
@@ -231,12 +235,9 @@ async fn verify(raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure>
 
 async fn websocket(
     State(app): State<Shared>,
-    Path(id): Path<String>,
-    Query(query): Query<TokenQuery>,
-    headers: HeaderMap,
+    Authorized(id): Authorized,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, Failure> {
-    authorize(&app, &id, &headers, &query).await?;
     let max = app.engine.limits.max_message_bytes;
     // Small buffers: tungstenite's default of 128 KiB each way would be 256 KiB per player.
     Ok(upgrade
