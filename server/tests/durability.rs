@@ -29,11 +29,13 @@ async fn every_acknowledged_event_survives_sigkill_mid_load() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     server.kill();
     let report = load.await.unwrap().unwrap();
+    println!("{report}");
     assert!(report.error_count() > 0, "the kill should have cut players off: {report}");
     assert!(report.accepted > 600, "{report}");
 
     let restarted = Server::start_with(&dir.path().join("server.toml"), dir.path(), &[]);
     let v = verify(&report.records, Some(&restarted.url)).await;
+    println!("verified {} sessions, {} acknowledged events, {} problems", v.sessions, v.events, v.problems.len());
     assert_eq!(v.sessions, 300);
     assert!(v.problems.is_empty(), "{:?}", &v.problems[..v.problems.len().min(5)]);
     assert_eq!(v.events, report.accepted, "every acknowledged event was checked");

@@ -35,6 +35,7 @@ async fn one_of_three_servers_killed_mid_load_loses_no_acknowledged_event() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     servers[0].kill();
     let report = load.await.unwrap().unwrap();
+    println!("{report}");
     // A third of the players lost their server and went on with another, which rebuilt their
     // sessions from JetStream by replay.
     assert!(report.failovers >= 90, "{report}");
@@ -43,6 +44,7 @@ async fn one_of_three_servers_killed_mid_load_loses_no_acknowledged_event() {
 
     // Every session, read through a surviving server, holds every acknowledged event.
     let v = verify(&report.records, Some(&servers[2].url)).await;
+    println!("verified {} sessions, {} acknowledged events, {} problems", v.sessions, v.events, v.problems.len());
     assert_eq!(v.sessions, 300);
     assert!(v.problems.is_empty(), "{:?}", &v.problems[..v.problems.len().min(5)]);
     // The default rules raise no claims, so the acknowledged events are the players' own.
@@ -65,6 +67,7 @@ async fn three_servers_a_thousand_players_a_cap_of_a_hundred_exactly_a_hundred_w
     let urls: Vec<String> = servers.iter().map(|s| s.url.clone()).collect();
     for round in 1..=3 {
         let winners = common::race(&urls, 1000, &format!("crown-{round}")).await;
+        println!("round {round}: {winners} winners of 1000");
         assert_eq!(winners, 100, "round {round}");
     }
 }
