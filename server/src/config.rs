@@ -121,6 +121,9 @@ pub struct Config {
     pub limits: Limits,
     /// Most events committed to the embedded store in one transaction.
     pub commit_batch: usize,
+    /// Sessions nobody asked for in this many seconds leave memory; they are rebuilt by replay
+    /// when asked for again. 0 keeps them until the server stops.
+    pub evict_idle_s: u64,
     pub log_format: LogFormat,
 }
 
@@ -136,6 +139,7 @@ impl Default for Config {
             templates: BTreeMap::new(),
             limits: Limits::default(),
             commit_batch: 4096,
+            evict_idle_s: 600,
             log_format: LogFormat::Text,
         }
     }

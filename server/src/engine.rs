@@ -14,6 +14,7 @@ use crate::store::{Store, StoreError, Stored};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex as AsyncMutex;
@@ -152,6 +153,13 @@ struct Live {
     version: u64,
 }
 
+/// A session held in memory, and when it was last asked for.
+struct Slot {
+    live: AsyncMutex<Live>,
+    /// Milliseconds since the engine started.
+    touched: AtomicU64,
+}
+
 /// Appends that find another server wrote first are retried this many times.
 const CONFLICT_RETRIES: u32 = 5;
 
@@ -161,7 +169,8 @@ pub struct Engine {
     game_seed: u64,
     store: Store,
     keys: Keys,
-    sessions: Mutex<HashMap<String, Arc<AsyncMutex<Live>>>>,
+    sessions: Mutex<HashMap<String, Arc<Slot>>>,
+    epoch: Instant,
     pub metrics: Metrics,
     pub limits: Limits,
 }
@@ -190,6 +199,7 @@ impl Engine {
             store,
             keys,
             sessions: Mutex::new(HashMap::new()),
+            epoch: Instant::now(),
             metrics: Metrics::new(),
             limits,
         }
@@ -210,16 +220,52 @@ impl Engine {
 
     /// Rebuilds sessions from their logs by replay (the embedded store at start).
     pub fn restore(&self, logs: Vec<(String, String)>) -> anyhow::Result<()> {
-        let mut sessions = self.sessions.lock().expect("sessions lock");
         for (id, text) in logs {
             let replay = log::replay(&text).map_err(|e| anyhow::anyhow!("session {id}: {e}"))?;
             let version = replay.session.state().seq;
-            if active(&replay.session) {
-                self.metrics.sessions_open.inc();
-            }
-            sessions.insert(id, Arc::new(AsyncMutex::new(Live { session: replay.session, version })));
+            self.hold(id, Live { session: replay.session, version });
         }
         Ok(())
+    }
+
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// Holds a session in memory (unless another request just did) and returns its slot.
+    fn hold(&self, id: String, live: Live) -> Arc<Slot> {
+        let mut sessions = self.sessions.lock().expect("sessions lock");
+        let slot = sessions.entry(id).or_insert_with(|| {
+            if active(&live.session) {
+                self.metrics.sessions_open.inc();
+            }
+            Arc::new(Slot { live: AsyncMutex::new(live), touched: AtomicU64::new(self.now()) })
+        });
+        Arc::clone(slot)
+    }
+
+    /// Lets go of sessions nobody asked for in `idle`; they are rebuilt by replay when asked for
+    /// again. A session some request is using is kept.
+    pub fn evict_idle(&self, idle: std::time::Duration) -> usize {
+        let cutoff = self.now().saturating_sub(idle.as_millis() as u64);
+        let mut sessions = self.sessions.lock().expect("sessions lock");
+        let before = sessions.len();
+        sessions.retain(|_, slot| {
+            // Requests take their reference under this lock, so a count of one means no user.
+            if Arc::strong_count(slot) > 1 || slot.touched.load(Ordering::Relaxed) > cutoff {
+                return true;
+            }
+            match slot.live.try_lock() {
+                Ok(live) => {
+                    if active(&live.session) {
+                        self.metrics.sessions_open.dec();
+                    }
+                    false
+                }
+                Err(_) => true,
+            }
+        });
+        before - sessions.len()
     }
 
     pub fn authorize(&self, id: &str, token: Option<&str>) -> Result<(), ApiError> {
@@ -262,21 +308,18 @@ impl Engine {
             session: id.clone(),
         };
         tracing::info!(session = %id, template = %request.template, player = %request.player.id, "session opened");
-        self.metrics.sessions_open.inc();
-        self.sessions.lock().expect("sessions lock").insert(id, Arc::new(AsyncMutex::new(Live { session, version })));
+        self.hold(id, Live { session, version });
         Ok(created)
     }
 
     /// The live session `id`, rebuilt from the store by replay if this server does not hold it.
-    async fn live(&self, id: &str) -> Result<Arc<AsyncMutex<Live>>, ApiError> {
-        if let Some(live) = self.sessions.lock().expect("sessions lock").get(id) {
-            return Ok(Arc::clone(live));
+    async fn live(&self, id: &str) -> Result<Arc<Slot>, ApiError> {
+        if let Some(slot) = self.sessions.lock().expect("sessions lock").get(id) {
+            slot.touched.store(self.now(), Ordering::Relaxed);
+            return Ok(Arc::clone(slot));
         }
         let stored = self.store.load(id).await?.ok_or_else(ApiError::not_found)?;
-        let live = Arc::new(AsyncMutex::new(rebuild(stored)?));
-        let mut sessions = self.sessions.lock().expect("sessions lock");
-        let live = sessions.entry(id.to_owned()).or_insert(live);
-        Ok(Arc::clone(live))
+        Ok(self.hold(id.to_owned(), rebuild(stored)?))
     }
 
     /// Whether the session exists (rebuilding it here if needed).
@@ -308,8 +351,8 @@ impl Engine {
     }
 
     pub async fn view(&self, id: &str) -> Result<View, ApiError> {
-        let live = self.live(id).await?;
-        let mut live = live.lock().await;
+        let slot = self.live(id).await?;
+        let mut live = slot.live.lock().await;
         self.refresh(id, &mut live).await?;
         let s = &live.session;
         Ok(View {
@@ -331,8 +374,8 @@ impl Engine {
     /// ones are durable before this returns. On a storage error nothing changed.
     pub async fn submit(&self, id: &str, events: Vec<Result<Event, Refusal>>) -> Result<Submitted, ApiError> {
         let started = Instant::now();
-        let live = self.live(id).await?;
-        let mut live = live.lock().await;
+        let slot = self.live(id).await?;
+        let mut live = slot.live.lock().await;
         // Claims decided in an attempt that lost a race stay decided: a cap counts each claim once.
         let mut claims = BTreeMap::new();
         let mut attempt = 0;

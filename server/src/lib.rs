@@ -126,10 +126,22 @@ pub async fn serve(config: Config) -> Result<()> {
     tracing::info!(%addr, store = if config.nats.is_some() { "nats" } else { "embedded" }, "listening");
     println!("listening on http://{addr}");
     let tidy = Arc::clone(&app);
+    let idle = Duration::from_secs(config.evict_idle_s);
+    let every = if idle.is_zero() {
+        Duration::from_secs(60)
+    } else {
+        (idle / 2).clamp(Duration::from_millis(250), Duration::from_secs(60))
+    };
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(Duration::from_secs(60)).await;
+            tokio::time::sleep(every).await;
             tidy.tidy();
+            if !idle.is_zero() {
+                let evicted = tidy.engine.evict_idle(idle);
+                if evicted > 0 {
+                    tracing::debug!(evicted, "idle sessions left memory");
+                }
+            }
         }
     });
     axum::serve(listener, http::router(app)).with_graceful_shutdown(shutdown()).await?;
