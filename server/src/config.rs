@@ -50,6 +50,9 @@ pub struct NatsConfig {
     /// Number of subject partitions session logs are spread over (a stable hash of the session id).
     #[serde(default = "default_partitions")]
     pub partitions: u32,
+    /// Number of streams the partitions are grouped into (partition `p` in stream `p % streams`).
+    #[serde(default = "default_streams")]
+    pub streams: u32,
     /// JetStream replicas of the stream and the bucket (3 on a three-node cluster).
     #[serde(default = "default_replicas")]
     pub replicas: usize,
@@ -154,6 +157,9 @@ fn default_prefix() -> String {
 fn default_partitions() -> u32 {
     16
 }
+fn default_streams() -> u32 {
+    1
+}
 fn default_replicas() -> usize {
     1
 }
@@ -208,6 +214,7 @@ impl Config {
                 url: String::new(),
                 prefix: default_prefix(),
                 partitions: default_partitions(),
+                streams: default_streams(),
                 replicas: default_replicas(),
             });
             nats.url = url;
@@ -235,8 +242,8 @@ impl Config {
             bail!("limits.max_batch_events, limits.rate_per_s, limits.burst and commit_batch must be at least 1");
         }
         if let Some(nats) = &self.nats {
-            if nats.partitions == 0 {
-                bail!("nats.partitions must be at least 1");
+            if nats.partitions == 0 || nats.streams == 0 || nats.streams > nats.partitions {
+                bail!("nats.partitions and nats.streams must be at least 1, with no more streams than partitions");
             }
             if nats.prefix.is_empty() || !nats.prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {

@@ -1,8 +1,10 @@
-//! Scale-out store: session logs in a NATS JetStream stream, global caps in a key-value bucket.
+//! Scale-out store: session logs in NATS JetStream streams, global caps in a key-value bucket.
 //!
 //! Each session's log is one subject, `<prefix>.sessions.<partition>.<id>`, where the partition is
-//! a stable hash of the id (the first four bytes of its SHA-256, modulo the partition count), so a
-//! stream can later be split by partition without moving a session. A message holds one or more
+//! a stable hash of the id (the first four bytes of its SHA-256, modulo the partition count).
+//! Partitions are grouped into `streams` streams, `<PREFIX>_SESSIONS_<k>` holding the partitions
+//! `p` with `p % streams == k`, so that the stream leaders, and the load, can be spread over a
+//! JetStream cluster. A message holds one or more
 //! log lines. An append is published with `Nats-Expected-Last-Subject-Sequence` set to the
 //! version the writer last saw: JetStream refuses it if any process appended in between, so a
 //! log never forks, and the writer rebuilds the session by replay and tries again.
@@ -18,7 +20,8 @@ use std::time::Duration;
 
 pub struct NatsStore {
     js: jetstream::Context,
-    stream: stream::Stream<()>,
+    /// By index `partition % streams`.
+    streams: Vec<stream::Stream<()>>,
     caps: kv::Store,
     prefix: String,
     partitions: u32,
@@ -44,17 +47,24 @@ impl NatsStore {
             .await?;
         let mut js = jetstream::new(client);
         js.set_timeout(Duration::from_secs(10));
-        let name = format!("{}_SESSIONS", config.prefix.to_uppercase());
-        js.get_or_create_stream(stream::Config {
-            name: name.clone(),
-            subjects: vec![format!("{}.sessions.>", config.prefix)],
-            storage: stream::StorageType::File,
-            num_replicas: config.replicas,
-            allow_direct: true,
-            ..Default::default()
-        })
-        .await?;
-        let stream = js.get_stream_no_info(&name).await?;
+        let mut streams = Vec::new();
+        for k in 0..config.streams {
+            let name = format!("{}_SESSIONS_{k}", config.prefix.to_uppercase());
+            let subjects = (k..config.partitions)
+                .step_by(config.streams as usize)
+                .map(|p| format!("{}.sessions.{p}.*", config.prefix))
+                .collect();
+            js.get_or_create_stream(stream::Config {
+                name: name.clone(),
+                subjects,
+                storage: stream::StorageType::File,
+                num_replicas: config.replicas,
+                allow_direct: true,
+                ..Default::default()
+            })
+            .await?;
+            streams.push(js.get_stream_no_info(&name).await?);
+        }
         // The bucket is created as the stream behind it, with the key-value conventions
         // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
         // `create_key_value` first reads account details in a form that nats-server 2.9 (the
@@ -74,11 +84,15 @@ impl NatsStore {
         })
         .await?;
         let caps = js.get_key_value(&bucket).await?;
-        Ok(NatsStore { js, stream, caps, prefix: config.prefix.clone(), partitions: config.partitions })
+        Ok(NatsStore { js, streams, caps, prefix: config.prefix.clone(), partitions: config.partitions })
     }
 
     fn subject(&self, id: &str) -> String {
         format!("{}.sessions.{}.{id}", self.prefix, partition(id, self.partitions))
+    }
+
+    fn stream(&self, id: &str) -> &stream::Stream<()> {
+        &self.streams[(partition(id, self.partitions) as usize) % self.streams.len()]
     }
 
     async fn publish(&self, id: &str, after: u64, payload: String) -> Result<u64, StoreError> {
@@ -100,7 +114,7 @@ impl NatsStore {
     }
 
     pub async fn version(&self, id: &str) -> Result<Option<u64>, StoreError> {
-        match self.stream.direct_get_last_for_subject(self.subject(id)).await {
+        match self.stream(id).direct_get_last_for_subject(self.subject(id)).await {
             Ok(message) => Ok(Some(message.sequence)),
             Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => Ok(None),
             Err(e) => Err(unavailable(e)),
@@ -113,7 +127,8 @@ impl NatsStore {
         let mut log = String::new();
         let mut next = 1;
         loop {
-            let message = self.stream.direct_get_next_for_subject(&subject, Some(next)).await.map_err(unavailable)?;
+            let message =
+                self.stream(id).direct_get_next_for_subject(&subject, Some(next)).await.map_err(unavailable)?;
             if !log.is_empty() {
                 log.push('\n');
             }
