@@ -441,11 +441,7 @@ async fn resume(run: &Run, record: &mut SessionRecord) -> Result<usize> {
 }
 
 fn event_of(line: &str) -> Result<Event> {
-    #[derive(Deserialize)]
-    struct Line {
-        event: Event,
-    }
-    Ok(serde_json::from_str::<Line>(line).context("a log line")?.event)
+    Ok(serde_json::from_str::<log::Line>(line).context("a log line")?.event)
 }
 
 async fn fetch_log(http: &reqwest::Client, record: &SessionRecord) -> Result<String> {

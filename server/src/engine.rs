@@ -477,8 +477,15 @@ impl Engine {
 
     /// Replays a client's log: whether it is intact, and the state it rebuilds.
     pub async fn verify(text: String) -> Verified {
-        let result = tokio::task::spawn_blocking(move || log::replay(&text)).await;
-        match result {
+        let invalid = |error| Verified {
+            valid: false,
+            seq: None,
+            status: None,
+            state_hash: None,
+            fingerprint: None,
+            error: Some(error),
+        };
+        match tokio::task::spawn_blocking(move || log::replay(&text)).await {
             Ok(Ok(replay)) => {
                 let s = &replay.session;
                 Verified {
@@ -490,22 +497,8 @@ impl Engine {
                     error: None,
                 }
             }
-            Ok(Err(e)) => Verified {
-                valid: false,
-                seq: None,
-                status: None,
-                state_hash: None,
-                fingerprint: None,
-                error: Some(ApiError::from_coded(&e)),
-            },
-            Err(e) => Verified {
-                valid: false,
-                seq: None,
-                status: None,
-                state_hash: None,
-                fingerprint: None,
-                error: Some(ApiError::new("internal", e.to_string())),
-            },
+            Ok(Err(e)) => invalid(ApiError::from_coded(&e)),
+            Err(e) => invalid(ApiError::new("internal", e.to_string())),
         }
     }
 }

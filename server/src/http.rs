@@ -146,16 +146,9 @@ fn token<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
         .or(query.token.as_deref())
 }
 
-/// Checks the token, then that the session exists (so that ids cannot be probed without one).
-async fn authorize(app: &App, id: &str, headers: &HeaderMap, query: &TokenQuery) -> Result<(), ApiError> {
-    app.engine.authorize(id, token(headers, query))?;
-    if !crate::auth::is_session_id(id) {
-        return Err(ApiError::new("not_found", "no such session"));
-    }
-    app.engine.exists(id).await
-}
-
-/// A session id whose token checked out: extracting it refuses the request otherwise.
+/// A session id whose token checked out: extracting it refuses the request otherwise. The token
+/// is checked before anything is looked up, so that ids cannot be probed without one; a session
+/// that does not exist is then `not_found` from the engine.
 struct Authorized(String);
 
 impl FromRequestParts<Shared> for Authorized {
@@ -168,7 +161,10 @@ impl FromRequestParts<Shared> for Authorized {
         let Query(query) = Query::<TokenQuery>::from_request_parts(parts, app)
             .await
             .map_err(|e| ApiError::new("malformed", e.body_text()))?;
-        authorize(app, &id, &parts.headers, &query).await?;
+        app.engine.authorize(&id, token(&parts.headers, &query))?;
+        if !crate::auth::is_session_id(&id) {
+            return Err(ApiError::new("not_found", "no such session").into());
+        }
         Ok(Authorized(id))
     }
 }
@@ -238,6 +234,8 @@ async fn websocket(
     Authorized(id): Authorized,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, Failure> {
+    // Refused before the upgrade, while an HTTP status can still say why.
+    app.engine.exists(&id).await?;
     let max = app.engine.limits.max_message_bytes;
     // Small buffers: tungstenite's default of 128 KiB each way would be 256 KiB per player.
     Ok(upgrade
@@ -293,34 +291,18 @@ async fn play(app: Shared, id: String, mut socket: WebSocket) {
 
 /// Counts requests by route and status, and times them.
 async fn observe(State(app): State<Shared>, request: Request, next: Next) -> Response {
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| route_name(p.as_str()));
+    // The route's template (`/v1/sessions/{id}`), not the path: one label per route.
+    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     let metrics = &app.engine.metrics;
     let status = response.status().as_u16();
-    metrics.requests.get_or_create(&crate::metrics::RequestLabels { route, status }).inc();
+    metrics.requests.get_or_create(&crate::metrics::RequestLabels { route: route.clone(), status }).inc();
     metrics
         .request_seconds
         .get_or_create(&crate::metrics::RouteLabels { route })
         .observe(started.elapsed().as_secs_f64());
     response
-}
-
-/// Route templates as static labels.
-fn route_name(path: &str) -> &'static str {
-    const ROUTES: [&str; 10] = [
-        "/healthz",
-        "/metrics",
-        "/v1/templates",
-        "/v1/hunts",
-        "/v1/sessions",
-        "/v1/sessions/{id}",
-        "/v1/sessions/{id}/log",
-        "/v1/sessions/{id}/events",
-        "/v1/sessions/{id}/ws",
-        "/v1/verify",
-    ];
-    ROUTES.into_iter().find(|r| *r == path).unwrap_or("other")
 }
 
 pub fn router(app: Shared) -> Router {
