@@ -262,7 +262,7 @@ fn main() -> Result<()> {
                 Some(d) => serde_json::from_str(&json_arg(&d)?).context("data")?,
                 None => serde_json::Value::Null,
             };
-            println!("{}", logic.apply(&data));
+            println!("{}", logic.apply(&data).context("evaluating the rule")?);
         }
         Command::World { world, center, radius } => {
             let w = world.load()?;

@@ -40,7 +40,7 @@ fn bench_logic(c: &mut Criterion) {
     g.bench_function("xmarks", |b| {
         b.iter(|| {
             for (logic, data, _, _) in &both {
-                black_box(logic.eval(data));
+                let _ = black_box(logic.eval(data));
             }
         })
     });

@@ -44,3 +44,5 @@ pub const MAX_EVENT_BYTES: usize = 4096;
 pub const MAX_EVENT_TEXT: usize = 256;
 /// Events in one session (and lines in one log).
 pub const MAX_EVENTS: u64 = 16_000_000;
+/// Segments in one `var` or `val` path.
+pub const MAX_PATH_SEGMENTS: usize = 256;

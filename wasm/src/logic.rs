@@ -63,7 +63,7 @@ impl CompiledLogic {
 /// scalars directly and arrays and objects as plain objects.
 fn eval(logic: &Logic, data: &JsValue) -> JsResult<JsValue> {
     let data: Value = parse_or_default(data, "data")?;
-    Ok(match logic.apply(&data) {
+    Ok(match logic.apply(&data).map_err(|e| coded(&e))? {
         Value::Null => JsValue::NULL,
         Value::Bool(b) => JsValue::from_bool(b),
         Value::Number(n) => n.as_f64().map_or(JsValue::NULL, JsValue::from_f64),

@@ -74,6 +74,18 @@ pub enum Effect {
     FailHunt(Logic),
 }
 
+impl Effect {
+    /// Whether evaluating the effect's arguments can raise an error.
+    pub fn may_throw(&self) -> bool {
+        match self {
+            Effect::CompleteStage | Effect::CompleteHunt => false,
+            Effect::AddPoints(l) | Effect::RevealHint(l) | Effect::Message(l) | Effect::FailHunt(l) => l.may_throw(),
+            Effect::GiveItem { item, count } | Effect::TakeItem { item, count } => item.may_throw() || count.may_throw(),
+            Effect::SetFlag { value, .. } => value.may_throw(),
+        }
+    }
+}
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -85,6 +97,9 @@ pub struct Rule {
     pub once: bool,
     pub cooldown_ms: u64,
     pub cap: Option<Cap>,
+    /// Whether an effect's argument can raise an error: the session then snapshots itself
+    /// before applying the effects, so that they apply all or none.
+    pub effects_may_throw: bool,
 }
 
 /// A compiled ruleset, with its rules in evaluation order per event type.
@@ -234,7 +249,7 @@ impl Ruleset {
                 }
             }
             let when = r.when.as_ref().map(|w| compile_at(&format!("{at}.when"), w, &mut problems));
-            let then = r
+            let then: Vec<Effect> = r
                 .then
                 .iter()
                 .enumerate()
@@ -246,7 +261,9 @@ impl Ruleset {
                     problems.push(problem(format!("{at}.cap.limit"), "must be at least 1"));
                 }
             }
+            let effects_may_throw = then.iter().any(Effect::may_throw);
             rules.push(Rule {
+                effects_may_throw,
                 id: r.id.clone(),
                 on: r.on.clone(),
                 when,

@@ -176,6 +176,14 @@ pub enum Outcome {
     HuntFailed {
         reason: String,
     },
+    /// A rule's condition (`at` is `when`) or one of its effects (`then[2]`) raised an error that
+    /// no `try` caught: the rule did nothing else. `error` is the error's `type` (`"NaN"`), at
+    /// most 256 bytes.
+    RuleError {
+        rule: String,
+        at: String,
+        error: String,
+    },
     /// A capped rule fired: the host must count `cap` in its shared store and append a
     /// `claim_result` event saying whether this claim was among the first `limit`.
     Claim {

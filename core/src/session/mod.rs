@@ -23,10 +23,11 @@ use crate::geom::{Point, Wind};
 use crate::hash::sha256_hex;
 use crate::hunt::Hunt;
 pub use crate::limits::MAX_EVENTS;
-use crate::rules::logic::Val;
+use crate::rules::logic::{Logic, Thrown, Val};
 use crate::rules::{Effect, Rule, Ruleset, MAX_CASCADE, MAX_NAME_LEN};
 use scope::{EventFacts, HuntFacts, RuleScope};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -364,7 +365,16 @@ impl Session {
                     continue;
                 }
             }
-            let fires = rule.when.as_ref().is_none_or(|cond| self.eval(cond, e).truthy());
+            let fires = match &rule.when {
+                None => true,
+                Some(cond) => match self.test(cond, e) {
+                    Ok(fires) => fires,
+                    Err(thrown) => {
+                        out.push(rule_error(rule, "when".into(), &thrown));
+                        continue;
+                    }
+                },
+            };
             if !fires {
                 continue;
             }
@@ -381,10 +391,21 @@ impl Session {
         }
     }
 
-    fn eval(&self, logic: &crate::rules::logic::Logic, e: &EventFacts) -> Val {
-        logic.eval(&RuleScope { facts: &self.facts, state: &self.state, event: e, stage: self.stage_for(e) })
+    fn scope<'s>(&'s self, e: &'s EventFacts) -> RuleScope<'s> {
+        RuleScope { facts: &self.facts, state: &self.state, event: e, stage: self.stage_for(e) }
     }
 
+    /// A rule's condition.
+    fn test(&self, logic: &Logic, e: &EventFacts) -> Result<bool, Thrown> {
+        logic.eval(&self.scope(e)).map(|v| v.truthy())
+    }
+
+    fn eval(&self, logic: &Logic, e: &EventFacts) -> Result<Val, Thrown> {
+        logic.eval(&self.scope(e)).map(Cow::into_owned)
+    }
+
+    /// Applies a fired rule's effects in order, all or none: when one raises an error, the
+    /// session is put back as it was before the rule and the error is the rule's only outcome.
     fn effects(
         &mut self,
         rule: &Rule,
@@ -393,11 +414,32 @@ impl Session {
         queue: &mut VecDeque<Pending>,
         depth: u32,
     ) {
+        // Only rules whose effects can raise pay for the snapshot.
+        let before = rule.effects_may_throw.then(|| (self.state.clone(), out.len(), queue.len()));
+        if let Err((j, thrown)) = self.apply_effects(rule, e, out, queue, depth) {
+            if let Some((state, outs, pending)) = before {
+                self.state = state;
+                out.truncate(outs);
+                queue.truncate(pending);
+            }
+            out.push(rule_error(rule, format!("then[{j}]"), &thrown));
+        }
+    }
+
+    fn apply_effects(
+        &mut self,
+        rule: &Rule,
+        e: &EventFacts,
+        out: &mut Vec<Outcome>,
+        queue: &mut VecDeque<Pending>,
+        depth: u32,
+    ) -> Result<(), (usize, Thrown)> {
         let fired = self.state.fired.entry(rule.id.clone()).or_insert(Fired { count: 0, last_ms: e.t });
         fired.count += 1;
         fired.last_ms = e.t;
         let rid = || rule.id.clone();
-        for effect in &rule.then {
+        for (j, effect) in rule.then.iter().enumerate() {
+            let eval = |session: &Self, logic: &Logic| session.eval(logic, e).map_err(|t| (j, t));
             match effect {
                 Effect::CompleteStage => {
                     if self.state.status == Status::Active && self.current_stage().is_some() {
@@ -412,7 +454,7 @@ impl Session {
                     }
                 }
                 Effect::AddPoints(logic) => {
-                    let v = self.eval(logic, e).to_number();
+                    let v = eval(self, logic)?.to_number();
                     if v.is_finite() && v.trunc() != 0.0 {
                         let delta = v.trunc().clamp(-MAX_POINTS, MAX_POINTS) as i64;
                         self.state.points = (self.state.points + delta).clamp(-MAX_POINTS as i64, MAX_POINTS as i64);
@@ -420,8 +462,8 @@ impl Session {
                     }
                 }
                 Effect::GiveItem { item, count } | Effect::TakeItem { item, count } => {
-                    let Some(name) = self.item_name(item, e) else { continue };
-                    let n = self.eval(count, e).to_number();
+                    let Some(name) = item_name(&eval(self, item)?) else { continue };
+                    let n = eval(self, count)?.to_number();
                     if !(n.is_finite() && n >= 1.0) {
                         continue;
                     }
@@ -443,17 +485,17 @@ impl Session {
                     }
                 }
                 Effect::SetFlag { name, value } => {
-                    let value = self.eval(value, e).to_json();
+                    let value = eval(self, value)?.to_json();
                     self.state.flags.insert(name.clone(), value.clone());
                     out.push(Outcome::FlagSet { rule: rid(), flag: name.clone(), value });
                 }
                 Effect::RevealHint(text) => {
-                    let text = self.eval(text, e).to_js_string();
+                    let text = eval(self, text)?.to_js_string();
                     let stage = self.stage_for(e).map_or(0, |i| i as u32 + 1);
                     out.push(Outcome::Hint { rule: rid(), stage, text });
                 }
                 Effect::Message(text) => {
-                    let text = self.eval(text, e).to_js_string();
+                    let text = eval(self, text)?.to_js_string();
                     out.push(Outcome::Message { rule: rid(), text });
                 }
                 Effect::CompleteHunt => {
@@ -464,18 +506,12 @@ impl Session {
                     }
                 }
                 Effect::FailHunt(reason) => {
-                    let reason = self.eval(reason, e).to_js_string();
+                    let reason = eval(self, reason)?.to_js_string();
                     self.fail(&reason, out, queue);
                 }
             }
         }
-    }
-
-    fn item_name(&self, item: &crate::rules::logic::Logic, e: &EventFacts) -> Option<String> {
-        match self.eval(item, e) {
-            Val::Null => None,
-            v => Some(v.to_js_string()).filter(|s| !s.is_empty() && s.len() <= MAX_NAME_LEN),
-        }
+        Ok(())
     }
 
     fn fail(&mut self, reason: &str, out: &mut Vec<Outcome>, queue: &mut VecDeque<Pending>) {
@@ -485,6 +521,27 @@ impl Session {
             queue.push_back(Pending { kind: "hunt_failed", stage: None, depth: 1 });
         }
     }
+}
+
+/// An item an effect names: its value as text, unless null, empty or too long.
+fn item_name(v: &Val) -> Option<String> {
+    match v {
+        Val::Null => None,
+        v => Some(v.to_js_string()).filter(|s| !s.is_empty() && s.len() <= MAX_NAME_LEN),
+    }
+}
+
+/// The outcome of a rule whose condition or effect raised an error no `try` caught.
+fn rule_error(rule: &Rule, at: String, thrown: &Thrown) -> Outcome {
+    let mut error = thrown.kind();
+    if error.len() > event::MAX_EVENT_TEXT {
+        let mut end = event::MAX_EVENT_TEXT;
+        while !error.is_char_boundary(end) {
+            end -= 1;
+        }
+        error.truncate(end);
+    }
+    Outcome::RuleError { rule: rule.id.clone(), at, error }
 }
 
 /// The English name of a wind, for `event.bearing` (from the clue text table).

@@ -5,6 +5,7 @@ use super::State;
 use crate::hunt::Hunt;
 use crate::rules::logic::{Scope, Val};
 use serde_json::json;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The hunt's facts as rule values, built once per session.
@@ -128,7 +129,7 @@ impl RuleScope<'_> {
             }
             "flags" => {
                 let flags = Val::from_json(&serde_json::to_value(&s.flags).ok()?);
-                return flags.lookup(&path[1..]);
+                return flags.lookup(&path[1..]).map(Cow::into_owned);
             }
             _ => return None,
         };
@@ -173,9 +174,9 @@ impl RuleScope<'_> {
 }
 
 impl Scope for RuleScope<'_> {
-    fn lookup(&self, path: &[Arc<str>]) -> Option<Val> {
+    fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
         let (root, rest) = path.split_first()?;
-        match &**root {
+        let computed = match &**root {
             "event" => match rest {
                 [] => self.whole_part("event"),
                 [key] => self.event(key),
@@ -183,25 +184,27 @@ impl Scope for RuleScope<'_> {
             },
             "session" if rest.is_empty() => self.whole_part("session"),
             "session" => self.session(rest),
-            "stage" => self.stage.and_then(|i| {
+            "stage" => {
+                let i = self.stage?;
                 if rest == [Arc::from("misses")] {
-                    return Some(Val::Num(f64::from(self.state.misses)));
+                    return Some(Cow::Owned(Val::Num(f64::from(self.state.misses))));
                 }
-                self.facts.stages[i].lookup(rest)
-            }),
-            "hunt" => self.facts.hunt_val.lookup(rest),
-            "player" => self.facts.player.lookup(rest),
+                return self.facts.stages[i].lookup(rest);
+            }
+            "hunt" => return self.facts.hunt_val.lookup(rest),
+            "player" => return self.facts.player.lookup(rest),
             _ => None,
-        }
+        };
+        computed.map(Cow::Owned)
     }
 
-    fn whole(&self) -> Val {
+    fn whole(&self) -> Cow<'_, Val> {
         let mut map = std::collections::BTreeMap::new();
         for root in ["event", "session", "stage", "hunt", "player"] {
             if let Some(v) = self.lookup(&[Arc::from(root)]) {
-                map.insert(Arc::from(root), v);
+                map.insert(Arc::from(root), v.into_owned());
             }
         }
-        Val::Obj(Arc::new(map))
+        Cow::Owned(Val::Obj(Arc::new(map)))
     }
 }

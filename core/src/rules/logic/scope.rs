@@ -1,0 +1,138 @@
+//! Where `var` and `val` find data, and the frames that iterating operators and `try` open.
+
+use super::value::Val;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Data a rule reads. Plain JSON data is a [`Val`]; a game session provides its own view.
+///
+/// Lookups answer borrowed values where the data holds them, so evaluation copies nothing it
+/// only reads.
+pub trait Scope {
+    /// The value at a path of segments, or `None` when something on the way is missing (a
+    /// present `null` is `Some(Val::Null)`).
+    fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>>;
+    /// The whole data, as it is (`val` of `[]`; `var` reads falsy data as `{}` itself).
+    fn whole(&self) -> Cow<'_, Val>;
+    /// The value at a dotted path (`"a.b.0"`); `""` is the whole data.
+    fn lookup_dotted(&self, path: &str) -> Option<Cow<'_, Val>> {
+        if path.is_empty() {
+            return Some(self.whole());
+        }
+        let segments: Vec<Arc<str>> = path.split('.').map(Arc::from).collect();
+        self.lookup(&segments)
+    }
+}
+
+/// An array index as JavaScript reads a property name: canonical decimal digits only, so
+/// `"01"` and `"+1"` are keys no array has.
+fn array_index(segment: &str) -> Option<usize> {
+    let canonical = !segment.is_empty()
+        && segment.bytes().all(|b| b.is_ascii_digit())
+        && (segment == "0" || !segment.starts_with('0'));
+    canonical.then(|| segment.parse().ok()).flatten()
+}
+
+/// Walks `path` down from `v`: object keys, array indexes, and a final string index.
+pub(super) fn walk<'v, 's>(v: &'v Val, path: impl Iterator<Item = &'s str>) -> Option<Cow<'v, Val>> {
+    let mut here = v;
+    let mut path = path.peekable();
+    while let Some(segment) = path.next() {
+        here = match here {
+            Val::Obj(o) => o.get(segment)?,
+            Val::Arr(a) => a.get(array_index(segment)?)?,
+            Val::Str(s) => {
+                // Indexing a string gives a one-unit string, and nothing below it.
+                let unit = s.encode_utf16().nth(array_index(segment)?)?;
+                return path.peek().is_none().then(|| Cow::Owned(Val::str(&String::from_utf16_lossy(&[unit]))));
+            }
+            _ => return None,
+        };
+    }
+    Some(Cow::Borrowed(here))
+}
+
+impl Scope for Val {
+    fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
+        walk(self, path.iter().map(|s| &**s))
+    }
+
+    fn whole(&self) -> Cow<'_, Val> {
+        Cow::Borrowed(self)
+    }
+
+    fn lookup_dotted(&self, path: &str) -> Option<Cow<'_, Val>> {
+        if path.is_empty() {
+            return Some(Cow::Borrowed(self));
+        }
+        walk(self, path.split('.'))
+    }
+}
+
+/// The data inside `reduce`: `{"current": ..., "accumulator": ...}`, without building the object.
+pub(super) struct ReduceScope<'a> {
+    pub current: &'a Val,
+    pub accumulator: &'a Val,
+}
+
+impl ReduceScope<'_> {
+    fn find<'s>(&self, mut path: impl Iterator<Item = &'s str>) -> Option<Cow<'_, Val>> {
+        match path.next()? {
+            "current" => walk(self.current, path),
+            "accumulator" => walk(self.accumulator, path),
+            _ => None,
+        }
+    }
+}
+
+impl Scope for ReduceScope<'_> {
+    fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
+        self.find(path.iter().map(|s| &**s))
+    }
+
+    fn whole(&self) -> Cow<'_, Val> {
+        let map = [(Arc::from("current"), self.current.clone()), (Arc::from("accumulator"), self.accumulator.clone())];
+        Cow::Owned(Val::Obj(Arc::new(map.into_iter().collect())))
+    }
+
+    fn lookup_dotted(&self, path: &str) -> Option<Cow<'_, Val>> {
+        if path.is_empty() {
+            return Some(self.whole());
+        }
+        self.find(path.split('.'))
+    }
+}
+
+/// One level of data during evaluation. The rule starts in the root frame; `map`, `filter`,
+/// `all`, `some`, `none` and `reduce` open a frame per element (its data is the element, and
+/// `{"index": i}` is what `val` finds one step up), and each fallback of `try` opens one whose
+/// data is the caught error (nothing one step up). `{"val": [[-n], ...]}` climbs `n` steps:
+/// odd steps land on a frame's iteration, even steps on the data of the frame around it.
+pub(super) struct Frame<'a> {
+    pub data: &'a dyn Scope,
+    pub index: Option<u32>,
+    pub up: Option<&'a Frame<'a>>,
+}
+
+impl<'a> Frame<'a> {
+    pub fn root(data: &'a dyn Scope) -> Frame<'a> {
+        Frame { data, index: None, up: None }
+    }
+
+    /// Looks `path` up `n` steps up (the compiler has checked that there are that many).
+    pub fn climb_lookup(&self, n: u32, path: &[Arc<str>]) -> Option<Cow<'a, Val>> {
+        let mut frame = self;
+        for _ in 0..n / 2 {
+            frame = frame.up?;
+        }
+        if n % 2 == 0 {
+            return if path.is_empty() { Some(frame.data.whole()) } else { frame.data.lookup(path) };
+        }
+        let iteration = match frame.index {
+            Some(i) => Val::Obj(Arc::new(BTreeMap::from([(Arc::from("index"), Val::Num(f64::from(i)))]))),
+            None => Val::Null,
+        };
+        walk(&iteration, path.iter().map(|s| &**s)).map(|v| Cow::Owned(v.into_owned()))
+    }
+}
