@@ -287,7 +287,27 @@ fn main() -> Result<()> {
         Command::Rules { command: RulesCommand::Check { file } } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             match Ruleset::from_json(&text) {
-                Ok(r) => println!("{}: ok, {} rules, digest {}", file.display(), r.rules.len(), &r.digest()[..16]),
+                Ok(r) => {
+                    println!("{}: ok, {} rules, digest {}", file.display(), r.rules.len(), &r.digest()[..16]);
+                    // Not problems, but worth knowing: where a rule can raise (NaN, throw) uncaught.
+                    for (i, rule) in r.rules.iter().enumerate() {
+                        let mut parts = vec![];
+                        if rule.when.as_ref().is_some_and(|w| w.may_throw()) {
+                            parts.push("its condition");
+                        }
+                        if rule.effects_may_throw {
+                            parts.push("its effects");
+                        }
+                        if !parts.is_empty() {
+                            println!(
+                                "{}: note: rules[{i}] ({}): {} can raise an error (NaN from arithmetic or an ordering, or a throw); wrap them in try to choose a fallback",
+                                file.display(),
+                                rule.id,
+                                parts.join(" and ")
+                            );
+                        }
+                    }
+                }
                 Err(e) => {
                     for p in &e.0 {
                         eprintln!("{}: {p}", file.display());

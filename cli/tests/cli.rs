@@ -158,4 +158,17 @@ fn rules_check_lists_every_problem() {
     assert!(stderr.contains(r#"rules[0].then[0].explode: unknown effect "explode""#), "{stderr}");
     let out = xmarks().args(["rules", "check", "core/data/rules.default.json"]).output().unwrap();
     assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("note:"));
+    // The current operators check too, and rules that can raise are pointed out.
+    std::fs::write(
+        &file,
+        r#"{"id":"x","rules":[{"id":"share","on":["dig"],"when":{"exists":["event","x"]},"then":[{"add_points":{"/":[100,{"val":["session","digs"]}]}}]},
+            {"id":"safe","on":["dig"],"then":[{"add_points":{"try":[{"/":[100,{"var":"session.digs"}]},0]}}]}]}"#,
+    )
+    .unwrap();
+    let out = xmarks().args(["rules", "check", file.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("note: rules[0] (share): its effects can raise an error"), "{stdout}");
+    assert!(!stdout.contains("rules[1]"), "{stdout}");
 }

@@ -207,3 +207,54 @@ fn malformed_events_are_refused_before_they_reach_a_session() {
     let huge = format!(r#"{{"type":"answer","t":1,"stage":1,"answer":"{}"}}"#, "x".repeat(5000));
     assert!(Event::from_json(&huge).unwrap_err().to_string().contains("larger than"));
 }
+
+#[test]
+fn a_rule_that_raises_is_a_rule_error_and_applies_nothing() {
+    let h = harbour();
+    // "bad-when" raises in its condition; "half" gives points, then raises in its second effect;
+    // "caught" reads a missing flag through `try`.
+    let rules = Ruleset::from_json(
+        r#"{"id":"raising","rules":[
+            {"id":"bad-when","on":["dig"],"when":{"<":[{"var":"event.x"},"north"]},"then":[{"add_points":1}]},
+            {"id":"half","on":["dig"],"then":[{"add_points":5},{"give_item":"map"},{"add_points":{"/":[10,{"var":"session.digs"}]}}]},
+            {"id":"caught","on":["dig"],"then":[{"add_points":{"try":[{"/":[10,{"var":"session.digs"}]},3]}}]}
+        ]}"#,
+    )
+    .unwrap();
+    assert!(!rules.rules[0].effects_may_throw);
+    assert!(rules.rules[1].effects_may_throw);
+    assert!(!rules.rules[2].effects_may_throw);
+    let mut s = Session::new(h.clone(), Arc::new(rules), 1_000_000);
+    let before = s.state().clone();
+    // The first dig: session.digs is already 1 when rules run, so only the condition raises.
+    let out = s.apply(&Event::Dig { t: 1_001_000, x: 0.0, y: 0.0 }).unwrap();
+    assert_eq!(out[0], Outcome::RuleError { rule: "bad-when".into(), at: "when".into(), error: "NaN".into() });
+    assert!(out.contains(&Outcome::ItemGiven { rule: "half".into(), item: "map".into(), count: 1 }));
+    assert_eq!(s.state().points, 5 + 10 + 10);
+    assert_eq!(before.points, 0);
+    // Now the third effect always raises (a bearing is a word, not a number).
+    let rules = Ruleset::from_json(
+        r#"{"id":"raising","rules":[
+            {"id":"half","on":["dig"],"then":[{"add_points":5},{"give_item":"map"},{"add_points":{"-":[{"var":"event.bearing"}]}}]},
+            {"id":"caught","on":["dig"],"then":[{"add_points":{"try":[{"-":[{"var":"event.bearing"}]},3]}}]}
+        ]}"#,
+    )
+    .unwrap();
+    let mut s = Session::new(h.clone(), Arc::new(rules), 1_000_000);
+    let dig = Event::Dig { t: 1_001_000, x: 0.0, y: 0.0 };
+    let out = s.apply(&dig).unwrap();
+    assert_eq!(
+        out,
+        [
+            Outcome::Points { rule: "caught".into(), delta: 3, total: 3 },
+            Outcome::RuleError { rule: "half".into(), at: "then[2]".into(), error: "NaN".into() },
+        ]
+    );
+    // Nothing of "half" stayed: no points from its first effect, no item, not counted as fired.
+    assert_eq!(s.state().points, 3);
+    assert!(s.state().items.is_empty());
+    // The log replays to the same state, rule errors and all.
+    let log = [header(&s), line(&s, &dig)].join("\n") + "\n";
+    let replayed = replay(&log).unwrap();
+    assert_eq!(replayed.session.state_hash(), s.state_hash());
+}

@@ -76,6 +76,16 @@ c("logic", "malformed JSON", '{"+": [1, ', "logic_invalid", "$", js=False)
 c("logic", "unknown operator", json.dumps({"teleport": [1]}), "logic_invalid")
 c("logic", "operator arguments not an array or value", json.dumps({"var": {"a": 1}}), "logic_invalid")
 c("logic", "65 nesting levels", big("", '{"!": ', 65, "true", "}"), "logic_invalid")
+c("logic", "val path of 10,000 segments", big('{"val": [', '"a", ', 10000, '"a"', "", "]}"), "logic_invalid", "val")
+c("logic", "scope climb past the outermost data", json.dumps({"val": [[-1], "index"]}), "logic_invalid", "val[0]")
+c("logic", "scope climb past the outermost iteration",
+  json.dumps({"map": [[1], {"val": [[-3], "x"]}]}), "logic_invalid", "map[1].val[0]")
+c("logic", "scope climb that is not a whole number", json.dumps({"val": [[0.5], "x"]}), "logic_invalid", "val[0]")
+c("logic", "try of nothing", json.dumps({"try": []}), "logic_invalid", "try")
+c("logic", "65 levels of try", big("", '{"try": [', 65, "1", "]}"), "logic_invalid")
+c("logic", "throw of two values", json.dumps({"throw": ["a", "b"]}), "logic_invalid", "throw")
+c("logic", "preserve around 65 levels", big('{"preserve": ', "[", 65, "1", "]", "}"), "logic_invalid")
+c("logic", "preserve around 10,001 values", big('{"preserve": [', "0, ", 10000, "0", "", "]}"), "logic_invalid")
 
 # Events on a fresh session: every event but the last must be accepted, the last refused with the code.
 c("events", "unknown type", E({"type": "fly", "t": 1000}), "malformed")

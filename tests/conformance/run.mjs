@@ -85,5 +85,18 @@ export async function runConformance(xmarks, io) {
     if (JSON.stringify(got) !== JSON.stringify(expected)) miss(`${JSON.stringify(rule)} with ${JSON.stringify(data)}: got ${JSON.stringify(got)}`);
     out.jsonlogic++;
   }
+
+  // The current specification's cases: a value, or a logic_error carrying the error value.
+  for (const c of (await json("jsonlogic/current.json")).filter((c) => typeof c === "object")) {
+    let got;
+    try {
+      got = { result: applyLogic(c.rule, c.data) };
+    } catch (e) {
+      got = e.code === "logic_error" ? { error: e.error } : { thrown: `${e.code}: ${e.message}` };
+    }
+    const want = "error" in c ? { error: c.error } : { result: c.result };
+    if (canonical(got) !== canonical(want)) miss(`${c.about}: got ${canonical(got)}`);
+    out.jsonlogic++;
+  }
   return out;
 }

@@ -14,11 +14,13 @@ export interface XmarksError extends Error {
   code: ErrorCode;
   path?: string;
   problems?: RuleProblem[];
+  /** For `logic_error`: the error a rule raised and no `try` caught, such as `{ type: "NaN" }`. */
+  error?: Json;
 }
 export type ErrorCode =
   | "input_invalid" | "template_invalid" | "unknown_kind" | "not_enough_sites" | "stage_unplaceable"
   | "hunt_malformed" | "world_config" | "world_query" | "import_malformed" | "import_format"
-  | "import_too_large" | "rules_invalid" | "logic_invalid" | "log_invalid" | RejectionCode;
+  | "import_too_large" | "rules_invalid" | "logic_invalid" | "logic_error" | "log_invalid" | RejectionCode;
 /** Why a session refused an event. A refused event changes nothing. */
 export type RejectionCode =
   | "malformed" | "invalid" | "time_reversed" | "duplicate" | "too_fast" | "dig_away" | "hunt_over"
@@ -121,6 +123,7 @@ export type Outcome =
   | { type: "message"; rule: string; text: string }
   | { type: "hunt_completed" }
   | { type: "hunt_failed"; reason: string }
+  | { type: "rule_error"; rule: string; at: string; error: string }
   | { type: "claim"; rule: string; claim: string; cap: string; limit: number };
 export type Status = "active" | "completed" | "failed";
 /** Everything a session knows; the state hash covers its canonical JSON. */

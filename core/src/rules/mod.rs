@@ -80,7 +80,9 @@ impl Effect {
         match self {
             Effect::CompleteStage | Effect::CompleteHunt => false,
             Effect::AddPoints(l) | Effect::RevealHint(l) | Effect::Message(l) | Effect::FailHunt(l) => l.may_throw(),
-            Effect::GiveItem { item, count } | Effect::TakeItem { item, count } => item.may_throw() || count.may_throw(),
+            Effect::GiveItem { item, count } | Effect::TakeItem { item, count } => {
+                item.may_throw() || count.may_throw()
+            }
             Effect::SetFlag { value, .. } => value.may_throw(),
         }
     }

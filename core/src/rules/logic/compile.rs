@@ -116,7 +116,14 @@ impl Compiler {
         }
     }
 
-    fn operator(&mut self, op: &str, args: &Value, path: &str, depth: usize, frame: u32) -> Result<Compiled, LogicError> {
+    fn operator(
+        &mut self,
+        op: &str,
+        args: &Value,
+        path: &str,
+        depth: usize,
+        frame: u32,
+    ) -> Result<Compiled, LogicError> {
         if op == "preserve" {
             return Ok(Compiled { expr: Expr::Lit(self.literal(args, path, depth)?), reads: NOTHING });
         }
@@ -204,9 +211,7 @@ impl Compiler {
                                     format!("climbs {s} scopes, but only {} enclose it", 2 * frame),
                                 ))
                             }
-                            None => {
-                                return Err(err(&format!("{path}[0]"), "a scope climb is [n], n a whole number"))
-                            }
+                            None => return Err(err(&format!("{path}[0]"), "a scope climb is [n], n a whole number")),
                         }
                     }
                     _ if matches!(args, Value::Null) => (0, &list[..0]),
@@ -220,7 +225,10 @@ impl Compiler {
                 let reads = reads_of(&parts).min(frame - climb / 2);
                 let path = if parts.iter().all(|c| matches!(c.expr, Expr::Lit(_))) {
                     ValPath::Static(
-                        parts.iter().map(|c| if let Expr::Lit(v) = &c.expr { segment(v) } else { unreachable!() }).collect(),
+                        parts
+                            .iter()
+                            .map(|c| if let Expr::Lit(v) = &c.expr { segment(v) } else { unreachable!() })
+                            .collect(),
                     )
                 } else {
                     ValPath::Dynamic(exprs(parts))
@@ -250,7 +258,8 @@ impl Compiler {
                     arity(2, 2)?;
                 }
                 let before = self.nodes;
-                let arg = |this: &mut Self, i: usize, f: u32| this.compile(list[i], &format!("{path}[{i}]"), depth + 1, f);
+                let arg =
+                    |this: &mut Self, i: usize, f: u32| this.compile(list[i], &format!("{path}[{i}]"), depth + 1, f);
                 let over = arg(self, 0, frame)?;
                 let logic = arg(self, 1, frame + 1)?;
                 let initial = if n == 3 { Some(arg(self, 2, frame)?) } else { None };

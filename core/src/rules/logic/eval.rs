@@ -51,7 +51,10 @@ impl Op {
 
     /// Whether the operator can raise an error of its own.
     pub fn may_throw(self) -> bool {
-        matches!(self, Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Max | Op::Min | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod)
+        matches!(
+            self,
+            Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::Max | Op::Min | Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Mod
+        )
     }
 }
 
@@ -135,7 +138,22 @@ fn relation(op: Op, x: &Val, y: &Val) -> Result<bool, Thrown> {
 }
 
 impl Expr {
+    /// Evaluates in a frame. Leaves (literals, static `var` paths) are answered here without a
+    /// call; everything else goes to its own function, so that this one stays small and cheap to
+    /// enter at every node.
+    #[inline]
     pub fn eval<'a>(&'a self, cx: &Frame<'a>) -> Out<'a> {
+        match self {
+            Expr::Lit(v) => Ok(Cow::Borrowed(v)),
+            Expr::Var(VarPath::Static(segments), None) => Ok(cx.data.lookup(segments).unwrap_or(NULL)),
+            Expr::Var(VarPath::Whole, _) => Ok(var_whole(cx.data)),
+            Expr::Call(op, args) => call(*op, args, cx),
+            _ => self.eval_node(cx),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_node<'a>(&'a self, cx: &Frame<'a>) -> Out<'a> {
         match self {
             Expr::Lit(v) => Ok(Cow::Borrowed(v)),
             Expr::Fail(e) => Err(Thrown(e.clone())),
@@ -155,10 +173,10 @@ impl Expr {
                 };
                 match found {
                     Some(v) => Ok(v),
-                    None => default.as_ref().map_or(Ok(Cow::Owned(Val::Null)), |d| d.eval(cx)),
+                    None => default.as_ref().map_or(Ok(NULL), |d| d.eval(cx)),
                 }
             }
-            Expr::Val(climb, path) => Ok(val_lookup(cx, *climb, path)?.unwrap_or(Cow::Owned(Val::Null))),
+            Expr::Val(climb, path) => Ok(val_lookup(cx, *climb, path)?.unwrap_or(NULL)),
             Expr::Exists(climb, path) => owned(Val::Bool(val_lookup(cx, *climb, path)?.is_some())),
             Expr::If(parts) => {
                 let mut i = 0;
@@ -168,10 +186,10 @@ impl Expr {
                     }
                     i += 2;
                 }
-                parts.get(i).map_or(Ok(Cow::Owned(Val::Null)), |e| e.eval(cx))
+                parts.get(i).map_or(Ok(NULL), |e| e.eval(cx))
             }
             Expr::And(parts) => {
-                let mut current = Cow::Owned(Val::Null);
+                let mut current = NULL;
                 for p in parts {
                     current = p.eval(cx)?;
                     if !current.truthy() {
@@ -181,7 +199,7 @@ impl Expr {
                 Ok(current)
             }
             Expr::Or(parts) => {
-                let mut current = Cow::Owned(Val::Null);
+                let mut current = NULL;
                 for p in parts {
                     current = p.eval(cx)?;
                     if current.truthy() {
@@ -197,71 +215,11 @@ impl Expr {
                         return Ok(v);
                     }
                 }
-                owned(Val::Null)
+                Ok(NULL)
             }
-            Expr::Try(parts) => {
-                let mut caught = match parts[0].eval(cx) {
-                    Ok(v) => return Ok(v),
-                    Err(e) => e,
-                };
-                for fallback in &parts[1..] {
-                    let frame = Frame { data: &caught.0, index: None, up: Some(cx) };
-                    match fallback.eval(&frame) {
-                        Ok(v) => return owned(v.into_owned()),
-                        Err(e) => caught = e,
-                    }
-                }
-                Err(caught)
-            }
+            Expr::Try(parts) => try_parts(parts, cx),
             Expr::Throw(e) => Err(Thrown::from_value(e.eval(cx)?.into_owned())),
-            Expr::Iterate(kind, over, logic) => {
-                let items = over.eval(cx)?;
-                let items: &[Val] = match &*items {
-                    Val::Arr(a) => a,
-                    _ => &[],
-                };
-                let each = |i: usize, x: &Val, f: &mut dyn FnMut(Cow<Val>) -> bool| -> Result<bool, Thrown> {
-                    let frame = Frame { data: x, index: Some(i as u32), up: Some(cx) };
-                    Ok(f(logic.eval(&frame)?))
-                };
-                match kind {
-                    Iterate::Map => {
-                        let mut out = Vec::with_capacity(items.len());
-                        for (i, x) in items.iter().enumerate() {
-                            each(i, x, &mut |v| {
-                                out.push(v.into_owned());
-                                true
-                            })?;
-                        }
-                        owned(Val::Arr(out.into()))
-                    }
-                    Iterate::Filter => {
-                        let mut out = Vec::new();
-                        for (i, x) in items.iter().enumerate() {
-                            if each(i, x, &mut |v| v.truthy())? {
-                                out.push(x.clone());
-                            }
-                        }
-                        owned(Val::Arr(out.into()))
-                    }
-                    Iterate::All | Iterate::Some | Iterate::None => {
-                        // all: stop at the first false; some and none: at the first true.
-                        let stop_on = *kind != Iterate::All;
-                        let mut hit = false;
-                        for (i, x) in items.iter().enumerate() {
-                            if each(i, x, &mut |v| v.truthy() == stop_on)? {
-                                hit = true;
-                                break;
-                            }
-                        }
-                        owned(Val::Bool(match kind {
-                            Iterate::All => !items.is_empty() && !hit,
-                            Iterate::Some => hit,
-                            _ => !hit,
-                        }))
-                    }
-                }
-            }
+            Expr::Iterate(kind, over, logic) => iterate(*kind, over, logic, cx),
             Expr::Reduce(over, logic, initial) => {
                 let mut acc = match initial {
                     Some(e) => e.eval(cx)?.into_owned(),
@@ -301,6 +259,67 @@ impl Expr {
                 over.may_throw() || logic.may_throw() || initial.as_ref().is_some_and(|e| e.may_throw())
             }
             Expr::Call(op, args) => op.may_throw() || any(args),
+        }
+    }
+}
+
+const NULL: Cow<'static, Val> = Cow::Owned(Val::Null);
+
+fn try_parts<'a>(parts: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
+    let mut caught = match parts.first().map(|p| p.eval(cx)) {
+        Some(Ok(v)) => return Ok(v),
+        Some(Err(e)) => e,
+        None => return Ok(NULL),
+    };
+    for fallback in &parts[1..] {
+        let frame = Frame { data: &caught.0, index: None, up: Some(cx) };
+        match fallback.eval(&frame) {
+            Ok(v) => return owned(v.into_owned()),
+            Err(e) => caught = e,
+        }
+    }
+    Err(caught)
+}
+
+fn iterate<'a>(kind: Iterate, over: &'a Expr, logic: &'a Expr, cx: &Frame<'a>) -> Out<'a> {
+    let items = over.eval(cx)?;
+    let items: &[Val] = match &*items {
+        Val::Arr(a) => a,
+        _ => &[],
+    };
+    let frame = |i: usize, x| Frame { data: x, index: Some(i as u32), up: Some(cx) };
+    match kind {
+        Iterate::Map => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, x) in items.iter().enumerate() {
+                out.push(logic.eval(&frame(i, x))?.into_owned());
+            }
+            owned(Val::Arr(out.into()))
+        }
+        Iterate::Filter => {
+            let mut out = Vec::new();
+            for (i, x) in items.iter().enumerate() {
+                if logic.eval(&frame(i, x))?.truthy() {
+                    out.push(x.clone());
+                }
+            }
+            owned(Val::Arr(out.into()))
+        }
+        Iterate::All | Iterate::Some | Iterate::None => {
+            // all: stop at the first false; some and none: at the first true.
+            let stop_on = kind != Iterate::All;
+            let mut hit = false;
+            for (i, x) in items.iter().enumerate() {
+                if logic.eval(&frame(i, x))?.truthy() == stop_on {
+                    hit = true;
+                    break;
+                }
+            }
+            owned(Val::Bool(match kind {
+                Iterate::All => !items.is_empty() && !hit,
+                Iterate::Some => hit,
+                _ => !hit,
+            }))
         }
     }
 }
@@ -380,6 +399,7 @@ fn items_key(item: &Val) -> [Arc<str>; 3] {
     [Arc::from("session"), Arc::from("items"), segment(item)]
 }
 
+#[inline(never)]
 fn call<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
     // Binary operators are most of what rules do: both sides evaluated, nothing collected.
     let binary = matches!(

@@ -95,6 +95,53 @@ impl Val {
     }
 }
 
+/// JSON text read straight into values, without a `serde_json::Value` in between (data handed
+/// over as text, as the npm package does, is read once).
+impl<'de> serde::Deserialize<'de> for Val {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Val, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Val;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Val, E> {
+                Ok(Val::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Val, E> {
+                Ok(Val::Bool(b))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Val, E> {
+                Ok(Val::Num(n as f64))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Val, E> {
+                Ok(Val::Num(n as f64))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Val, E> {
+                Ok(Val::Num(n))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Val, E> {
+                Ok(Val::str(s))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
+                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+                while let Some(v) = seq.next_element()? {
+                    items.push(v);
+                }
+                Ok(Val::Arr(items.into()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Val, A::Error> {
+                let mut out = BTreeMap::new();
+                while let Some((k, v)) = map.next_entry::<std::borrow::Cow<'de, str>, Val>()? {
+                    out.insert(Arc::from(&*k), v);
+                }
+                Ok(Val::Obj(Arc::new(out)))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
 /// A number as JSON: integral values within 2^53 as integers, non-finite as null.
 pub fn num_json(n: f64) -> Value {
     if !n.is_finite() {
