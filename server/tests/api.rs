@@ -231,7 +231,9 @@ async fn tokens_sizes_and_malformed_events_are_refused_and_others_are_still_serv
         }
     }
     flood.await.unwrap();
-    assert!(throttled > 0 && closed, "throttled {throttled}, closed {closed}");
+    // The close may overtake the `throttled` answers still in flight (then none is read here);
+    // the server's own count below shows the refusals either way.
+    assert!(closed, "throttled {throttled}, closed {closed}");
     // The connection was closed after 100 refusals in a row (`flood_close_after`).
     assert!(throttled_total(&c.metrics().await) >= throttled_before + 100);
 
