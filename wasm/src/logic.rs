@@ -2,15 +2,14 @@
 //!
 //! Data crosses the boundary as its JSON text (`JSON.stringify` is V8's fastest way to walk a JS
 //! value; reading objects field by field through `Reflect` measured slower) and is parsed straight
-//! into the engine's values; results come back as JS values built directly.
+//! into the engine's values.
 
-use crate::convert::{coded, error, given, stringify, JsResult, OptJson};
-use js_sys::{Array, Object, Reflect};
+use crate::convert::{coded, given, parse_or_default, stringify, to_js, with, JsResult, OptJson};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use xmarks::rules::logic::{Logic, Thrown, Val};
+use xmarks::rules::logic::{Logic, Val};
 
 /// Rules compiled by `applyLogic`, by their JSON text: callers pass the same rules again and again,
 /// as with json-logic-js, and compiling is most of the cost of a small rule. Emptied when full.
@@ -63,42 +62,19 @@ impl CompiledLogic {
 }
 
 /// Evaluates against JS data (`undefined` is null), read from its JSON text straight into the
-/// engine's values, and answers a JS value.
+/// engine's values, returning scalars directly and arrays and objects as plain objects.
 fn eval(logic: &Logic, data: &JsValue) -> JsResult<JsValue> {
-    let data = if data.is_undefined() || data.is_null() {
-        Val::Null
-    } else {
-        let text = stringify(data, "data")?;
-        serde_json::from_str::<Val>(&text).map_err(|e| error("input_invalid", &format!("data: {e}"), Some("data")))?
-    };
+    let data: Val = parse_or_default(data, "data")?;
     match logic.eval(&data) {
-        Ok(v) => Ok(write(&v)),
-        Err(e) => Err(thrown(&e)),
-    }
-}
-
-/// An uncaught JsonLogic error as a JS `Error` with code `logic_error` and the error value.
-fn thrown(e: &Thrown) -> JsValue {
-    let err = error("logic_error", &e.to_string(), None);
-    let _ = Reflect::set(&err, &"error".into(), &write(&e.0));
-    err
-}
-
-/// An engine value as a JS value (numbers as JSON writes them: non-finite ones null, -0 as 0).
-fn write(v: &Val) -> JsValue {
-    match v {
-        Val::Null => JsValue::NULL,
-        Val::Bool(b) => JsValue::from_bool(*b),
-        Val::Num(n) if !n.is_finite() => JsValue::NULL,
-        Val::Num(n) => JsValue::from_f64(if *n == 0.0 { 0.0 } else { *n }),
-        Val::Str(s) => JsValue::from_str(s),
-        Val::Arr(items) => items.iter().map(write).collect::<Array>().into(),
-        Val::Obj(map) => {
-            let object = Object::new();
-            for (k, x) in map.iter() {
-                let _ = Reflect::set(&object, &JsValue::from_str(k), &write(x));
-            }
-            object.into()
-        }
+        Ok(v) => Ok(match &*v {
+            Val::Null => JsValue::NULL,
+            Val::Bool(b) => JsValue::from_bool(*b),
+            Val::Num(n) if n.is_finite() => JsValue::from_f64(if *n == 0.0 { 0.0 } else { *n }),
+            Val::Num(_) => JsValue::NULL,
+            Val::Str(s) => JsValue::from_str(s),
+            other => to_js(other)?,
+        }),
+        // An uncaught JsonLogic error: code `logic_error`, and the error value as `error`.
+        Err(e) => Err(with(coded(&e), "error", &to_js(&e.0)?)),
     }
 }

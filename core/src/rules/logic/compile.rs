@@ -73,23 +73,24 @@ impl Compiler {
     }
 
     /// A literal, counted and depth-checked like the rest of the rule (`preserve`'s argument and
-    /// objects that are not operators).
+    /// objects that are not operators), built in the same walk.
     fn literal(&mut self, v: &Value, path: &str, depth: usize) -> Result<Val, LogicError> {
         self.count(path, depth)?;
-        match v {
-            Value::Array(items) => {
-                for (i, x) in items.iter().enumerate() {
-                    self.literal(x, &format!("{path}[{i}]"), depth + 1)?;
-                }
-            }
-            Value::Object(map) => {
-                for (k, x) in map {
-                    self.literal(x, &format!("{path}.{k}"), depth + 1)?;
-                }
-            }
-            _ => {}
-        }
-        Ok(Val::from_json(v))
+        Ok(match v {
+            Value::Array(items) => Val::Arr(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| self.literal(x, &format!("{path}[{i}]"), depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => Val::Obj(Arc::new(
+                map.iter()
+                    .map(|(k, x)| Ok((Arc::from(k.as_str()), self.literal(x, &format!("{path}.{k}"), depth + 1)?)))
+                    .collect::<Result<_, _>>()?,
+            )),
+            scalar => Val::from_json(scalar),
+        })
     }
 
     /// Compiles `v` found at `path`, `depth` levels of JSON down, inside `frame` frames.
@@ -223,15 +224,10 @@ impl Compiler {
                 let first = list.len() - rest.len();
                 let parts = args_from(self, first, ANY)?;
                 let reads = reads_of(&parts).min(frame - climb / 2);
-                let path = if parts.iter().all(|c| matches!(c.expr, Expr::Lit(_))) {
-                    ValPath::Static(
-                        parts
-                            .iter()
-                            .map(|c| if let Expr::Lit(v) = &c.expr { segment(v) } else { unreachable!() })
-                            .collect(),
-                    )
-                } else {
-                    ValPath::Dynamic(exprs(parts))
+                let literal = |c: &Compiled| if let Expr::Lit(v) = &c.expr { Some(segment(v)) } else { None };
+                let path = match parts.iter().map(literal).collect::<Option<_>>() {
+                    Some(segments) => ValPath::Static(segments),
+                    None => ValPath::Dynamic(exprs(parts)),
                 };
                 let expr = if op == "val" { Expr::Val(climb, path) } else { Expr::Exists(climb, path) };
                 Ok(Compiled { expr, reads })

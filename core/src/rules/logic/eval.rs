@@ -155,7 +155,7 @@ impl Expr {
     #[inline(never)]
     fn eval_node<'a>(&'a self, cx: &Frame<'a>) -> Out<'a> {
         match self {
-            Expr::Lit(v) => Ok(Cow::Borrowed(v)),
+            Expr::Lit(_) | Expr::Call(..) => self.eval(cx),
             Expr::Fail(e) => Err(Thrown(e.clone())),
             Expr::Array(items) => {
                 owned(Val::Arr(items.iter().map(|e| e.eval(cx).map(Cow::into_owned)).collect::<Result<_, _>>()?))
@@ -235,7 +235,6 @@ impl Expr {
                 }
                 owned(acc)
             }
-            Expr::Call(op, args) => call(*op, args, cx),
         }
     }
 

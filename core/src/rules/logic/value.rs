@@ -11,8 +11,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A JSON value during evaluation. Cheap to clone: strings, arrays and objects are shared.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Val {
+    #[default]
     Null,
     Bool(bool),
     Num(f64),
@@ -92,6 +93,37 @@ impl Val {
 
     fn is_object_like(&self) -> bool {
         matches!(self, Val::Arr(_) | Val::Obj(_))
+    }
+}
+
+/// Values written as JSON the way [`Val::to_json`] writes them (and `JSON.stringify` would), without
+/// building a `serde_json::Value` first.
+impl serde::Serialize for Val {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        match self {
+            Val::Null => s.serialize_unit(),
+            Val::Bool(b) => s.serialize_bool(*b),
+            Val::Num(n) => match num_json(*n) {
+                Value::Number(n) => n.serialize(s),
+                _ => s.serialize_unit(),
+            },
+            Val::Str(x) => s.serialize_str(x),
+            Val::Arr(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for x in items.iter() {
+                    seq.serialize_element(x)?;
+                }
+                seq.end()
+            }
+            Val::Obj(map) => {
+                let mut m = s.serialize_map(Some(map.len()))?;
+                for (k, x) in map.iter() {
+                    m.serialize_entry(&**k, x)?;
+                }
+                m.end()
+            }
+        }
     }
 }
 
@@ -324,6 +356,17 @@ pub fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_reads_and_writes_the_same_json_as_the_value_conversions() {
+        let text = r#"{"a":[1,2.5,-0.0,1e300,"x\u00e9",null,true],"b":{"c":{}},"":9007199254740993}"#;
+        let json: Value = serde_json::from_str(text).unwrap();
+        let read: Val = serde_json::from_str(text).unwrap();
+        assert_eq!(read, Val::from_json(&json));
+        assert_eq!(serde_json::to_value(&read).unwrap(), read.to_json());
+        let odd = Val::Arr(Arc::from(vec![Val::Num(f64::NAN), Val::Num(f64::INFINITY), Val::Num(3.0)]));
+        assert_eq!(serde_json::to_string(&odd).unwrap(), "[null,null,3]");
+    }
 
     #[test]
     fn numbers_print_like_javascript() {
