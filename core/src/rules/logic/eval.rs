@@ -293,7 +293,7 @@ fn iterate<'a>(kind: Iterate, over: &'a Expr, logic: &'a Expr, cx: &Frame<'a>) -
             for (i, x) in items.iter().enumerate() {
                 out.push(logic.eval(&frame(i, x))?.into_owned());
             }
-            owned(Val::Arr(out.into()))
+            Ok(array(out))
         }
         Iterate::Filter => {
             let mut out = Vec::new();
@@ -302,7 +302,7 @@ fn iterate<'a>(kind: Iterate, over: &'a Expr, logic: &'a Expr, cx: &Frame<'a>) -
                     out.push(x.clone());
                 }
             }
-            owned(Val::Arr(out.into()))
+            Ok(array(out))
         }
         Iterate::All | Iterate::Some | Iterate::None => {
             // all: stop at the first false; some and none: at the first true.
@@ -545,34 +545,35 @@ fn nary<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
                     other => out.push(other),
                 }
             }
-            Val::Arr(out.into())
+            return Ok(array(out));
         }
         Op::Missing => {
             // The keys: the first argument if it is an array, else every argument.
-            let mut keys: Vec<Val> = Vec::with_capacity(args.len());
-            for (i, e) in args.iter().enumerate() {
-                match e.eval(cx)?.into_owned() {
-                    Val::Arr(a) if i == 0 => {
-                        keys = a.to_vec();
-                        break;
+            let mut absent = Vec::new();
+            let Some(first) = args.first() else { return Ok(array(absent)) };
+            let first = first.eval(cx)?;
+            if let Val::Arr(keys) = &*first {
+                absent.extend(keys.iter().filter(|k| is_missing(k, cx.data)).cloned());
+            } else {
+                for key in std::iter::once(Ok(first)).chain(args[1..].iter().map(|e| e.eval(cx))) {
+                    let key = key?;
+                    if is_missing(&key, cx.data) {
+                        absent.push(key.into_owned());
                     }
-                    key => keys.push(key),
                 }
             }
-            Val::Arr(missing(&keys, cx.data).into())
+            return Ok(array(absent));
         }
         Op::MissingSome => {
             let need = arg(0)?.to_number();
-            let options = match arg(1)?.into_owned() {
-                Val::Arr(a) => a.to_vec(),
-                other => vec![other],
+            let options = arg(1)?;
+            let options = match &*options {
+                Val::Arr(a) => a,
+                other => std::slice::from_ref(other),
             };
-            let absent = missing(&options, cx.data);
-            if (options.len() - absent.len()) as f64 >= need {
-                Val::Arr(Arc::from(Vec::new()))
-            } else {
-                Val::Arr(absent.into())
-            }
+            let absent: Vec<Val> = options.iter().filter(|k| is_missing(k, cx.data)).cloned().collect();
+            let enough = (options.len() - absent.len()) as f64 >= need;
+            return Ok(array(if enough { Vec::new() } else { absent }));
         }
         Op::Log => return arg(0),
         Op::Near => {
@@ -593,20 +594,25 @@ fn nary<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
     owned(v)
 }
 
-/// The keys whose `var` is null or "".
-fn missing(keys: &[Val], data: &dyn Scope) -> Vec<Val> {
-    keys.iter()
-        .filter(|k| {
-            let found = match k {
-                Val::Str(s) => data.lookup_dotted(s),
-                other => data.lookup_dotted(&other.to_js_string()),
-            };
-            match found.as_deref() {
-                None | Some(Val::Null) => true,
-                Some(Val::Str(s)) => s.is_empty(),
-                _ => false,
-            }
-        })
-        .cloned()
-        .collect()
+/// Whether `key`'s `var` is null or "" (or missing).
+fn is_missing(key: &Val, data: &dyn Scope) -> bool {
+    let found = match key {
+        Val::Str(s) => data.lookup_dotted(s),
+        other => data.lookup_dotted(&other.to_js_string()),
+    };
+    match found.as_deref() {
+        None | Some(Val::Null) => true,
+        Some(Val::Str(s)) => s.is_empty(),
+        _ => false,
+    }
+}
+
+/// An array result; the empty one is shared, so answering `[]` allocates nothing.
+fn array<'a>(items: Vec<Val>) -> Cow<'a, Val> {
+    static EMPTY: std::sync::LazyLock<Val> = std::sync::LazyLock::new(|| Val::Arr(Arc::from(Vec::new())));
+    if items.is_empty() {
+        Cow::Borrowed(&EMPTY)
+    } else {
+        Cow::Owned(Val::Arr(items.into()))
+    }
 }

@@ -35,9 +35,8 @@ fn array_index(segment: &str) -> Option<usize> {
 }
 
 /// Walks `path` down from `v`: object keys, array indexes, and a final string index.
-pub(super) fn walk<'v, 's>(v: &'v Val, path: impl Iterator<Item = &'s str>) -> Option<Cow<'v, Val>> {
+pub(super) fn walk<'v, 's>(v: &'v Val, mut path: impl Iterator<Item = &'s str>) -> Option<Cow<'v, Val>> {
     let mut here = v;
-    let mut path = path.peekable();
     while let Some(segment) = path.next() {
         here = match here {
             Val::Obj(o) => o.get(segment)?,
@@ -45,7 +44,7 @@ pub(super) fn walk<'v, 's>(v: &'v Val, path: impl Iterator<Item = &'s str>) -> O
             Val::Str(s) => {
                 // Indexing a string gives a one-unit string, and nothing below it.
                 let unit = s.encode_utf16().nth(array_index(segment)?)?;
-                return path.peek().is_none().then(|| Cow::Owned(Val::str(&String::from_utf16_lossy(&[unit]))));
+                return path.next().is_none().then(|| Cow::Owned(Val::str(&String::from_utf16_lossy(&[unit]))));
             }
             _ => return None,
         };
@@ -55,6 +54,10 @@ pub(super) fn walk<'v, 's>(v: &'v Val, path: impl Iterator<Item = &'s str>) -> O
 
 impl Scope for Val {
     fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
+        // Most paths are one key of an object.
+        if let (Val::Obj(o), [key]) = (self, path) {
+            return o.get(&**key).map(Cow::Borrowed);
+        }
         walk(self, path.iter().map(|s| &**s))
     }
 
