@@ -7,6 +7,7 @@
 //! fields of the canonical JSON in its order, and bulk data (site positions, terrain) typed arrays. Every failure is thrown as an `Error`
 //! with a stable `code` (see `XmarksError` in the TypeScript types).
 
+mod binary;
 mod convert;
 mod hunt;
 mod logic;

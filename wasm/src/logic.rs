@@ -1,22 +1,23 @@
 //! Bare JsonLogic, the calls json-logic-js users know.
 //!
-//! Data crosses the boundary as its JSON text (`JSON.stringify` is V8's fastest way to walk a JS
-//! value; reading objects field by field through `Reflect` measured slower) and is parsed straight
-//! into the engine's values.
+//! Rules and data cross the boundary in `binary`'s encoding, in one call each.
 
-use crate::convert::{coded, given, parse_or_default, stringify, to_js, with, JsResult, OptJson};
+use crate::binary::{to_js, with_encoded};
+use crate::convert::{coded, given, stringify, with, JsResult, OptJson};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use xmarks::rules::logic::{Logic, Val};
 
-/// Rules compiled by `applyLogic`, by their JSON text: callers pass the same rules again and again,
+/// Rules compiled by `applyLogic`, by their encoding: callers pass the same rules again and again,
 /// as with json-logic-js, and compiling is most of the cost of a small rule. Emptied when full.
 const CACHE_LIMIT: usize = 1024;
 
+type Cache = HashMap<Box<[u8]>, Rc<Logic>, foldhash::fast::FixedState>;
+
 thread_local! {
-    static CACHE: RefCell<HashMap<String, Rc<Logic>>> = RefCell::new(HashMap::new());
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
 }
 
 /// Evaluates a JsonLogic rule against data, with json-logic-js's semantics.
@@ -25,22 +26,22 @@ pub fn apply_logic(
     #[wasm_bindgen(unchecked_param_type = "Json")] rule: JsValue,
     data: Option<OptJson>,
 ) -> JsResult<JsValue> {
-    let text = stringify(&rule, "rule")?;
-    let cached = CACHE.with(|c| c.borrow().get(&text).cloned());
-    let logic = match cached {
-        Some(logic) => logic,
-        None => {
-            let logic = Rc::new(Logic::from_json(&text).map_err(|e| coded(&e))?);
-            CACHE.with(|c| {
-                let mut c = c.borrow_mut();
-                if c.len() >= CACHE_LIMIT {
-                    c.clear();
-                }
-                c.insert(text, logic.clone());
-            });
-            logic
+    let logic = with_encoded(&rule, "rule", |rule| {
+        let bytes = rule.bytes();
+        if let Some(logic) = CACHE.with(|c| c.borrow().get(bytes).cloned()) {
+            return Ok(logic);
         }
-    };
+        let json = rule.decode().unwrap_or_default().to_json();
+        let logic = Rc::new(Logic::compile(&json).map_err(|e| coded(&e))?);
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= CACHE_LIMIT {
+                c.clear();
+            }
+            c.insert(bytes.into(), logic.clone());
+        });
+        Ok(logic)
+    })?;
     eval(&logic, &given(data))
 }
 
@@ -61,20 +62,17 @@ impl CompiledLogic {
     }
 }
 
-/// Evaluates against JS data (`undefined` is null), read from its JSON text straight into the
-/// engine's values, returning scalars directly and arrays and objects as plain objects.
+/// Evaluates against JS data (`undefined` is null), returning scalars directly and arrays and
+/// objects as plain objects.
 fn eval(logic: &Logic, data: &JsValue) -> JsResult<JsValue> {
-    let data: Val = parse_or_default(data, "data")?;
-    match logic.eval(&data) {
+    with_encoded(data, "data", |data| match logic.eval(&data) {
         Ok(v) => Ok(match &*v {
             Val::Null => JsValue::NULL,
             Val::Bool(b) => JsValue::from_bool(*b),
             Val::Num(n) if n.is_finite() => JsValue::from_f64(if *n == 0.0 { 0.0 } else { *n }),
-            Val::Num(_) => JsValue::NULL,
-            Val::Str(s) => JsValue::from_str(s),
-            other => to_js(other)?,
+            other => to_js(other),
         }),
         // An uncaught JsonLogic error: code `logic_error`, and the error value as `error`.
-        Err(e) => Err(with(coded(&e), "error", &to_js(&e.0)?)),
-    }
+        Err(e) => Err(with(coded(&e), "error", &to_js(&e.0))),
+    })
 }
