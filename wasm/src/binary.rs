@@ -20,8 +20,9 @@ extern "C" {
     fn decode_json(memory: &JsValue, ptr: u32) -> JsValue;
 }
 
-/// Nesting `encode.js` accepts (deeper data, or a cycle, is refused), as serde_json allows.
-const MAX_DEPTH: u32 = 128;
+/// Nesting `encode.js` accepts: deeper data (a cycle, in practice) is refused. Rules are limited
+/// further by the compiler (64 levels), with its own error.
+const MAX_DEPTH: u32 = 1000;
 
 thread_local! {
     static MEMORY: JsValue = wasm_bindgen::memory();
@@ -59,29 +60,25 @@ fn encode(v: &Val, out: &mut Vec<u8>) {
             out.push(4);
             encode_str(s, out);
         }
-        Val::Arr(_) | Val::Obj(_) => {
-            let head = out.len();
-            out.extend_from_slice(&[0; 9]);
-            let count = match v {
-                Val::Arr(items) => {
-                    items.iter().for_each(|x| encode(x, out));
-                    items.len()
-                }
-                Val::Obj(map) => {
-                    for (k, x) in map.iter() {
-                        encode_str(k, out);
-                        encode(x, out);
-                    }
-                    map.len()
-                }
-                _ => 0,
-            };
-            let body = out.len() - head - 9;
-            out[head] = if matches!(v, Val::Arr(_)) { 5 } else { 6 };
-            out[head + 1..head + 5].copy_from_slice(&(count as u32).to_le_bytes());
-            out[head + 5..head + 9].copy_from_slice(&(body as u32).to_le_bytes());
-        }
+        Val::Arr(items) => container(5, items.len(), out, |out| items.iter().for_each(|x| encode(x, out))),
+        Val::Obj(map) => container(6, map.len(), out, |out| {
+            for (k, x) in map.iter() {
+                encode_str(k, out);
+                encode(x, out);
+            }
+        }),
     }
+}
+
+/// An array or object: its tag, count and the byte length of what `body` appends.
+fn container(tag: u8, count: usize, out: &mut Vec<u8>, body: impl FnOnce(&mut Vec<u8>)) {
+    let head = out.len();
+    out.push(tag);
+    out.extend_from_slice(&(count as u32).to_le_bytes());
+    out.extend_from_slice(&[0; 4]);
+    body(out);
+    let len = (out.len() - head - 9) as u32;
+    out[head + 5..head + 9].copy_from_slice(&len.to_le_bytes());
 }
 
 /// Encodes `value` (named `what` in errors) and hands the encoding to `read`. `read` must not
@@ -102,7 +99,7 @@ pub fn with_encoded<R>(value: &JsValue, what: &str, read: impl FnOnce(Encoded) -
                     let reason = if n == -3 {
                         format!("{what}: reading it threw (a getter or a toJSON)")
                     } else {
-                        format!("{what}: not JSON-compatible (a BigInt, or nested deeper than {MAX_DEPTH}, or a cycle)")
+                        format!("{what}: not JSON-compatible (undefined, a function, a BigInt, a cycle, or nested deeper than {MAX_DEPTH})")
                     };
                     return Err(error("input_invalid", &reason, Some(what)));
                 }
@@ -145,31 +142,27 @@ impl<'b> Encoded<'b> {
     /// The entry or element `segment` names, as JavaScript would index the value.
     fn child(self, segment: &str) -> Option<Encoded<'b>> {
         let b = self.0;
-        let mut rest = b.get(9..9 + u32_at(b, 5).unwrap_or(0))?;
-        match b.first()? {
-            6 => {
-                for _ in 0..u32_at(b, 1)? {
-                    let (key, after) = Encoded::str_at(rest)?;
-                    let n = Encoded::len(after)?;
-                    if key == segment.as_bytes() {
-                        return Some(Encoded(after.get(..n)?));
-                    }
-                    rest = after.get(n..)?;
-                }
-                None
-            }
-            5 => {
-                let index = array_index(segment)?;
-                if index >= u32_at(b, 1)? {
-                    return None;
-                }
-                for _ in 0..index {
-                    rest = rest.get(Encoded::len(rest)?..)?;
-                }
-                Some(Encoded(rest.get(..Encoded::len(rest)?)?))
-            }
-            _ => None,
+        let tag = *b.first()?;
+        if tag != 5 && tag != 6 {
+            return None;
         }
+        let (count, mut rest) = (u32_at(b, 1)?, b.get(9..9 + u32_at(b, 5)?)?);
+        if tag == 6 {
+            for _ in 0..count {
+                let (key, after) = Encoded::str_at(rest)?;
+                let n = Encoded::len(after)?;
+                if key == segment.as_bytes() {
+                    return Some(Encoded(after.get(..n)?));
+                }
+                rest = after.get(n..)?;
+            }
+            return None;
+        }
+        let index = array_index(segment).filter(|&i| i < count)?;
+        for _ in 0..index {
+            rest = rest.get(Encoded::len(rest)?..)?;
+        }
+        Some(Encoded(rest.get(..Encoded::len(rest)?)?))
     }
 
     /// Follows `path`; a string met on the way is indexed like the engine's values are.

@@ -8,7 +8,7 @@
 // 5 array (u32 count, u32 byte length of the items, items), 6 object (u32 count, u32 byte length of
 // the entries, then key string and value per entry). The byte lengths let a reader skip a value.
 
-const MAX_DEPTH = 128;
+const MAX_DEPTH = 1000;
 const encoder = new TextEncoder();
 // Views of wasm memory, made again when it grows (its buffer is then a new one).
 let bytes = new Uint8Array(0);
@@ -125,13 +125,15 @@ function value(v, depth, shown) {
 
 /**
  * Writes `v` into `memory` at `ptr`, in at most `cap` bytes. Answers the length written, -1 when
- * JSON cannot hold the value, -2 when it does not fit in `cap` bytes, or -3 when reading it threw
+ * JSON cannot hold the value (undefined, a function, a BigInt, a cycle or too deep), -2 when it does not fit in `cap` bytes, or -3 when reading it threw
  * (a getter or a toJSON): nothing thrown here may unwind through the engine.
  */
 export function encodeJson(memory, v, ptr, cap) {
   views(memory);
   at = ptr;
   end = ptr + cap;
+  // As JSON.stringify, nothing to write for these.
+  if (v === undefined || typeof v === "function" || typeof v === "symbol") return -1;
   try {
     return value(v, 0, false) ? at - ptr : -1;
   } catch (e) {

@@ -3,12 +3,12 @@
 //! Rules and data cross the boundary in `binary`'s encoding, in one call each.
 
 use crate::binary::{to_js, with_encoded};
-use crate::convert::{coded, given, stringify, with, JsResult, OptJson};
+use crate::convert::{coded, with, JsResult, OptJson};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
-use xmarks::rules::logic::{Logic, Val};
+use xmarks::rules::logic::{Logic, Thrown, Val};
 
 /// Rules compiled by `applyLogic`, by their encoding: callers pass the same rules again and again,
 /// as with json-logic-js, and compiling is most of the cost of a small rule. Emptied when full.
@@ -31,8 +31,7 @@ pub fn apply_logic(
         if let Some(logic) = CACHE.with(|c| c.borrow().get(bytes).cloned()) {
             return Ok(logic);
         }
-        let json = rule.decode().unwrap_or_default().to_json();
-        let logic = Rc::new(Logic::compile(&json).map_err(|e| coded(&e))?);
+        let logic = Rc::new(compile(rule.decode())?);
         CACHE.with(|c| {
             let mut c = c.borrow_mut();
             if c.len() >= CACHE_LIMIT {
@@ -42,7 +41,12 @@ pub fn apply_logic(
         });
         Ok(logic)
     })?;
-    eval(&logic, &given(data))
+    eval(&logic, data)
+}
+
+/// A rule read from its encoding.
+fn compile(rule: Option<Val>) -> JsResult<Logic> {
+    Logic::compile(&rule.unwrap_or_default().to_json()).map_err(|e| coded(&e))
 }
 
 /// A rule compiled once, for evaluating against many data. Call `free()` when done with it.
@@ -53,19 +57,19 @@ pub struct CompiledLogic(Logic);
 impl CompiledLogic {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "Json")] rule: JsValue) -> JsResult<CompiledLogic> {
-        Logic::from_json(&stringify(&rule, "rule")?).map(CompiledLogic).map_err(|e| coded(&e))
+        with_encoded(&rule, "rule", |rule| compile(rule.decode())).map(CompiledLogic)
     }
 
     #[wasm_bindgen(unchecked_return_type = "Json")]
     pub fn apply(&self, data: Option<OptJson>) -> JsResult<JsValue> {
-        eval(&self.0, &given(data))
+        eval(&self.0, data)
     }
 }
 
-/// Evaluates against JS data (`undefined` is null), returning scalars directly and arrays and
-/// objects as plain objects.
-fn eval(logic: &Logic, data: &JsValue) -> JsResult<JsValue> {
-    with_encoded(data, "data", |data| match logic.eval(&data) {
+/// Evaluates against JS data (`undefined` and `null` are null), returning scalars directly and
+/// arrays and objects as plain objects.
+fn eval(logic: &Logic, data: Option<OptJson>) -> JsResult<JsValue> {
+    let answer = |v: Result<std::borrow::Cow<Val>, Thrown>| match v {
         Ok(v) => Ok(match &*v {
             Val::Null => JsValue::NULL,
             Val::Bool(b) => JsValue::from_bool(*b),
@@ -74,5 +78,9 @@ fn eval(logic: &Logic, data: &JsValue) -> JsResult<JsValue> {
         }),
         // An uncaught JsonLogic error: code `logic_error`, and the error value as `error`.
         Err(e) => Err(with(coded(&e), "error", &to_js(&e.0))),
-    })
+    };
+    match data {
+        None => answer(logic.eval(&Val::Null)),
+        Some(data) => with_encoded(&data.into(), "data", |data| answer(logic.eval(&data))),
+    }
 }

@@ -70,7 +70,7 @@ test("what JSON cannot hold is refused, and the instance goes on", () => {
   const throwing = { get boom() { throw new Error("getter"); } };
   const refusals = [
     [{ big: 10n }, /BigInt/],
-    [cycle, /nested deeper than 128, or a cycle/],
+    [cycle, /a cycle/],
     [throwing, /threw/],
     [{ toJSON() { throw new Error("no"); } }, /threw/],
   ];
@@ -88,6 +88,14 @@ test("what JSON cannot hold is refused, and the instance goes on", () => {
     }
     assert.equal(applyLogic({ "+": [{ var: "a" }, 1] }, { a: 2 }), 3, "the instance still works");
   }
+  // As JSON.stringify has nothing to write for them: no rule, or data that is a function.
+  for (const call of [() => applyLogic(undefined), () => new Logic(() => 1), () => whole.apply(() => 1)]) {
+    assert.throws(call, (e) => e.code === "input_invalid" && /not JSON-compatible/.test(e.message));
+  }
+  // Deep rules meet the compiler's limit, with its own error (as natively).
+  let deep = 1;
+  for (let i = 0; i < 200; i++) deep = { "!": [deep] };
+  assert.throws(() => applyLogic(deep), (e) => e.code === "logic_invalid");
 });
 
 test("applyLogic compiles a rule once and tells rules apart by their content", () => {

@@ -96,84 +96,6 @@ impl Val {
     }
 }
 
-/// Values written as JSON the way [`Val::to_json`] writes them (and `JSON.stringify` would), without
-/// building a `serde_json::Value` first.
-impl serde::Serialize for Val {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self {
-            Val::Null => s.serialize_unit(),
-            Val::Bool(b) => s.serialize_bool(*b),
-            Val::Num(n) => match num_json(*n) {
-                Value::Number(n) => n.serialize(s),
-                _ => s.serialize_unit(),
-            },
-            Val::Str(x) => s.serialize_str(x),
-            Val::Arr(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for x in items.iter() {
-                    seq.serialize_element(x)?;
-                }
-                seq.end()
-            }
-            Val::Obj(map) => {
-                let mut m = s.serialize_map(Some(map.len()))?;
-                for (k, x) in map.iter() {
-                    m.serialize_entry(&**k, x)?;
-                }
-                m.end()
-            }
-        }
-    }
-}
-
-/// JSON text read straight into values, without a `serde_json::Value` in between (data handed
-/// over as text, as the npm package does, is read once).
-impl<'de> serde::Deserialize<'de> for Val {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Val, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = Val;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Val, E> {
-                Ok(Val::Null)
-            }
-            fn visit_bool<E>(self, b: bool) -> Result<Val, E> {
-                Ok(Val::Bool(b))
-            }
-            fn visit_i64<E>(self, n: i64) -> Result<Val, E> {
-                Ok(Val::Num(n as f64))
-            }
-            fn visit_u64<E>(self, n: u64) -> Result<Val, E> {
-                Ok(Val::Num(n as f64))
-            }
-            fn visit_f64<E>(self, n: f64) -> Result<Val, E> {
-                Ok(Val::Num(n))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Val, E> {
-                Ok(Val::str(s))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Val, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-                while let Some(v) = seq.next_element()? {
-                    items.push(v);
-                }
-                Ok(Val::Arr(items.into()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Val, A::Error> {
-                let mut out = BTreeMap::new();
-                while let Some((k, v)) = map.next_entry::<std::borrow::Cow<'de, str>, Val>()? {
-                    out.insert(Arc::from(&*k), v);
-                }
-                Ok(Val::Obj(Arc::new(out)))
-            }
-        }
-        d.deserialize_any(Visit)
-    }
-}
-
 /// A number as JSON: integral values within 2^53 as integers, non-finite as null.
 pub fn num_json(n: f64) -> Value {
     if !n.is_finite() {
@@ -356,17 +278,6 @@ pub fn compare(a: &Val, b: &Val) -> Option<std::cmp::Ordering> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn serde_reads_and_writes_the_same_json_as_the_value_conversions() {
-        let text = r#"{"a":[1,2.5,-0.0,1e300,"x\u00e9",null,true],"b":{"c":{}},"":9007199254740993}"#;
-        let json: Value = serde_json::from_str(text).unwrap();
-        let read: Val = serde_json::from_str(text).unwrap();
-        assert_eq!(read, Val::from_json(&json));
-        assert_eq!(serde_json::to_value(&read).unwrap(), read.to_json());
-        let odd = Val::Arr(Arc::from(vec![Val::Num(f64::NAN), Val::Num(f64::INFINITY), Val::Num(3.0)]));
-        assert_eq!(serde_json::to_string(&odd).unwrap(), "[null,null,3]");
-    }
 
     #[test]
     fn numbers_print_like_javascript() {
