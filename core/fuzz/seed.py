@@ -32,6 +32,15 @@ for c in sessions["cases"]:
 for case in json.loads((tests / "jsonlogic/tests.json").read_text()):
     if isinstance(case, list):
         put("rules", json.dumps(case[0]) + "\n" + json.dumps(case[1]))
+for case in json.loads((tests / "jsonlogic/current.json").read_text()):
+    if isinstance(case, dict):
+        put("rules", json.dumps(case["rule"]) + "\n" + json.dumps(case["data"]))
+# A ruleset whose condition and effects raise (rule errors, effects rolled back).
+put("rules", json.dumps({"id": "raising", "rules": [
+    {"id": "bad-when", "on": ["dig"], "when": {"<": [{"var": "event.x"}, "north"]}, "then": [{"add_points": 1}]},
+    {"id": "half", "on": ["dig", "move"], "then": [{"add_points": 5}, {"give_item": "map"},
+                                                    {"add_points": {"-": [{"var": "event.bearing"}]}}]},
+    {"id": "caught", "on": ["dig"], "then": [{"add_points": {"try": [{"/": [10, {"val": ["session", "digs"]}]}, 3]}}]}]}))
 
 # Imports: the first rows and features of the test worlds (small inputs fuzz faster).
 put("import", "\n".join((tests / "worlds/harbour.csv").read_text().splitlines()[:12]))
