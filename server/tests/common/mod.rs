@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct Server {
     child: Child,
@@ -80,21 +80,37 @@ pub struct Nats {
 }
 
 impl Nats {
+    /// Starts it on a port it picks itself (no race for a free port with other tests) and returns
+    /// once it says it is ready, JetStream included (a port that accepts is not yet that).
     pub fn start() -> Nats {
         let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        let mut child = Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", "-1", "-sd"])
             .arg(dir.path())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("nats-server must be installed (the README's test command installs it)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut port = None;
+            // Read to the end, so that the server never blocks on a full pipe.
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some((_, p)) = line.split_once("Listening for client connections on 127.0.0.1:") {
+                    port = p.trim().parse::<u16>().ok();
+                }
+                if line.contains("Server is ready") {
+                    if let Some(port) = port.take() {
+                        let _ = tx.send(port);
+                    }
+                }
+            }
+        });
+        let port = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("nats-server did not say it was ready within 20 s")
+        });
         Nats { child, url: format!("nats://127.0.0.1:{port}"), _dir: dir }
     }
 }
