@@ -17,15 +17,17 @@ wasm/tests/node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-multivalue --enable-reference-types \
   wasm/pkg/xmarks_bg.wasm -o wasm/pkg/xmarks_bg.wasm
-# The JS half of the data boundary (wasm/src/encode.js) sits beside the module as encode.js, not in
+# The package's module is wasm/npm/xmarks.js, over wasm-bindgen's bindings (renamed bindings.js);
+# the JS half of the data boundary (wasm/src/encode.js) sits beside them as encode.js, not in
 # wasm-bindgen's hashed snippets folder, so that the package's file list is fixed.
+mv wasm/pkg/xmarks.js wasm/pkg/bindings.js
 mv wasm/pkg/snippets/xmarks-wasm-*/src/encode.js wasm/pkg/encode.js
 rm -r wasm/pkg/snippets
-sed -i "s#'./snippets/xmarks-wasm-[0-9a-f]*/src/encode.js'#'./encode.js'#" wasm/pkg/xmarks.js
-grep -q "from './encode.js'" wasm/pkg/xmarks.js || { echo "build.sh: xmarks.js does not import ./encode.js" >&2; exit 1; }
+sed -i "s#'./snippets/xmarks-wasm-[0-9a-f]*/src/encode.js'#'./encode.js'#" wasm/pkg/bindings.js
+grep -q "from './encode.js'" wasm/pkg/bindings.js || { echo "build.sh: bindings.js does not import ./encode.js" >&2; exit 1; }
 rm -f wasm/pkg/.gitignore wasm/pkg/xmarks_bg.wasm.d.ts
 node wasm/npm/types.mjs wasm/pkg/xmarks.d.ts
-cp wasm/npm/node.js wasm/npm/README.md LICENSE-MIT LICENSE-APACHE wasm/pkg/
+cp wasm/npm/xmarks.js wasm/npm/node.js wasm/npm/README.md LICENSE-MIT LICENSE-APACHE wasm/pkg/
 version=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" wasm/npm/package.json > wasm/pkg/package.json
 node wasm/tests/size.mjs wasm/pkg/xmarks_bg.wasm

@@ -27,6 +27,8 @@ const MAX_DEPTH: u32 = 1000;
 thread_local! {
     static MEMORY: JsValue = wasm_bindgen::memory();
     static BUFFER: RefCell<Vec<u8>> = RefCell::new(vec![0; 4096]);
+    /// Written by the package's JS entry, and grown only at its request (it keeps the address).
+    static INPUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static ANSWER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -79,6 +81,48 @@ fn container(tag: u8, count: usize, out: &mut Vec<u8>, body: impl FnOnce(&mut Ve
     body(out);
     let len = (out.len() - head - 9) as u32;
     out[head + 5..head + 9].copy_from_slice(&len.to_le_bytes());
+}
+
+/// For the package's JS entry (`wasm/npm/xmarks.js`): the address of the input buffer, grown to hold
+/// at least `len` bytes (it may move when it grows). The entry encodes data there itself and
+/// calls `Logic.__applyEncoded`, so that a call crosses into wasm once, with numbers only.
+#[wasm_bindgen(js_name = __inputBuffer, skip_typescript)]
+pub fn input_buffer(len: u32) -> u32 {
+    INPUT.with(|buffer| {
+        let mut buffer = buffer.borrow_mut();
+        if buffer.len() < len as usize {
+            buffer.resize(len as usize, 0);
+        }
+        buffer.as_mut_ptr() as u32
+    })
+}
+
+/// For the package's JS entry: the module's memory.
+#[wasm_bindgen(js_name = __memory, skip_typescript)]
+pub fn memory() -> JsValue {
+    MEMORY.with(Clone::clone)
+}
+
+/// Hands `read` what the package's JS entry encoded at the start of the input buffer: `len`
+/// bytes, or null when `len` is 0.
+pub fn with_input<R>(len: u32, read: impl FnOnce(Encoded) -> R) -> R {
+    INPUT.with(|buffer| {
+        let buffer = buffer.borrow();
+        match buffer.get(..len as usize) {
+            Some(bytes) if len > 0 => read(Encoded(bytes)),
+            _ => read(Encoded(&[0])),
+        }
+    })
+}
+
+/// Hands `read` the two values the package's JS entry encoded one after the other.
+pub fn with_inputs<R>(first: u32, second: u32, read: impl FnOnce(Encoded, Encoded) -> R) -> R {
+    INPUT.with(|buffer| {
+        let buffer = buffer.borrow();
+        let (a, b) = buffer.split_at(first.min(buffer.len() as u32) as usize);
+        let b = b.get(..second as usize).filter(|b| !b.is_empty()).unwrap_or(&[0]);
+        read(Encoded(a), Encoded(b))
+    })
 }
 
 /// Encodes `value` (named `what` in errors) and hands the encoding to `read`. `read` must not

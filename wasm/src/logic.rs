@@ -2,8 +2,9 @@
 //!
 //! Rules and data cross the boundary in `binary`'s encoding, in one call each.
 
-use crate::binary::{to_js, with_encoded};
+use crate::binary::{to_js, with_encoded, with_input, with_inputs, Encoded};
 use crate::convert::{coded, with, JsResult, OptJson};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -26,22 +27,32 @@ pub fn apply_logic(
     #[wasm_bindgen(unchecked_param_type = "Json")] rule: JsValue,
     data: Option<OptJson>,
 ) -> JsResult<JsValue> {
-    let logic = with_encoded(&rule, "rule", |rule| {
-        let bytes = rule.bytes();
-        if let Some(logic) = CACHE.with(|c| c.borrow().get(bytes).cloned()) {
-            return Ok(logic);
-        }
-        let logic = Rc::new(compile(rule.decode())?);
-        CACHE.with(|c| {
-            let mut c = c.borrow_mut();
-            if c.len() >= CACHE_LIMIT {
-                c.clear();
-            }
-            c.insert(bytes.into(), logic.clone());
-        });
-        Ok(logic)
-    })?;
+    let logic = with_encoded(&rule, "rule", cached)?;
     eval(&logic, data)
+}
+
+/// `applyLogic` as the package's JS entry calls it: the rule's encoding, then the data's (0 bytes
+/// for none), at the start of the input buffer.
+#[wasm_bindgen(js_name = __applyLogicEncoded, skip_typescript)]
+pub fn apply_logic_encoded(rule_len: u32, data_len: u32) -> JsResult<JsValue> {
+    with_inputs(rule_len, data_len, |rule, data| answer(cached(rule)?.eval(&data)))
+}
+
+/// The compiled form of an encoded rule, from the cache or compiled now.
+fn cached(rule: Encoded) -> JsResult<Rc<Logic>> {
+    let bytes = rule.bytes();
+    if let Some(logic) = CACHE.with(|c| c.borrow().get(bytes).cloned()) {
+        return Ok(logic);
+    }
+    let logic = Rc::new(compile(rule.decode())?);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= CACHE_LIMIT {
+            c.clear();
+        }
+        c.insert(bytes.into(), logic.clone());
+    });
+    Ok(logic)
 }
 
 /// A rule read from its encoding.
@@ -64,23 +75,33 @@ impl CompiledLogic {
     pub fn apply(&self, data: Option<OptJson>) -> JsResult<JsValue> {
         eval(&self.0, data)
     }
+
+    /// `apply` as the package's JS entry calls it: the data's encoding is at the start of the
+    /// input buffer (`len` bytes, 0 for none).
+    #[wasm_bindgen(js_name = __applyEncoded, skip_typescript)]
+    pub fn apply_encoded(&self, len: u32) -> JsResult<JsValue> {
+        with_input(len, |data| answer(self.0.eval(&data)))
+    }
 }
 
-/// Evaluates against JS data (`undefined` and `null` are null), returning scalars directly and
-/// arrays and objects as plain objects.
+/// Evaluates against JS data (`undefined` and `null` are null).
 fn eval(logic: &Logic, data: Option<OptJson>) -> JsResult<JsValue> {
-    let answer = |v: Result<std::borrow::Cow<Val>, Thrown>| match v {
+    match data {
+        None => answer(logic.eval(&Val::Null)),
+        Some(data) => with_encoded(&data.into(), "data", |data| answer(logic.eval(&data))),
+    }
+}
+
+/// An evaluation's answer as JS: scalars directly, arrays and objects as plain objects, and an
+/// uncaught JsonLogic error as an `Error` with code `logic_error` and the error value as `error`.
+fn answer(v: Result<Cow<Val>, Thrown>) -> JsResult<JsValue> {
+    match v {
         Ok(v) => Ok(match &*v {
             Val::Null => JsValue::NULL,
             Val::Bool(b) => JsValue::from_bool(*b),
             Val::Num(n) if n.is_finite() => JsValue::from_f64(if *n == 0.0 { 0.0 } else { *n }),
             other => to_js(other),
         }),
-        // An uncaught JsonLogic error: code `logic_error`, and the error value as `error`.
         Err(e) => Err(with(coded(&e), "error", &to_js(&e.0))),
-    };
-    match data {
-        None => answer(logic.eval(&Val::Null)),
-        Some(data) => with_encoded(&data.into(), "data", |data| answer(logic.eval(&data))),
     }
 }

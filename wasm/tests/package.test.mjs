@@ -32,7 +32,7 @@ test("npm pack holds the package files and nothing else", () => {
   const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", scratch], pkg));
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    "LICENSE-APACHE", "LICENSE-MIT", "README.md", "encode.js", "node.js", "package.json", "xmarks.d.ts", "xmarks.js", "xmarks_bg.wasm",
+    "LICENSE-APACHE", "LICENSE-MIT", "README.md", "bindings.js", "encode.js", "node.js", "package.json", "xmarks.d.ts", "xmarks.js", "xmarks_bg.wasm",
   ]);
   const types = readFileSync(join(pkg, "xmarks.d.ts"), "utf8");
   assert.doesNotMatch(types, /\bany\b/, "the public types hold no `any`");
