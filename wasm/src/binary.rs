@@ -1,8 +1,9 @@
-//! JS data handed to the engine in one call: `encode.js` writes a JS value as compact binary JSON
-//! straight into wasm memory (no JSON text to build, copy and tokenise), and the engine reads it
-//! where it lies: [`Encoded`] is a rule's data whose lookups walk the bytes, so only the values a
-//! rule reads become engine values. On the JsonLogic suite this, not JSON text through
-//! `JSON.stringify`, is what brings `Logic.apply` near json-logic-js.
+//! JsonLogic's rules, data and answers across the boundary as binary JSON: `encode.js` writes a JS
+//! value straight into wasm memory (no JSON text to build, copy and tokenise), either called from
+//! here or, on the hot path, by the package's module before it calls into wasm (`with_inputs`);
+//! [`Encoded`] is data whose lookups walk the bytes, so only the values a rule reads become engine
+//! values; answers go back in the same format and JS builds them in one call. On the JsonLogic
+//! suite this is what makes `Logic.apply` faster than json-logic-js (BENCHMARKS.md).
 
 use crate::convert::{error, JsResult};
 use std::borrow::Cow;
@@ -103,25 +104,15 @@ pub fn memory() -> JsValue {
     MEMORY.with(Clone::clone)
 }
 
-/// Hands `read` what the package's JS entry encoded at the start of the input buffer: `len`
-/// bytes, or null when `len` is 0.
-pub fn with_input<R>(len: u32, read: impl FnOnce(Encoded) -> R) -> R {
-    INPUT.with(|buffer| {
-        let buffer = buffer.borrow();
-        match buffer.get(..len as usize) {
-            Some(bytes) if len > 0 => read(Encoded(bytes)),
-            _ => read(Encoded(&[0])),
-        }
-    })
-}
-
-/// Hands `read` the two values the package's JS entry encoded one after the other.
+/// Hands `read` the two values the package's JS entry encoded one after the other at the start
+/// of the input buffer, `first` and `second` bytes long (0 bytes: null).
 pub fn with_inputs<R>(first: u32, second: u32, read: impl FnOnce(Encoded, Encoded) -> R) -> R {
     INPUT.with(|buffer| {
         let buffer = buffer.borrow();
-        let (a, b) = buffer.split_at(first.min(buffer.len() as u32) as usize);
-        let b = b.get(..second as usize).filter(|b| !b.is_empty()).unwrap_or(&[0]);
-        read(Encoded(a), Encoded(b))
+        let (a, rest) = buffer.split_at((first as usize).min(buffer.len()));
+        let b = rest.get(..second as usize).unwrap_or_default();
+        let null: &[u8] = &[0];
+        read(Encoded(if a.is_empty() { null } else { a }), Encoded(if b.is_empty() { null } else { b }))
     })
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Rules and data cross the boundary in `binary`'s encoding, in one call each.
 
-use crate::binary::{to_js, with_encoded, with_input, with_inputs, Encoded};
+use crate::binary::{to_js, with_encoded, with_inputs, Encoded};
 use crate::convert::{coded, with, JsResult, OptJson};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -80,7 +80,7 @@ impl CompiledLogic {
     /// input buffer (`len` bytes, 0 for none).
     #[wasm_bindgen(js_name = __applyEncoded, skip_typescript)]
     pub fn apply_encoded(&self, len: u32) -> JsResult<JsValue> {
-        with_input(len, |data| answer(self.0.eval(&data)))
+        with_inputs(len, 0, |data, _| answer(self.0.eval(&data)))
     }
 }
 
