@@ -42,7 +42,22 @@ impl Default for WorldConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NatsConfig {
+    /// One server, or several separated by commas (the client also learns a cluster's other
+    /// servers from the one it reaches).
     pub url: String,
+    /// User name, with `password_file`, when the NATS server asks for one (credentials may
+    /// also be given in the URL: `nats://user:password@host`).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// File holding the password of `user`.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// File holding an authentication token, when the NATS server asks for one.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
+    /// How long to wait for NATS to answer at start-up, in ms.
+    #[serde(default = "default_connect_timeout_ms")]
+    pub connect_timeout_ms: u64,
     /// Prefix of the stream's subjects and name, and of the caps bucket: servers sharing a prefix
     /// share sessions and caps.
     #[serde(default = "default_prefix")]
@@ -56,6 +71,27 @@ pub struct NatsConfig {
     /// JetStream replicas of the stream and the bucket (3 on a three-node cluster).
     #[serde(default = "default_replicas")]
     pub replicas: usize,
+}
+
+/// How the server protects itself from a failing or slow store (either kind).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// A store operation not answered in this many ms fails (and counts against the breaker).
+    pub timeout_ms: u64,
+    /// Most store operations under way at once; beyond it requests are refused at once (`503`),
+    /// so that a slow store makes a bounded queue, not an unbounded one.
+    pub max_in_flight: usize,
+    /// Failures in a row that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long the breaker stays open before probing the store, in ms.
+    pub breaker_open_ms: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig { timeout_ms: 2_000, max_in_flight: 1_024, breaker_failures: 5, breaker_open_ms: 1_000 }
+    }
 }
 
 /// Limits on what clients may send.
@@ -113,6 +149,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Scale-out: when set, session logs and caps live in NATS JetStream instead of `data_dir`.
     pub nats: Option<NatsConfig>,
+    /// Timeouts, the bound on operations in flight and the circuit breaker, for either store.
+    pub store: StoreConfig,
     /// File holding the secret that signs session tokens. Required with NATS (every server must
     /// hold the same one); in embedded mode one is generated in `data_dir` when absent.
     pub secret_file: Option<PathBuf>,
@@ -136,6 +174,7 @@ impl Default for Config {
             listen: ([127, 0, 0, 1], 8080).into(),
             data_dir: PathBuf::from("xmarks-data"),
             nats: None,
+            store: StoreConfig::default(),
             secret_file: None,
             game_seed: 1,
             world: WorldConfig::default(),
@@ -162,6 +201,9 @@ fn default_streams() -> u32 {
 }
 fn default_replicas() -> usize {
     1
+}
+fn default_connect_timeout_ms() -> u64 {
+    5_000
 }
 
 /// Command-line flags; each overrides the file's value.
@@ -212,6 +254,10 @@ impl Config {
         if let Some(url) = args.nats {
             let mut nats = config.nats.take().unwrap_or(NatsConfig {
                 url: String::new(),
+                user: None,
+                password_file: None,
+                token_file: None,
+                connect_timeout_ms: default_connect_timeout_ms(),
                 prefix: default_prefix(),
                 partitions: default_partitions(),
                 streams: default_streams(),
@@ -241,7 +287,14 @@ impl Config {
         if l.max_batch_events == 0 || l.rate_per_s == 0 || l.burst == 0 || self.commit_batch == 0 {
             bail!("limits.max_batch_events, limits.rate_per_s, limits.burst and commit_batch must be at least 1");
         }
+        let s = &self.store;
+        if s.timeout_ms == 0 || s.max_in_flight == 0 || s.breaker_failures == 0 || s.breaker_open_ms == 0 {
+            bail!("store.timeout_ms, store.max_in_flight, store.breaker_failures and store.breaker_open_ms must be at least 1");
+        }
         if let Some(nats) = &self.nats {
+            if nats.password_file.is_some() != nats.user.is_some() {
+                bail!("nats.user and nats.password_file go together");
+            }
             if nats.partitions == 0 || nats.streams == 0 || nats.streams > nats.partitions {
                 bail!("nats.partitions and nats.streams must be at least 1, with no more streams than partitions");
             }

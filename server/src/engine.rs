@@ -35,15 +35,28 @@ pub struct ApiError {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Seconds to wait before trying again (also sent as `Retry-After`), when it is worth it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { code, message: message.into(), path: None }
+        ApiError { code, message: message.into(), path: None, retry_after_s: None }
+    }
+
+    pub fn at(code: &'static str, message: impl Into<String>, path: impl Into<String>) -> ApiError {
+        ApiError { path: Some(path.into()), ..ApiError::new(code, message) }
+    }
+
+    pub fn retry_after(self, wait: std::time::Duration) -> ApiError {
+        // Whole seconds, rounded up: `Retry-After: 0` would invite an immediate retry.
+        let seconds = wait.as_millis().div_ceil(1000).max(1) as u64;
+        ApiError { retry_after_s: Some(seconds), ..self }
     }
 
     pub fn from_coded<E: Coded + std::fmt::Display>(e: &E) -> ApiError {
-        ApiError { code: e.code(), message: e.to_string(), path: e.path() }
+        ApiError { path: e.path(), ..ApiError::new(e.code(), e.to_string()) }
     }
 
     fn not_found() -> ApiError {
@@ -53,7 +66,11 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
-        ApiError::new("unavailable", e.to_string())
+        let error = ApiError::new("unavailable", e.to_string());
+        match e.retry_after() {
+            Some(wait) => error.retry_after(wait),
+            None => error,
+        }
     }
 }
 
@@ -151,6 +168,9 @@ struct Live {
     session: Session,
     /// The store's version of the log this copy reflects.
     version: u64,
+    /// A write of this session failed without an answer (it may have been stored after all):
+    /// the copy is re-read from the store before it is used again.
+    stale: bool,
 }
 
 /// A session held in memory, and when it was last asked for.
@@ -167,7 +187,7 @@ pub struct Engine {
     world: World,
     games: BTreeMap<String, Game>,
     game_seed: u64,
-    store: Store,
+    store: Arc<Store>,
     keys: Keys,
     sessions: Mutex<HashMap<String, Arc<Slot>>>,
     epoch: Instant,
@@ -188,9 +208,10 @@ impl Engine {
         world: World,
         games: BTreeMap<String, Game>,
         game_seed: u64,
-        store: Store,
+        store: Arc<Store>,
         keys: Keys,
         limits: Limits,
+        metrics: Metrics,
     ) -> Engine {
         Engine {
             world,
@@ -200,7 +221,7 @@ impl Engine {
             keys,
             sessions: Mutex::new(HashMap::new()),
             epoch: Instant::now(),
-            metrics: Metrics::new(),
+            metrics,
             limits,
         }
     }
@@ -223,7 +244,7 @@ impl Engine {
         for (id, text) in logs {
             let replay = log::replay(&text).map_err(|e| anyhow::anyhow!("session {id}: {e}"))?;
             let version = replay.session.state().seq;
-            self.hold(id, Live { session: replay.session, version });
+            self.hold(id, Live { session: replay.session, version, stale: false });
         }
         Ok(())
     }
@@ -277,10 +298,12 @@ impl Engine {
     }
 
     fn hunt_for(&self, request: &CreateRequest) -> Result<(xmarks::Hunt, &Game), ApiError> {
-        let game = self.games.get(&request.template).ok_or_else(|| ApiError {
-            code: "unknown_template",
-            message: format!("no template {:?}; this server offers {:?}", request.template, self.template_names()),
-            path: Some("template".into()),
+        let game = self.games.get(&request.template).ok_or_else(|| {
+            ApiError::at(
+                "unknown_template",
+                format!("no template {:?}; this server offers {:?}", request.template, self.template_names()),
+                "template",
+            )
         })?;
         let seeds = Seeds { game: self.game_seed, round: request.round };
         let hunt =
@@ -308,7 +331,7 @@ impl Engine {
             session: id.clone(),
         };
         tracing::info!(session = %id, template = %request.template, player = %request.player.id, "session opened");
-        self.hold(id, Live { session, version });
+        self.hold(id, Live { session, version, stale: false });
         Ok(created)
     }
 
@@ -329,6 +352,9 @@ impl Engine {
 
     /// Reloads a session that other servers may have written since this one last did.
     async fn refresh(&self, id: &str, live: &mut Live) -> Result<(), ApiError> {
+        if live.stale {
+            return self.reload(id, live).await;
+        }
         if let Some(version) = self.store.shared_version(id).await? {
             if version != live.version {
                 self.reload(id, live).await?;
@@ -376,6 +402,9 @@ impl Engine {
         let started = Instant::now();
         let slot = self.live(id).await?;
         let mut live = slot.live.lock().await;
+        if live.stale {
+            self.reload(id, &mut live).await?;
+        }
         // Claims decided in an attempt that lost a race stay decided: a cap counts each claim once.
         let mut claims = BTreeMap::new();
         let mut attempt = 0;
@@ -396,8 +425,7 @@ impl Engine {
                     _ => Ok(live.version),
                 }
             } else {
-                let first_seq = live.session.state().seq + 1;
-                self.store.append(id, live.version, first_seq, lines).await
+                self.store.append(id, live.version, lines).await
             };
             match outcome {
                 Ok(version) => break (next, results, version),
@@ -406,7 +434,12 @@ impl Engine {
                     self.metrics.conflicts.inc();
                     self.reload(id, &mut live).await?;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    if let StoreError::Unavailable(_) = e {
+                        live.stale = true;
+                    }
+                    return Err(e.into());
+                }
             }
         };
         for result in &results {
@@ -506,5 +539,5 @@ impl Engine {
 fn rebuild(stored: Stored) -> Result<Live, ApiError> {
     let replay = log::replay(&stored.log)
         .map_err(|e| ApiError::new("internal", format!("a stored log does not replay: {e}")))?;
-    Ok(Live { session: replay.session, version: stored.version })
+    Ok(Live { session: replay.session, version: stored.version, stale: false })
 }

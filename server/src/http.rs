@@ -2,7 +2,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /healthz` | liveness, the store in use, sessions held |
+//! | `GET /healthz` | readiness: the store in use, its circuit breaker, sessions held; `503` while the breaker is open |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /v1/templates` | the template names offered |
 //! | `POST /v1/hunts` | a hunt for `{template, player, round?}`, without a session |
@@ -15,9 +15,12 @@
 //!
 //! Session routes need the token issued with the session, as `Authorization: Bearer <token>` or
 //! `?token=` (browsers cannot set headers on WebSockets). Errors are
-//! `{"error": {"code", "message", "path"?}}` with a matching HTTP status.
+//! `{"error": {"code", "message", "path"?, "retry_after_s"?}}` with a matching HTTP status. While
+//! the store fails, requests that need it are refused at once with `503` and `Retry-After`
+//! (`retry_after_s` in the body, for WebSocket clients).
 
 use crate::engine::{ApiError, CreateRequest, Engine, Refusal};
+use crate::store::breaker::State as Breaker;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -88,7 +91,12 @@ impl IntoResponse for Failure {
         if self.0.code == "internal" || self.0.code == "unavailable" {
             tracing::warn!(code = self.0.code, message = %self.0.message, "request failed");
         }
-        (status_of(self.0.code), [(header::CONTENT_TYPE, "application/json")], error_json(&self.0)).into_response()
+        let mut response =
+            (status_of(self.0.code), [(header::CONTENT_TYPE, "application/json")], error_json(&self.0)).into_response();
+        if let Some(seconds) = self.0.retry_after_s {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -169,12 +177,23 @@ impl FromRequestParts<Shared> for Authorized {
     }
 }
 
+/// Readiness: `200` while the store's breaker is closed, `503` (with `Retry-After`) while it is
+/// not, so that a load balancer stops sending players to a server that cannot store their moves.
 async fn health(State(app): State<Shared>) -> Response {
-    let store = match app.engine.store() {
-        crate::store::Store::Embedded(_) => "embedded",
-        crate::store::Store::Nats(_) => "nats",
-    };
-    to_json(&serde_json::json!({ "status": "ok", "store": store, "sessions": app.engine.session_count() }))
+    let store = app.engine.store();
+    let breaker = store.breaker_state();
+    let mut body = serde_json::json!({
+        "status": if breaker == Breaker::Closed { "ok" } else { "unavailable" },
+        "store": store.kind(),
+        "breaker": breaker.name(),
+        "sessions": app.engine.session_count(),
+    });
+    let Some(wait) = store.retry_after() else { return to_json(&body) };
+    let error = ApiError::new("unavailable", "the store is failing").retry_after(wait);
+    body["retry_after_s"] = error.retry_after_s.into();
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, to_json(&body)).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, error.retry_after_s.unwrap_or(1).into());
+    response
 }
 
 async fn metrics(State(app): State<Shared>) -> Response {
@@ -217,7 +236,10 @@ async fn events(
 ) -> Result<Response, Failure> {
     if app.limiter.check_key(&id).is_err() {
         app.engine.metrics.throttled.inc();
-        return Err(ApiError::new("throttled", "too many requests for this session; slow down").into());
+        let wait = app.quota.replenish_interval();
+        return Err(ApiError::new("throttled", "too many requests for this session; slow down")
+            .retry_after(wait)
+            .into());
     }
     let batch = parse_batch(&body(raw)?, app.engine.limits.max_batch_events)?;
     Ok(to_json(&app.engine.submit(&id, batch).await?))
@@ -270,7 +292,9 @@ async fn play(app: Shared, id: String, mut socket: WebSocket) {
                 tracing::warn!(session = %id, "closed a flooding connection");
                 break;
             }
-            error_json(&ApiError::new("throttled", "too many messages; slow down"))
+            error_json(
+                &ApiError::new("throttled", "too many messages; slow down").retry_after(app.quota.replenish_interval()),
+            )
         } else {
             refused_in_a_row = 0;
             let submitted = match parse_batch(&bytes, app.engine.limits.max_batch_events) {

@@ -20,10 +20,11 @@ pub mod store;
 use anyhow::{Context, Result};
 use config::{Config, LogFormat};
 use engine::{Engine, Game};
+use metrics::Metrics;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::{EmbeddedStore, NatsStore, Store};
+use store::{Backend, EmbeddedStore, NatsStore, Store};
 use xmarks::rules::Ruleset;
 use xmarks::{ImportOptions, ProceduralWorld, Template, World};
 
@@ -88,19 +89,23 @@ pub async fn build(config: &Config) -> Result<Engine> {
     let world = load_world(config)?;
     let games = load_games(config)?;
     let keys = auth::Keys::load(config.secret_file.as_deref(), &config.data_dir)?;
-    let (store, logs) = match &config.nats {
+    let metrics = Metrics::new();
+    let breaker = store::breaker(&config.store, &metrics.store);
+    let (backend, logs) = match &config.nats {
         Some(nats) => {
-            let store =
-                NatsStore::connect(nats).await.with_context(|| format!("connecting to NATS at {}", nats.url))?;
-            (Store::Nats(Box::new(store)), Vec::new())
+            let store = NatsStore::connect(nats, Arc::clone(&breaker))
+                .await
+                .with_context(|| format!("connecting to NATS at {}", nats.url))?;
+            (Backend::Nats(Box::new(store)), Vec::new())
         }
         None => {
-            let (store, logs) = EmbeddedStore::open(&config.data_dir, config.commit_batch)
+            let (store, logs) = EmbeddedStore::open(&config.data_dir, config.commit_batch, config.store.max_in_flight)
                 .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
-            (Store::Embedded(store), logs)
+            (Backend::Embedded(store), logs)
         }
     };
-    let engine = Engine::new(world, games, config.game_seed, store, keys, config.limits.clone());
+    let store = Store::new(backend, breaker, &config.store, metrics.store.clone());
+    let engine = Engine::new(world, games, config.game_seed, store, keys, config.limits.clone(), metrics);
     let started = Instant::now();
     let count = logs.len();
     let events: usize = logs.iter().map(|(_, log)| log.bytes().filter(|&b| b == b'\n').count()).sum();
@@ -123,7 +128,7 @@ pub async fn serve(config: Config) -> Result<()> {
     let listener =
         tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, store = if config.nats.is_some() { "nats" } else { "embedded" }, "listening");
+    tracing::info!(%addr, store = app.engine.store().kind(), "listening");
     println!("listening on http://{addr}");
     let tidy = Arc::clone(&app);
     let idle = Duration::from_secs(config.evict_idle_s);

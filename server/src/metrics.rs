@@ -31,6 +31,32 @@ pub struct ClaimLabels {
     pub granted: bool,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StateLabels {
+    pub state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: &'static str,
+}
+
+/// The store's health as the server sees it: its circuit breaker, what it refused and why,
+/// and how many operations are waiting on it.
+#[derive(Clone, Default)]
+pub struct StoreMetrics {
+    /// 1 for the breaker's current state (`closed`, `open`, `half_open`), 0 for the others.
+    pub breaker_state: Family<StateLabels, Gauge>,
+    /// Transitions, by the state entered.
+    pub breaker_transitions: Family<StateLabels, Counter>,
+    /// Operations refused without trying the store: `open` (the breaker) or `busy` (too many in
+    /// flight).
+    pub refused: Family<ReasonLabels, Counter>,
+    /// Operations the store failed: `timeout` or `error`.
+    pub failures: Family<ReasonLabels, Counter>,
+    pub in_flight: Gauge,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn latency() -> Histogram {
@@ -50,6 +76,7 @@ pub struct Metrics {
     pub websockets: Gauge,
     pub throttled: Counter,
     pub conflicts: Counter,
+    pub store: StoreMetrics,
 }
 
 impl Metrics {
@@ -77,7 +104,22 @@ impl Metrics {
         registry.register("websockets", "Open WebSocket connections", websockets.clone());
         registry.register("throttled", "Requests and messages refused for flooding", throttled.clone());
         registry.register("store_conflicts", "Appends retried because another server wrote first", conflicts.clone());
+        let store = StoreMetrics::default();
+        registry.register(
+            "store_breaker_state",
+            "The store's circuit breaker: 1 for its state",
+            store.breaker_state.clone(),
+        );
+        registry.register(
+            "store_breaker_transitions",
+            "Circuit breaker transitions, by the state entered",
+            store.breaker_transitions.clone(),
+        );
+        registry.register("store_refused", "Store operations refused without trying, by reason", store.refused.clone());
+        registry.register("store_failures", "Store operations that failed, by reason", store.failures.clone());
+        registry.register("store_in_flight", "Store operations under way", store.in_flight.clone());
         Metrics {
+            store,
             registry,
             requests,
             request_seconds,

@@ -23,9 +23,22 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 enum Op {
-    Create { id: String, header: String },
-    Append { id: String, first_seq: u64, lines: Vec<String> },
-    Cap { key: String, count: u64 },
+    Create {
+        id: String,
+        header: String,
+    },
+    /// Lines after the session's first `version` lines; refused with a conflict otherwise.
+    Append {
+        id: String,
+        version: u64,
+        lines: Vec<String>,
+    },
+    Cap {
+        key: String,
+        count: u64,
+    },
+    /// A write that proves the database takes writes again (the circuit breaker's probe).
+    Probe,
 }
 
 impl Op {
@@ -57,7 +70,8 @@ type Index = Arc<Mutex<HashMap<String, Rows>>>;
 pub type Logs = Vec<(String, String)>;
 
 pub struct EmbeddedStore {
-    jobs: mpsc::UnboundedSender<Job>,
+    /// Bounded: a writer that stalls fills it, and further writes are refused at once.
+    jobs: mpsc::Sender<Job>,
     reader: Arc<Mutex<Connection>>,
     index: Index,
     /// Counts of global caps; this process is their only writer, so memory is authoritative and
@@ -81,7 +95,12 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// The layout this server writes, kept in SQLite's `user_version`. A database written by a newer
+/// server is refused at start rather than misread.
+pub const FORMAT: i64 = 1;
+
 const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS probe (n INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, header TEXT NOT NULL);
 -- Appended in commit order; no index (see the module's documentation).
 CREATE TABLE IF NOT EXISTS events (session INTEGER NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL);
@@ -91,11 +110,22 @@ CREATE TABLE IF NOT EXISTS caps (key TEXT PRIMARY KEY, count INTEGER NOT NULL) W
 impl EmbeddedStore {
     /// Opens (or creates) `dir/sessions.db` and returns the store with every session's log, for
     /// the server to rebuild by replay.
-    pub fn open(dir: &Path, commit_batch: usize) -> anyhow::Result<(EmbeddedStore, Logs)> {
+    /// `queue` bounds the writes waiting for the writer thread.
+    pub fn open(dir: &Path, commit_batch: usize, queue: usize) -> anyhow::Result<(EmbeddedStore, Logs)> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("sessions.db");
         let writer = open(&path)?;
+        let format: i64 = writer.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if format > FORMAT {
+            anyhow::bail!(
+                "{} is in store format {format}, written by a newer xmarks-server; this one reads format {FORMAT} \
+                 (data_dir: upgrade the server, or point data_dir elsewhere)",
+                path.display()
+            );
+        }
+        // Databases from before the format was recorded are format 1.
         writer.execute_batch(SCHEMA)?;
+        writer.pragma_update(None, "user_version", FORMAT)?;
         // Checkpoints (copying the WAL into the database file and fsyncing it) run on their own
         // thread: done by the writer when the WAL fills, they stalled every commit behind them.
         // The writer only finishes them now and then (see `write_loop`), so that the WAL starts
@@ -117,7 +147,7 @@ impl EmbeddedStore {
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
             rows.collect::<rusqlite::Result<HashMap<_, _>>>()?
         };
-        let (tx, rx) = mpsc::unbounded_channel();
+        let (tx, rx) = mpsc::channel(queue.max(1));
         let writer_index = Arc::clone(&index);
         std::thread::Builder::new()
             .name("xmarks-store".into())
@@ -128,7 +158,10 @@ impl EmbeddedStore {
 
     async fn submit(&self, op: Op) -> Result<(), StoreError> {
         let (done, wait) = oneshot::channel();
-        self.jobs.send(Job { op, done }).map_err(|_| unavailable("the store's writer stopped"))?;
+        self.jobs.try_send(Job { op, done }).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => unavailable("the store's writer is behind: too many writes queued"),
+            mpsc::error::TrySendError::Closed(_) => unavailable("the store's writer stopped"),
+        })?;
         wait.await.map_err(|_| unavailable("the store's writer stopped"))?
     }
 
@@ -136,9 +169,15 @@ impl EmbeddedStore {
         self.submit(Op::Create { id: id.into(), header }).await.map(|()| 0)
     }
 
-    pub async fn append(&self, id: &str, first_seq: u64, lines: Vec<String>) -> Result<u64, StoreError> {
-        let last = first_seq + lines.len() as u64 - 1;
-        self.submit(Op::Append { id: id.into(), first_seq, lines }).await.map(|()| last)
+    /// Appends after the session's first `version` lines (its seq); the new version is its seq
+    /// after them.
+    pub async fn append(&self, id: &str, version: u64, lines: Vec<String>) -> Result<u64, StoreError> {
+        let last = version + lines.len() as u64;
+        self.submit(Op::Append { id: id.into(), version, lines }).await.map(|()| last)
+    }
+
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        self.submit(Op::Probe).await
     }
 
     pub async fn load(&self, id: &str) -> Result<Option<Stored>, StoreError> {
@@ -217,7 +256,7 @@ const COMMIT_INTERVAL: Duration = Duration::from_millis(2);
 /// just the frames since the last one, a few milliseconds.
 const FINISH_CHECKPOINT: Duration = Duration::from_secs(1);
 
-fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, commit_batch: usize, index: Index) {
+fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch: usize, index: Index) {
     let mut last = Instant::now();
     let mut checkpointed = Instant::now();
     while let Some(first) = jobs.blocking_recv() {
@@ -242,7 +281,8 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, comm
                 Err(_) => break,
             }
         }
-        let result = match write(&mut conn, &batch, &index) {
+        let verdicts = check(&batch, &index);
+        let result = match write(&mut conn, &batch, &verdicts, &index) {
             Ok(written) => {
                 // Only what was committed becomes readable.
                 let mut index = index.lock().expect("index lock");
@@ -258,8 +298,8 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::UnboundedReceiver<Job>, comm
             }
             Err(e) => Err(unavailable(e)),
         };
-        for job in batch {
-            let _ = job.done.send(result.clone());
+        for (job, verdict) in batch.into_iter().zip(verdicts) {
+            let _ = job.done.send(result.clone().and(verdict));
         }
     }
 }
@@ -269,8 +309,42 @@ enum Row {
     Line(i64),
 }
 
-/// Writes a batch in one transaction; returns the rows it added, for the index.
-fn write(conn: &mut Connection, batch: &[Job], index: &Index) -> rusqlite::Result<Vec<(String, Row)>> {
+/// Which jobs of a batch may be written: an append must come after exactly the lines the session
+/// has (committed, or earlier in the batch), or it is a conflict and is left out. A writer gets
+/// one after an append of its timed out and was written after all.
+fn check(batch: &[Job], index: &Index) -> Vec<Result<(), StoreError>> {
+    let index = index.lock().expect("index lock");
+    let mut lengths: HashMap<&str, u64> = HashMap::new();
+    batch
+        .iter()
+        .map(|job| match &job.op {
+            Op::Create { id, .. } => {
+                lengths.insert(id, 0);
+                Ok(())
+            }
+            Op::Append { id, version, lines } => {
+                let length = lengths
+                    .entry(id)
+                    .or_insert_with(|| index.get(id.as_str()).map_or(u64::MAX, |rows| rows.lines.len() as u64));
+                if *length != *version {
+                    return Err(StoreError::Conflict);
+                }
+                *length += lines.len() as u64;
+                Ok(())
+            }
+            Op::Cap { .. } | Op::Probe => Ok(()),
+        })
+        .collect()
+}
+
+/// Writes a batch's jobs that passed [`check`] in one transaction; returns the rows it added, for
+/// the index.
+fn write(
+    conn: &mut Connection,
+    batch: &[Job],
+    verdicts: &[Result<(), StoreError>],
+    index: &Index,
+) -> rusqlite::Result<Vec<(String, Row)>> {
     let mut written = Vec::new();
     let mut created = HashMap::new();
     let tx = conn.transaction()?;
@@ -280,7 +354,8 @@ fn write(conn: &mut Connection, batch: &[Job], index: &Index) -> rusqlite::Resul
         let mut cap = tx.prepare_cached(
             "INSERT INTO caps (key, count) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET count = max(count, ?2)",
         )?;
-        for job in batch {
+        let mut probe = tx.prepare_cached("INSERT OR REPLACE INTO probe (n, at) VALUES (1, ?1)")?;
+        for (job, _) in batch.iter().zip(verdicts).filter(|(_, verdict)| verdict.is_ok()) {
             match &job.op {
                 Op::Create { id, header } => {
                     create.execute(params![id, header])?;
@@ -288,7 +363,7 @@ fn write(conn: &mut Connection, batch: &[Job], index: &Index) -> rusqlite::Resul
                     created.insert(id.clone(), n);
                     written.push((id.clone(), Row::Session(n)));
                 }
-                Op::Append { id, first_seq, lines } => {
+                Op::Append { id, version, lines } => {
                     let n = match created.get(id) {
                         Some(&n) => n,
                         None => match index.lock().expect("index lock").get(id) {
@@ -297,12 +372,17 @@ fn write(conn: &mut Connection, batch: &[Job], index: &Index) -> rusqlite::Resul
                         },
                     };
                     for (i, line) in lines.iter().enumerate() {
-                        append.execute(params![n, (*first_seq + i as u64) as i64, line])?;
+                        append.execute(params![n, (*version + 1 + i as u64) as i64, line])?;
                         written.push((id.clone(), Row::Line(tx.last_insert_rowid())));
                     }
                 }
                 Op::Cap { key, count } => {
                     cap.execute(params![key, *count as i64])?;
+                }
+                Op::Probe => {
+                    let at =
+                        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+                    probe.execute([at as i64])?;
                 }
             }
         }

@@ -4,22 +4,51 @@
 //! A session's log is its header line followed by its event lines, exactly as
 //! [`xmarks::session::log`] writes them; the store only appends and reads them back. Every append
 //! returns once it is durable, and carries the version the caller last saw, so that a writer
-//! holding a stale copy of a session (another process appended since) gets
-//! [`StoreError::Conflict`] instead of forking the log.
+//! holding a stale copy of a session (another process appended since, or an append that timed
+//! out went through after all) gets [`StoreError::Conflict`] instead of forking the log.
+//!
+//! Every operation goes through one guard ([`Store`]): a [`breaker::Breaker`] that refuses at
+//! once while the store is failing, a bound on operations in flight, and a timeout. An operation
+//! that times out may still take effect later; the caller only knows it was not acknowledged
+//! (the engine then re-reads the session before writing again).
 
+pub mod breaker;
 pub mod embedded;
 pub mod nats;
 
 pub use embedded::EmbeddedStore;
 pub use nats::NatsStore;
 
+use crate::config::StoreConfig;
+use crate::metrics::{ReasonLabels, StateLabels, StoreMetrics};
+use breaker::{Breaker, State};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Someone else appended to this session since the version given.
     #[error("the session changed on another server")]
     Conflict,
+    /// The store failed, or did not answer in time: the operation may or may not have happened.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// Not tried: the store is failing (breaker open) or too busy. Try again after the duration.
+    #[error("storage unavailable: {reason}")]
+    Refused { reason: &'static str, retry_after: Duration },
+}
+
+impl StoreError {
+    /// How long a client should wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            StoreError::Conflict => None,
+            StoreError::Unavailable(_) => Some(Duration::from_secs(1)),
+            StoreError::Refused { retry_after, .. } => Some(*retry_after),
+        }
+    }
 }
 
 /// A session's log as stored, and the version to append after.
@@ -29,51 +58,197 @@ pub struct Stored {
     pub version: u64,
 }
 
-pub enum Store {
+pub enum Backend {
     Embedded(EmbeddedStore),
     Nats(Box<NatsStore>),
 }
 
-impl Store {
-    /// Records a new session's header; fails if the id exists.
-    pub async fn create(&self, id: &str, header: String) -> Result<u64, StoreError> {
+impl Backend {
+    /// One cheap operation that only succeeds when the store takes writes again.
+    async fn probe(&self) -> Result<(), StoreError> {
         match self {
-            Store::Embedded(s) => s.create(id, header).await,
-            Store::Nats(s) => s.create(id, header).await,
+            Backend::Embedded(s) => s.probe().await,
+            Backend::Nats(s) => s.probe().await,
+        }
+    }
+}
+
+pub struct Store {
+    backend: Backend,
+    breaker: Arc<Breaker>,
+    in_flight: Semaphore,
+    timeout: Duration,
+    metrics: StoreMetrics,
+}
+
+/// The breaker, wired to the metrics and the log; built before the backend, whose client may
+/// report losing its connection to it.
+pub fn breaker(config: &StoreConfig, metrics: &StoreMetrics) -> Arc<Breaker> {
+    let metrics = metrics.clone();
+    for state in State::ALL {
+        metrics
+            .breaker_state
+            .get_or_create(&StateLabels { state: state.name() })
+            .set(i64::from(state == State::Closed));
+    }
+    Arc::new(Breaker::new(
+        config.breaker_failures,
+        Duration::from_millis(config.breaker_open_ms),
+        move |from, to, why| {
+            metrics.breaker_state.get_or_create(&StateLabels { state: from.name() }).set(0);
+            metrics.breaker_state.get_or_create(&StateLabels { state: to.name() }).set(1);
+            metrics.breaker_transitions.get_or_create(&StateLabels { state: to.name() }).inc();
+            match to {
+                State::Open => tracing::warn!(from = from.name(), why, "store breaker open: requests are refused"),
+                State::Closed => tracing::info!(why, "store breaker closed: the store is back"),
+                State::HalfOpen => tracing::debug!("store breaker half-open: probing"),
+            }
+        },
+    ))
+}
+
+impl Store {
+    /// Guards `backend` with `breaker` (from [`breaker`]) and starts the task that probes the
+    /// store while the breaker is open. Needs a Tokio runtime.
+    pub fn new(backend: Backend, breaker: Arc<Breaker>, config: &StoreConfig, metrics: StoreMetrics) -> Arc<Store> {
+        let store = Arc::new(Store {
+            backend,
+            breaker,
+            in_flight: Semaphore::new(config.max_in_flight),
+            timeout: Duration::from_millis(config.timeout_ms),
+            metrics,
+        });
+        tokio::spawn(prober(Arc::downgrade(&store)));
+        store
+    }
+
+    /// `embedded` or `nats`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            Backend::Embedded(_) => "embedded",
+            Backend::Nats(_) => "nats",
         }
     }
 
-    /// Appends event lines after `version`; returns the new version once they are durable.
-    /// `first_seq` is the seq of the first line.
-    pub async fn append(&self, id: &str, version: u64, first_seq: u64, lines: Vec<String>) -> Result<u64, StoreError> {
-        match self {
-            Store::Embedded(s) => s.append(id, first_seq, lines).await,
-            Store::Nats(s) => s.append(id, version, lines).await,
+    pub fn breaker_state(&self) -> State {
+        self.breaker.state()
+    }
+
+    /// How long a client should wait before trying again, while the breaker is not closed.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.breaker.admit(Instant::now()).err()
+    }
+
+    /// Runs `op` against the store unless the breaker or the bound on operations in flight
+    /// refuses it, within the timeout, and tells the breaker how it went.
+    async fn guard<T>(&self, op: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        let refuse = |reason: &'static str, retry_after| {
+            self.metrics.refused.get_or_create(&ReasonLabels { reason }).inc();
+            let message = match reason {
+                "open" => "the store is failing; requests are refused until it answers again",
+                _ => "too many store operations under way",
+            };
+            Err(StoreError::Refused { reason: message, retry_after })
+        };
+        if let Err(wait) = self.breaker.admit(Instant::now()) {
+            return refuse("open", wait);
         }
+        let Ok(_permit) = self.in_flight.try_acquire() else {
+            return refuse("busy", Duration::from_secs(1));
+        };
+        self.metrics.in_flight.inc();
+        let result = tokio::time::timeout(self.timeout, op).await;
+        self.metrics.in_flight.dec();
+        let fail = |reason: &'static str, message: String| {
+            self.metrics.failures.get_or_create(&ReasonLabels { reason }).inc();
+            self.breaker.failure(Instant::now(), &message);
+            Err(StoreError::Unavailable(message))
+        };
+        match result {
+            Err(_) => fail("timeout", format!("no answer from the store within {} ms", self.timeout.as_millis())),
+            Ok(Err(StoreError::Unavailable(message))) => fail("error", message),
+            Ok(answered) => {
+                self.breaker.success();
+                answered
+            }
+        }
+    }
+
+    /// Records a new session's header; fails if the id exists.
+    pub async fn create(&self, id: &str, header: String) -> Result<u64, StoreError> {
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.create(id, header).await,
+                Backend::Nats(s) => s.create(id, header).await,
+            }
+        })
+        .await
+    }
+
+    /// Appends event lines after `version`; returns the new version once they are durable, or
+    /// [`StoreError::Conflict`] if the session's version is no longer `version`.
+    pub async fn append(&self, id: &str, version: u64, lines: Vec<String>) -> Result<u64, StoreError> {
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.append(id, version, lines).await,
+                Backend::Nats(s) => s.append(id, version, lines).await,
+            }
+        })
+        .await
     }
 
     /// A session's whole log, or `None` if there is no such session.
     pub async fn load(&self, id: &str) -> Result<Option<Stored>, StoreError> {
-        match self {
-            Store::Embedded(s) => s.load(id).await,
-            Store::Nats(s) => s.load(id).await,
-        }
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.load(id).await,
+                Backend::Nats(s) => s.load(id).await,
+            }
+        })
+        .await
     }
 
     /// The current version of a session written by other processes too, to tell whether a
     /// cached copy is stale; `None` where this process is the only writer.
     pub async fn shared_version(&self, id: &str) -> Result<Option<u64>, StoreError> {
-        match self {
-            Store::Embedded(_) => Ok(None),
-            Store::Nats(s) => s.version(id).await,
+        match &self.backend {
+            Backend::Embedded(_) => Ok(None),
+            Backend::Nats(s) => self.guard(s.version(id)).await,
         }
     }
 
     /// Counts one claim against the global cap `key`: granted if fewer than `limit` were.
     pub async fn claim(&self, key: &str, limit: u64) -> Result<bool, StoreError> {
-        match self {
-            Store::Embedded(s) => s.claim(key, limit).await,
-            Store::Nats(s) => s.claim(key, limit).await,
-        }
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.claim(key, limit).await,
+                Backend::Nats(s) => s.claim(key, limit).await,
+            }
+        })
+        .await
+    }
+}
+
+/// While the breaker is open, probes the store each time its open time is up (or at once when
+/// the client reconnects), until a probe succeeds. Ends with the store.
+async fn prober(store: std::sync::Weak<Store>) {
+    loop {
+        let Some(s) = store.upgrade() else { return };
+        let wait = match s.breaker.begin_probe(Instant::now()) {
+            Ok(()) => {
+                let result = match tokio::time::timeout(s.timeout, s.backend.probe()).await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(e)) => Err(format!("probe: {e}")),
+                    Err(_) => Err(format!("probe: no answer within {} ms", s.timeout.as_millis())),
+                };
+                s.breaker.probed(Instant::now(), result);
+                continue;
+            }
+            Err(wait) => wait.unwrap_or(Duration::from_millis(250)),
+        };
+        let breaker = Arc::clone(&s.breaker);
+        drop(s);
+        // Closed: look again soon (a failure opens it without waking this task).
+        let _ = tokio::time::timeout(wait.min(Duration::from_millis(250)), breaker.wake.notified()).await;
     }
 }

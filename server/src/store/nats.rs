@@ -12,16 +12,23 @@
 //! A cap is a counter under the key `cap.<hex of its name>`, raised by compare-and-set on the
 //! entry's revision, so that servers racing for the last place cannot both get it.
 
+use super::breaker::Breaker;
 use super::{StoreError, Stored};
 use crate::config::NatsConfig;
-use async_nats::jetstream::{self, kv, message::PublishMessage, stream};
+use anyhow::Context as _;
+use async_nats::jetstream::context::GetStreamErrorKind;
+use async_nats::jetstream::{self, kv, message::PublishMessage, stream, ErrorCode};
+use async_nats::{ConnectErrorKind, ConnectOptions, Event, ServerAddr};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub struct NatsStore {
     js: jetstream::Context,
     /// By index `partition % streams`.
     streams: Vec<stream::Stream<()>>,
+    /// Every stream's name, the caps bucket's last: the probe asks each for its state.
+    names: Vec<String>,
     caps: kv::Store,
     prefix: String,
     partitions: u32,
@@ -37,54 +44,156 @@ pub fn partition(id: &str, partitions: u32) -> u32 {
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % partitions
 }
 
+/// The layout this server writes, kept under the key `format` in the caps bucket. Streams
+/// written by a newer server are refused at start rather than misread.
+pub const FORMAT: u64 = 1;
+
+/// Streams this server needs, and the setting each part of them comes from.
+fn stream_configs(config: &NatsConfig) -> Vec<stream::Config> {
+    let mut streams: Vec<stream::Config> = (0..config.streams)
+        .map(|k| stream::Config {
+            name: format!("{}_SESSIONS_{k}", config.prefix.to_uppercase()),
+            subjects: (k..config.partitions)
+                .step_by(config.streams as usize)
+                .map(|p| format!("{}.sessions.{p}.*", config.prefix))
+                .collect(),
+            storage: stream::StorageType::File,
+            num_replicas: config.replicas,
+            allow_direct: true,
+            ..Default::default()
+        })
+        .collect();
+    // The caps bucket is created as the stream behind it, with the key-value conventions
+    // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
+    // `create_key_value` first reads account details in a form that nats-server 2.9 (the
+    // Debian package) does not send. It is then opened as an ordinary bucket.
+    let bucket = format!("{}_caps", config.prefix);
+    streams.push(stream::Config {
+        name: format!("KV_{bucket}"),
+        subjects: vec![format!("$KV.{bucket}.>")],
+        max_messages_per_subject: 1,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        storage: stream::StorageType::File,
+        num_replicas: config.replicas,
+        ..Default::default()
+    });
+    streams
+}
+
+/// Why an existing stream cannot be used as configured, naming the setting.
+fn mismatch(found: &stream::Config, wanted: &stream::Config) -> Option<String> {
+    let sorted = |s: &[String]| {
+        let mut s = s.to_vec();
+        s.sort();
+        s
+    };
+    if sorted(&found.subjects) != sorted(&wanted.subjects) {
+        return Some(format!(
+            "stream {} exists with subjects {:?}, but nats.partitions and nats.streams give {:?}",
+            wanted.name, found.subjects, wanted.subjects
+        ));
+    }
+    if found.num_replicas != wanted.num_replicas {
+        return Some(format!(
+            "stream {} exists with {} replicas, but nats.replicas is {}",
+            wanted.name, found.num_replicas, wanted.num_replicas
+        ));
+    }
+    if found.storage != wanted.storage {
+        return Some(format!("stream {} exists with {:?} storage, not file storage", wanted.name, found.storage));
+    }
+    None
+}
+
 impl NatsStore {
-    /// Connects, and creates the stream and the bucket if they do not exist yet.
-    pub async fn connect(config: &NatsConfig) -> anyhow::Result<NatsStore> {
-        let client = async_nats::ConnectOptions::new()
-            .connection_timeout(Duration::from_secs(5))
+    /// Connects, creates the streams and the bucket if they do not exist yet, and checks those
+    /// that do against the configuration. The client reconnects by itself for as long as the
+    /// server runs, and tells `breaker` when it loses and regains its connection.
+    pub async fn connect(config: &NatsConfig, breaker: Arc<Breaker>) -> anyhow::Result<NatsStore> {
+        let addrs = config
+            .url
+            .split(',')
+            .map(|url| url.trim().parse::<ServerAddr>().with_context(|| format!("nats.url: {url:?} is not a NATS URL")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let timeout = Duration::from_millis(config.connect_timeout_ms);
+        let mut options = ConnectOptions::new()
+            .connection_timeout(timeout)
             .name("xmarks-server")
-            .connect(config.url.as_str())
-            .await?;
+            .max_reconnects(None)
+            // Back within a second of the store's return, not the default's several.
+            .reconnect_delay_callback(|attempts| Duration::from_millis((attempts as u64 * 100).min(1_000)))
+            .event_callback(move |event| {
+                let breaker = Arc::clone(&breaker);
+                async move {
+                    match event {
+                        Event::Disconnected => breaker.trip(Instant::now(), "lost the connection to NATS"),
+                        Event::Connected => breaker.hint_back(Instant::now()),
+                        _ => tracing::debug!(%event, "nats"),
+                    }
+                }
+            });
+        let read = |setting: &str, path: &std::path::Path| {
+            std::fs::read_to_string(path)
+                .map(|s| s.trim().to_owned())
+                .with_context(|| format!("{setting}: reading {}", path.display()))
+        };
+        if let (Some(user), Some(path)) = (&config.user, &config.password_file) {
+            options = options.user_and_password(user.clone(), read("nats.password_file", path)?);
+        }
+        if let Some(path) = &config.token_file {
+            options = options.token(read("nats.token_file", path)?);
+        }
+        let client = match tokio::time::timeout(timeout * 2, options.connect(addrs)).await {
+            Err(_) => anyhow::bail!("nats.url: no answer within {} ms (nats.connect_timeout_ms)", timeout.as_millis()),
+            Ok(Err(e)) if e.kind() == ConnectErrorKind::AuthorizationViolation => anyhow::bail!(
+                "NATS refused the credentials (nats.user and nats.password_file, nats.token_file, or the URL's): {e}"
+            ),
+            Ok(Err(e)) if e.kind() == ConnectErrorKind::TimedOut => {
+                anyhow::bail!("nats.url: no answer within {} ms (nats.connect_timeout_ms): {e}", timeout.as_millis())
+            }
+            Ok(Err(e)) => anyhow::bail!("nats.url: {e}"),
+            Ok(Ok(client)) => client,
+        };
         let mut js = jetstream::new(client);
         js.set_timeout(Duration::from_secs(10));
         let mut streams = Vec::new();
-        for k in 0..config.streams {
-            let name = format!("{}_SESSIONS_{k}", config.prefix.to_uppercase());
-            let subjects = (k..config.partitions)
-                .step_by(config.streams as usize)
-                .map(|p| format!("{}.sessions.{p}.*", config.prefix))
-                .collect();
-            js.get_or_create_stream(stream::Config {
-                name: name.clone(),
-                subjects,
-                storage: stream::StorageType::File,
-                num_replicas: config.replicas,
-                allow_direct: true,
-                ..Default::default()
-            })
-            .await?;
+        let mut names = Vec::new();
+        for wanted in stream_configs(config) {
+            let name = wanted.name.clone();
+            match js.get_stream(&name).await {
+                Ok(existing) => {
+                    if let Some(why) = mismatch(&existing.cached_info().config, &wanted) {
+                        anyhow::bail!("{why}; use another nats.prefix, or move the data and delete the stream");
+                    }
+                }
+                Err(e) if matches!(e.kind(), GetStreamErrorKind::JetStream(ref j) if j.error_code() == ErrorCode::STREAM_NOT_FOUND) =>
+                {
+                    js.create_stream(wanted).await.with_context(|| {
+                        format!("creating stream {name} (nats.prefix, nats.partitions, nats.streams, nats.replicas)")
+                    })?;
+                }
+                Err(e) => return Err(e).with_context(|| format!("reading stream {name}: is JetStream enabled?")),
+            }
             streams.push(js.get_stream_no_info(&name).await?);
+            names.push(name);
         }
-        // The bucket is created as the stream behind it, with the key-value conventions
-        // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
-        // `create_key_value` first reads account details in a form that nats-server 2.9 (the
-        // Debian package) does not send. It is then opened as an ordinary bucket.
-        let bucket = format!("{}_caps", config.prefix);
-        js.get_or_create_stream(stream::Config {
-            name: format!("KV_{bucket}"),
-            subjects: vec![format!("$KV.{bucket}.>")],
-            max_messages_per_subject: 1,
-            allow_rollup: true,
-            deny_delete: true,
-            allow_direct: true,
-            discard: stream::DiscardPolicy::New,
-            storage: stream::StorageType::File,
-            num_replicas: config.replicas,
-            ..Default::default()
-        })
-        .await?;
-        let caps = js.get_key_value(&bucket).await?;
-        Ok(NatsStore { js, streams, caps, prefix: config.prefix.clone(), partitions: config.partitions })
+        streams.pop(); // the caps bucket's, used through `caps`
+        let caps = js.get_key_value(format!("{}_caps", config.prefix)).await?;
+        check_format(&caps, &config.prefix).await?;
+        Ok(NatsStore { js, streams, names, caps, prefix: config.prefix.clone(), partitions: config.partitions })
+    }
+
+    /// The breaker's probe: every stream answers (so each has a leader) and a message can be
+    /// published to the caps bucket's stream.
+    pub async fn probe(&self) -> Result<(), StoreError> {
+        for name in &self.names {
+            self.js.get_stream(name).await.map_err(unavailable)?;
+        }
+        self.caps.put("probe", "1".into()).await.map_err(unavailable)?;
+        Ok(())
     }
 
     fn subject(&self, id: &str) -> String {
@@ -166,6 +275,29 @@ impl NatsStore {
                 }
             }
         }
+    }
+}
+
+/// Records this server's format in a new bucket, or refuses one written in a newer format.
+async fn check_format(caps: &kv::Store, prefix: &str) -> anyhow::Result<()> {
+    loop {
+        let found = caps.get("format").await.context("reading the store's format")?;
+        let Some(found) = found else {
+            match caps.create("format", FORMAT.to_string().into()).await {
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e).context("recording the store's format"),
+            }
+        };
+        let format: u64 = std::str::from_utf8(&found).ok().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+        if format > FORMAT {
+            anyhow::bail!(
+                "the streams under nats.prefix {prefix:?} are in store format {}, written by a newer \
+                 xmarks-server; this one reads format {FORMAT}",
+                String::from_utf8_lossy(&found)
+            );
+        }
+        return Ok(());
     }
 }
 
