@@ -40,6 +40,8 @@ pub struct Options {
     pub verify: bool,
     /// After a connection error, go on with the next server (it rebuilds the session by replay).
     pub failover: bool,
+    /// Keep every round trip's time and result in [`Report::timeline`].
+    pub timeline: bool,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             prefix: "player-".into(),
             verify: false,
             failover: false,
+            timeline: false,
         }
     }
 }
@@ -72,6 +75,16 @@ pub struct SessionRecord {
     pub events: Vec<String>,
 }
 
+/// One event's round trip.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// When it was sent, in ms since the run started.
+    pub at_ms: u32,
+    pub latency_us: u32,
+    /// Accepted or rejected by the game (an answer), rather than refused or failed.
+    pub answered: bool,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Report {
     pub players: usize,
@@ -88,6 +101,8 @@ pub struct Report {
     pub create_us: Option<Histogram<u64>>,
     pub measured: Duration,
     pub records: Vec<SessionRecord>,
+    /// Every round trip, in no particular order (with [`Options::timeline`]).
+    pub timeline: Vec<Sample>,
 }
 
 impl Report {
@@ -104,6 +119,7 @@ impl Report {
             *self.errors.entry(k).or_default() += v;
         }
         self.records.extend(other.records);
+        self.timeline.extend(other.timeline);
     }
 
     fn error(&mut self, kind: &str) {
@@ -203,6 +219,7 @@ struct Answer {
 
 struct Run {
     options: Options,
+    start: Instant,
     /// Shared by every player: a histogram is 160 KB, too much to keep one per player.
     latency: std::sync::Mutex<Histogram<u64>>,
     create: std::sync::Mutex<Histogram<u64>>,
@@ -223,6 +240,7 @@ pub async fn run(options: Options) -> Result<Report> {
         create: std::sync::Mutex::new(hist()),
         deadline: start + options.duration,
         warm: start + options.warmup,
+        start,
         http,
         options: options.clone(),
     });
@@ -280,16 +298,29 @@ async fn hunt(run: &Run, i: usize, round: u64, server: &mut usize, report: &mut 
         "round": round,
     });
     let sent = Instant::now();
-    let response = run
-        .http
-        .post(format!("{}/v1/sessions", urls[*server]))
-        .json(&request)
-        .send()
-        .await
-        .map_err(|_| anyhow!("create: connection"))?;
-    if !response.status().is_success() {
-        bail!("create: HTTP {}", response.status().as_u16());
-    }
+    let response = loop {
+        let response = run
+            .http
+            .post(format!("{}/v1/sessions", urls[*server]))
+            .json(&request)
+            .send()
+            .await
+            .map_err(|_| anyhow!("create: connection"))?;
+        // Refused for now (the store is failing, or too many requests): wait as told, as a game
+        // client would.
+        let status = response.status().as_u16();
+        if matches!(status, 429 | 503) {
+            report.error(&format!("create: HTTP {status}"));
+            if !wait_to_retry(run, header_seconds(&response)).await {
+                return Ok(false);
+            }
+            continue;
+        }
+        if !response.status().is_success() {
+            bail!("create: HTTP {status}");
+        }
+        break response;
+    };
     let created: Created = response.json().await.map_err(|_| anyhow!("create: body"))?;
     if sent >= run.warm {
         run.create.lock().expect("histogram lock").record(sent.elapsed().as_micros().max(1) as u64)?;
@@ -364,12 +395,33 @@ async fn walk(
             }
             Err(e) => return Err(e),
         };
+        let latency = sent.elapsed().as_micros().max(1) as u64;
         if sent >= run.warm {
-            run.latency.lock().expect("histogram lock").record(sent.elapsed().as_micros().max(1) as u64)?;
+            run.latency.lock().expect("histogram lock").record(latency)?;
+        }
+        if run.options.timeline {
+            let at_ms = sent.duration_since(run.start).as_millis() as u32;
+            report.timeline.push(Sample { at_ms, latency_us: latency as u32, answered: answer.error.is_none() });
         }
         if let Some(error) = &answer.error {
             let code = error.get("code").and_then(|c| c.as_str()).unwrap_or("unknown");
             report.error(&format!("server: {code}"));
+            if matches!(code, "unavailable" | "throttled") {
+                // Not taken, or not known to be: wait as told, then carry on from what the
+                // server holds (the event may have been stored without an answer).
+                let wait = error.get("retry_after_s").and_then(|s| s.as_u64());
+                if !wait_to_retry(run, wait).await {
+                    let _ = socket.close(None).await;
+                    return Ok(false);
+                }
+                if code == "unavailable" {
+                    match resume_when_possible(run, record).await {
+                        Some(next) => k = next,
+                        None => return Ok(false),
+                    }
+                }
+                continue;
+            }
             k += 1;
             continue;
         }
@@ -438,6 +490,33 @@ async fn resume(run: &Run, record: &mut SessionRecord) -> Result<usize> {
     record.seq = replay.session.state().seq;
     record.state_hash = replay.session.state_hash();
     Ok(own)
+}
+
+/// The seconds of a `Retry-After` header.
+fn header_seconds(response: &reqwest::Response) -> Option<u64> {
+    response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.parse().ok()
+}
+
+/// Waits `seconds` (1 when not said, at most 5), unless the run ends first: then false.
+async fn wait_to_retry(run: &Run, seconds: Option<u64>) -> bool {
+    let wait = Duration::from_secs(seconds.unwrap_or(1).clamp(1, 5));
+    if Instant::now() + wait >= run.deadline {
+        return false;
+    }
+    tokio::time::sleep(wait).await;
+    true
+}
+
+/// [`resume`], tried again while the server cannot read the session yet; `None` when the run
+/// ends first.
+async fn resume_when_possible(run: &Run, record: &mut SessionRecord) -> Option<usize> {
+    loop {
+        match resume(run, record).await {
+            Ok(next) => return Some(next),
+            Err(_) if wait_to_retry(run, Some(1)).await => continue,
+            Err(_) => return None,
+        }
+    }
 }
 
 fn event_of(line: &str) -> Result<Event> {

@@ -48,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
         prefix: args.prefix,
         verify: args.verify,
         failover: args.failover,
+        timeline: false,
     };
     let report = xmarks_load::run(options).await?;
     print!("{report}");

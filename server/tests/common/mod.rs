@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Server {
     child: Child,
@@ -59,6 +59,71 @@ impl Server {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
     }
+
+    /// Resident memory of the process, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        rss_kib(self.child.id())
+    }
+
+    /// `GET /healthz`: the HTTP status and the body.
+    pub async fn health(&self, http: &reqwest::Client) -> (u16, serde_json::Value) {
+        match http.get(format!("{}/healthz", self.url)).timeout(Duration::from_secs(2)).send().await {
+            Ok(r) => (r.status().as_u16(), r.json().await.unwrap_or_default()),
+            Err(_) => (0, serde_json::Value::Null),
+        }
+    }
+
+    /// Waits until the store's breaker is in `state`; returns when it got there, or `None`.
+    pub async fn await_breaker(&self, http: &reqwest::Client, state: &str, within: Duration) -> Option<Instant> {
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if self.health(http).await.1["breaker"] == state {
+                return Some(Instant::now());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
+    }
+}
+
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Runs `xmarks-server` with `config` and `extra` flags, expecting it to refuse to start: returns
+/// what it wrote on stderr. Panics if it starts listening, or has not exited within 30 s.
+pub fn fails_to_start(config: &Path, extra: &[&str]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xmarks-server"))
+        .arg("--config")
+        .arg(config)
+        .args(["--listen", "127.0.0.1:0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server neither started nor gave up within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!status.success(), "it exited successfully: {stderr}");
+    assert!(!stdout.contains("listening"), "it started listening before failing: {stdout}");
+    stderr
 }
 
 impl Drop for Server {
@@ -74,51 +139,236 @@ pub fn free_port() -> u16 {
 
 /// A `nats-server -js` on loopback, storing in its own directory.
 pub struct Nats {
-    child: Child,
+    child: Option<Child>,
     pub url: String,
-    _dir: tempfile::TempDir,
+    port: u16,
+    extra: Vec<String>,
+    dir: tempfile::TempDir,
+}
+
+/// Spawns `nats-server` with `args` and waits until it says it is ready, JetStream included (a
+/// port that accepts is not yet that); returns it and its client port.
+fn spawn_nats(args: &[String]) -> (Child, u16) {
+    let mut child = Command::new("nats-server")
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("nats-server must be installed (the README's test command installs it)");
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut port = None;
+        // Read to the end, so that the server never blocks on a full pipe.
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some((_, p)) = line.split_once("Listening for client connections on 127.0.0.1:") {
+                port = p.trim().parse::<u16>().ok();
+            }
+            if line.contains("Server is ready") {
+                if let Some(port) = port.take() {
+                    let _ = tx.send(port);
+                }
+            }
+        }
+    });
+    let port = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| {
+        let _ = child.kill();
+        panic!("nats-server {args:?} did not say it was ready within 30 s")
+    });
+    (child, port)
 }
 
 impl Nats {
-    /// Starts it on a port it picks itself (no race for a free port with other tests) and returns
-    /// once it says it is ready, JetStream included (a port that accepts is not yet that).
+    /// Starts it on a port it picks itself (no race for a free port with other tests).
     pub fn start() -> Nats {
+        Nats::start_with(&[])
+    }
+
+    /// With more flags (`--user`, `--pass`...).
+    pub fn start_with(extra: &[&str]) -> Nats {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("nats-server")
-            .args(["-js", "-a", "127.0.0.1", "-p", "-1", "-sd"])
-            .arg(dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nats-server must be installed (the README's test command installs it)");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut port = None;
-            // Read to the end, so that the server never blocks on a full pipe.
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some((_, p)) = line.split_once("Listening for client connections on 127.0.0.1:") {
-                    port = p.trim().parse::<u16>().ok();
-                }
-                if line.contains("Server is ready") {
-                    if let Some(port) = port.take() {
-                        let _ = tx.send(port);
-                    }
-                }
-            }
-        });
-        let port = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
-            let _ = child.kill();
-            panic!("nats-server did not say it was ready within 20 s")
-        });
-        Nats { child, url: format!("nats://127.0.0.1:{port}"), _dir: dir }
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let (child, port) = spawn_nats(&Nats::args(dir.path(), -1, &extra));
+        Nats { child: Some(child), url: format!("nats://127.0.0.1:{port}"), port, extra, dir }
+    }
+
+    fn args(dir: &Path, port: i32, extra: &[String]) -> Vec<String> {
+        let mut args: Vec<String> = ["-js", "-a", "127.0.0.1", "-p"].iter().map(|s| s.to_string()).collect();
+        args.push(port.to_string());
+        args.push("-sd".into());
+        args.push(dir.display().to_string());
+        args.extend(extra.iter().cloned());
+        args
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts it again on the same port with the same storage; returns once it is ready.
+    pub fn restart(&mut self) {
+        self.kill();
+        let (child, _) = spawn_nats(&Nats::args(self.dir.path(), i32::from(self.port), &self.extra));
+        self.child = Some(child);
     }
 }
 
 impl Drop for Nats {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
+    }
+}
+
+/// A JetStream cluster of `nats-server`s on loopback: routes between them, file storage, each
+/// with a monitoring port.
+pub struct NatsCluster {
+    nodes: Vec<Option<Child>>,
+    /// Client ports, route ports and monitoring ports, by node.
+    ports: Vec<(u16, u16, u16)>,
+    dir: tempfile::TempDir,
+}
+
+impl NatsCluster {
+    pub fn start(size: usize) -> NatsCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<_> = (0..size).map(|_| (free_port(), free_port(), free_port())).collect();
+        let mut cluster = NatsCluster { nodes: (0..size).map(|_| None).collect(), ports, dir };
+        for i in 0..size {
+            cluster.write_config(i);
+        }
+        // All at once: a node waits for the others before JetStream is ready.
+        let spawned: Vec<_> = (0..size)
+            .map(|i| {
+                let args = cluster.args(i);
+                std::thread::spawn(move || spawn_nats(&args).0)
+            })
+            .collect();
+        for (i, s) in spawned.into_iter().enumerate() {
+            cluster.nodes[i] = Some(s.join().unwrap());
+        }
+        cluster
+    }
+
+    fn write_config(&self, i: usize) {
+        let (client, route, http) = self.ports[i];
+        let routes: Vec<String> =
+            self.ports.iter().map(|(_, r, _)| format!("\"nats-route://127.0.0.1:{r}\"")).collect();
+        let store = self.dir.path().join(format!("n{i}"));
+        let config = format!(
+            "server_name: n{i}\nlisten: 127.0.0.1:{client}\nhttp: 127.0.0.1:{http}\n\
+             jetstream {{ store_dir: {store:?} }}\n\
+             cluster {{ name: xmarks, listen: 127.0.0.1:{route}, routes: [{}] }}\n",
+            routes.join(", ")
+        );
+        std::fs::write(self.dir.path().join(format!("n{i}.conf")), config).unwrap();
+    }
+
+    fn args(&self, i: usize) -> Vec<String> {
+        vec!["-c".into(), self.dir.path().join(format!("n{i}.conf")).display().to_string()]
+    }
+
+    /// Every node's client URL, comma-separated.
+    pub fn urls(&self) -> String {
+        self.ports.iter().map(|(c, _, _)| format!("nats://127.0.0.1:{c}")).collect::<Vec<_>>().join(",")
+    }
+
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    pub fn restart(&mut self, i: usize) {
+        self.kill(i);
+        self.nodes[i] = Some(spawn_nats(&self.args(i)).0);
+    }
+
+    /// `/jsz` of node `i`: its own view of every stream.
+    pub async fn jsz(&self, i: usize) -> serde_json::Value {
+        let url = format!("http://127.0.0.1:{}/jsz?accounts=true&streams=true", self.ports[i].2);
+        match reqwest::get(url).await {
+            Ok(r) => r.json().await.unwrap_or_default(),
+            Err(_) => serde_json::Value::Null,
+        }
+    }
+
+    /// Node `i`'s replica of `stream`: its last sequence and its leader's name, as node `i`
+    /// sees them.
+    pub async fn stream_state(&self, i: usize, stream: &str) -> Option<(u64, String)> {
+        let jsz = self.jsz(i).await;
+        for account in jsz["account_details"].as_array()? {
+            for s in account["stream_detail"].as_array().into_iter().flatten() {
+                if s["name"] == stream {
+                    let leader = s["cluster"]["leader"].as_str().unwrap_or_default().to_owned();
+                    return Some((s["state"]["last_seq"].as_u64()?, leader));
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.kill(i);
+        }
+    }
+}
+
+/// A TCP proxy on loopback that holds every chunk of traffic, both ways, for a delay that can
+/// be changed while it runs: a slow network or a slow store, without `tc`.
+pub struct DelayProxy {
+    pub addr: std::net::SocketAddr,
+    pub delay_ms: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl DelayProxy {
+    pub async fn start(target: std::net::SocketAddr) -> DelayProxy {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let delay_ms = std::sync::Arc::new(AtomicU64::new(0));
+        let delay = std::sync::Arc::clone(&delay_ms);
+        tokio::spawn(async move {
+            while let Ok((inbound, _)) = listener.accept().await {
+                let Ok(outbound) = tokio::net::TcpStream::connect(target).await else { continue };
+                let (ri, wi) = inbound.into_split();
+                let (ro, wo) = outbound.into_split();
+                for (mut from, mut to) in [(ri, wo), (ro, wi)] {
+                    let delay = std::sync::Arc::clone(&delay);
+                    // Chunks in order: read ones wait in a queue until their time has come.
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+                    tokio::spawn(async move {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        while let Ok(n) = from.read(&mut buf).await {
+                            if n == 0 {
+                                break;
+                            }
+                            let due = Instant::now() + Duration::from_millis(delay.load(Ordering::Relaxed));
+                            if tx.send((due, buf[..n].to_vec())).is_err() {
+                                break;
+                            }
+                        }
+                    });
+                    tokio::spawn(async move {
+                        while let Some((due, chunk)) = rx.recv().await {
+                            tokio::time::sleep_until(due.into()).await;
+                            if to.write_all(&chunk).await.is_err() {
+                                break;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        DelayProxy { addr, delay_ms }
     }
 }
 
