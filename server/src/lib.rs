@@ -95,7 +95,7 @@ pub async fn build(config: &Config) -> Result<Engine> {
         Some(nats) => {
             let store = NatsStore::connect(nats, Arc::clone(&breaker))
                 .await
-                .with_context(|| format!("connecting to NATS at {}", nats.url))?;
+                .with_context(|| format!("connecting to NATS at {}", store::nats::redacted(&nats.url)))?;
             (Backend::Nats(Box::new(store)), Vec::new())
         }
         None => {

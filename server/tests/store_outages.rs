@@ -89,6 +89,16 @@ async fn outage<F: Future<Output = ()>, R: Future<Output = ()>>(
     let (status, health) = server.health(&http).await;
     assert_eq!(status, 503, "{health}");
     assert!(health["retry_after_s"].as_u64().is_some(), "{health}");
+    let metrics = http.get(format!("{}/metrics", server.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("xmarks_store_breaker_state{state=\"open\"} 1"), "{metrics}");
+    // Refused at once, with when to come back.
+    let asked = Instant::now();
+    let body = json!({"template": "sprint", "player": {"id": "latecomer", "start": {"x": 0, "y": 0}}});
+    let refused = http.post(format!("{}/v1/sessions", server.url)).json(&body).send().await.unwrap();
+    assert!(asked.elapsed() < Duration::from_millis(500), "refusing took {:?}", asked.elapsed());
+    assert_eq!(refused.status(), 503);
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry_after), "Retry-After: {retry_after}");
     tokio::time::sleep_until((start + restore_at).into()).await;
     restore.await;
     let back = Instant::now();

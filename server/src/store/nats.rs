@@ -27,8 +27,6 @@ pub struct NatsStore {
     js: jetstream::Context,
     /// By index `partition % streams`.
     streams: Vec<stream::Stream<()>>,
-    /// Every stream's name, the caps bucket's last: the probe asks each for its state.
-    names: Vec<String>,
     caps: kv::Store,
     prefix: String,
     partitions: u32,
@@ -36,6 +34,18 @@ pub struct NatsStore {
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(e.to_string())
+}
+
+/// `url` (one or several, comma-separated) with any credentials in it blanked out, for logs and
+/// errors.
+pub fn redacted(url: &str) -> String {
+    url.split(',')
+        .map(|part| match (part.find("://"), part.rfind('@')) {
+            (Some(scheme), Some(at)) if at > scheme => format!("{}://***{}", &part[..scheme], &part[at..]),
+            _ => part.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// Which partition a session's log is in.
@@ -142,6 +152,10 @@ impl NatsStore {
         };
         if let (Some(user), Some(path)) = (&config.user, &config.password_file) {
             options = options.user_and_password(user.clone(), read("nats.password_file", path)?);
+        } else if let Some(addr) = addrs.iter().find(|a| a.has_user_pass()) {
+            // async-nats does not read them from the URL itself.
+            let (user, password) = (addr.username().unwrap_or_default(), addr.password().unwrap_or_default());
+            options = options.user_and_password(user.to_owned(), password.to_owned());
         }
         if let Some(path) = &config.token_file {
             options = options.token(read("nats.token_file", path)?);
@@ -160,7 +174,6 @@ impl NatsStore {
         let mut js = jetstream::new(client);
         js.set_timeout(Duration::from_secs(10));
         let mut streams = Vec::new();
-        let mut names = Vec::new();
         for wanted in stream_configs(config) {
             let name = wanted.name.clone();
             match js.get_stream(&name).await {
@@ -178,21 +191,28 @@ impl NatsStore {
                 Err(e) => return Err(e).with_context(|| format!("reading stream {name}: is JetStream enabled?")),
             }
             streams.push(js.get_stream_no_info(&name).await?);
-            names.push(name);
         }
         streams.pop(); // the caps bucket's, used through `caps`
         let caps = js.get_key_value(format!("{}_caps", config.prefix)).await?;
         check_format(&caps, &config.prefix).await?;
-        Ok(NatsStore { js, streams, names, caps, prefix: config.prefix.clone(), partitions: config.partitions })
+        Ok(NatsStore { js, streams, caps, prefix: config.prefix.clone(), partitions: config.partitions })
     }
 
-    /// The breaker's probe: every stream answers (so each has a leader) and a message can be
-    /// published to the caps bucket's stream.
+    /// The breaker's probe: every sessions stream's leader takes a publish, which it refuses
+    /// without storing anything (it expects a last sequence no subject has). This is what
+    /// opening a session and appending need; claims on caps count as any operation does.
     pub async fn probe(&self) -> Result<(), StoreError> {
-        for name in &self.names {
-            self.js.get_stream(name).await.map_err(unavailable)?;
+        for k in 0..self.streams.len() {
+            // Partition k is in stream k; no session id is "probe".
+            let subject = format!("{}.sessions.{k}.probe", self.prefix);
+            let message = PublishMessage::build().payload("".into()).expected_last_subject_sequence(u64::MAX);
+            let ack = self.js.send_publish(subject, message).await.map_err(unavailable)?;
+            match ack.await {
+                Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => {}
+                Err(e) => return Err(unavailable(e)),
+                Ok(_) => return Err(unavailable("a probe was stored")),
+            }
         }
-        self.caps.put("probe", "1".into()).await.map_err(unavailable)?;
         Ok(())
     }
 
@@ -310,7 +330,13 @@ fn count_of(value: &[u8]) -> Result<u64, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use super::partition;
+    use super::{partition, redacted};
+
+    #[test]
+    fn credentials_in_urls_stay_out_of_logs() {
+        assert_eq!(redacted("nats://u:secret@a:4222, nats://b:4222"), "nats://***@a:4222, nats://b:4222");
+        assert_eq!(redacted("nats://a:4222"), "nats://a:4222");
+    }
 
     #[test]
     fn partitions_are_stable_and_spread() {

@@ -297,6 +297,18 @@ impl NatsCluster {
         }
     }
 
+    /// Waits until the nodes have elected a JetStream meta leader (streams can be created).
+    pub async fn await_meta_leader(&self) {
+        for _ in 0..300 {
+            let jsz = self.jsz(0).await;
+            if jsz["meta_cluster"]["leader"].as_str().is_some_and(|l| !l.is_empty()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the cluster elected no JetStream meta leader within 30 s")
+    }
+
     /// Node `i`'s replica of `stream`: its last sequence and its leader's name, as node `i`
     /// sees them.
     pub async fn stream_state(&self, i: usize, stream: &str) -> Option<(u64, String)> {
