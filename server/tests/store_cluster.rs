@@ -64,7 +64,7 @@ async fn a_node_then_the_leader_killed_under_load_loses_nothing_and_catches_up()
     let options = Options {
         urls: servers.iter().map(|s| s.url.clone()).collect(),
         players: 300,
-        duration: Duration::from_secs(30),
+        duration: Duration::from_secs(40),
         ramp: Duration::from_secs(1),
         warmup: Duration::ZERO,
         verify: true,
@@ -79,7 +79,7 @@ async fn a_node_then_the_leader_killed_under_load_loses_nothing_and_catches_up()
         let http = reqwest::Client::new();
         let mut last = vec![String::from("closed"); urls.len()];
         let mut changes = Vec::new();
-        while start.elapsed() < Duration::from_secs(31) {
+        while start.elapsed() < Duration::from_secs(41) {
             for (i, url) in urls.iter().enumerate() {
                 let health = http.get(format!("{url}/healthz")).timeout(Duration::from_secs(1)).send().await;
                 let Ok(health) = health else { continue };
@@ -139,6 +139,11 @@ async fn a_node_then_the_leader_killed_under_load_loses_nothing_and_catches_up()
         "killed follower n{follower} at {follower_killed:?}, back at {follower_back:?}; killed leader n{leading} at \
          {leader_killed:?}, n{elected} elected within {elected_after:?}, n{leading} back at {leader_back:?}"
     );
+    // A slow election can outlast the load: read the logs once every server takes requests again.
+    let http = reqwest::Client::new();
+    for server in &servers {
+        server.await_breaker(&http, "closed", Duration::from_secs(60)).await.expect("the breaker closed again");
+    }
     let v = verify(&report.records, Some(&servers[1].url)).await;
     println!("verified {} sessions, {} acknowledged events, {} problems", v.sessions, v.events, v.problems.len());
     assert_eq!(v.sessions, 300);
@@ -163,7 +168,9 @@ async fn a_node_then_the_leader_killed_under_load_loses_nothing_and_catches_up()
     let (p99_follower, refused_follower) = phase(follower_killed, leader_killed);
     let (p99_leader, refused_leader) = phase(leader_killed, leader_back + Duration::from_secs(2));
     let (p99_after, _) = phase(leader_back + Duration::from_secs(2), Duration::MAX);
-    let after = report.timeline.iter().filter(|s| s.at_ms as u128 > leader_back.as_millis() && s.answered).count();
+    // After the last breaker closed again.
+    let recovered = changes.last().map_or(leader_back, |(t, _, _)| *t);
+    let after = report.timeline.iter().filter(|s| s.at_ms as u128 > recovered.as_millis() && s.answered).count();
     let (follower_opened, follower_closed) = window(follower_killed, leader_killed);
     let (leader_opened, leader_closed) = window(leader_killed, Duration::MAX);
     let figures = json!({
@@ -176,5 +183,5 @@ async fn a_node_then_the_leader_killed_under_load_loses_nothing_and_catches_up()
         "p99_leader_killed_ms": p99_leader, "p99_after_ms": p99_after,
     });
     println!("FIGURES {figures}");
-    assert!(after > 1000, "the players carried on after the leader's return: {after} events");
+    assert!(after > 300, "the players carried on after the election: {after} events after {recovered:?}");
 }
