@@ -33,7 +33,9 @@ for players in "$@"; do
     head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/secret"
     flags=(--nats "nats://127.0.0.1:$port" --secret-file "$dir/secret")
   fi
-  RUST_LOG=warn target/release/xmarks-server --listen 127.0.0.1:0 --data-dir "$dir/data" "${flags[@]}" \
+  # Every simulated player comes from 127.0.0.1, and is whoever it says.
+  printf 'insecure_dev_players = true\n[limits]\nsessions_per_address_per_min = 1000000\n' > "$dir/server.toml"
+  RUST_LOG=warn target/release/xmarks-server --config "$dir/server.toml" --listen 127.0.0.1:0 --data-dir "$dir/data" "${flags[@]}" \
     > "$dir/server.out" 2> "$dir/server.log" &
   server=$!
   pids+=($server)

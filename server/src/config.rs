@@ -73,6 +73,43 @@ pub struct NatsConfig {
     pub replicas: usize,
 }
 
+/// A key the game's backend signs players' tokens with, named by the tokens' `kid`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlayerKey {
+    pub kid: String,
+    /// `HS256` (with `secret_file`) or `EdDSA` (with `public_key_file`).
+    pub alg: String,
+    /// HS256: the file holding the shared secret (at least 32 bytes).
+    #[serde(default)]
+    pub secret_file: Option<PathBuf>,
+    /// EdDSA: the file holding the backend's Ed25519 public key (PEM).
+    #[serde(default)]
+    pub public_key_file: Option<PathBuf>,
+}
+
+/// How players' tokens are verified (see [`crate::players`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlayersConfig {
+    /// The `aud` every token must carry.
+    pub audience: String,
+    /// The `iss` every token must carry, when set.
+    pub issuer: Option<String>,
+    /// Clock skew allowed when checking `exp` and `nbf`, in seconds.
+    pub leeway_s: u64,
+    /// Longer tokens are refused before they are parsed.
+    pub max_token_bytes: usize,
+    /// Keys by id; several at once while rotating.
+    pub keys: Vec<PlayerKey>,
+}
+
+impl Default for PlayersConfig {
+    fn default() -> Self {
+        PlayersConfig { audience: "xmarks".into(), issuer: None, leeway_s: 30, max_token_bytes: 4096, keys: Vec::new() }
+    }
+}
+
 /// How the server protects itself from a failing or slow store (either kind).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -115,6 +152,14 @@ pub struct Limits {
     /// How far ahead of the server's clock an event's `t` may be, in ms (events carry the game's
     /// clock, which starts at the server's clock when the session opens).
     pub max_ahead_ms: u64,
+    /// Sessions one player may open per minute (in a burst, then spread over the minute).
+    pub sessions_per_player_per_min: u32,
+    /// Sessions one client address may open per minute.
+    pub sessions_per_address_per_min: u32,
+    /// Active sessions one player may hold on this server at once.
+    pub open_sessions_per_player: u32,
+    /// Active sessions this server holds at once, for all players.
+    pub open_sessions: u64,
 }
 
 impl Default for Limits {
@@ -128,6 +173,10 @@ impl Default for Limits {
             burst: 40,
             flood_close_after: 200,
             max_ahead_ms: 2_000,
+            sessions_per_player_per_min: 30,
+            sessions_per_address_per_min: 300,
+            open_sessions_per_player: 3,
+            open_sessions: 100_000,
         }
     }
 }
@@ -151,6 +200,10 @@ pub struct Config {
     pub nats: Option<NatsConfig>,
     /// Timeouts, the bound on operations in flight and the circuit breaker, for either store.
     pub store: StoreConfig,
+    /// How players' tokens are verified.
+    pub players: PlayersConfig,
+    /// Development only: a player is whoever a request says (no token). Loud in the log.
+    pub insecure_dev_players: bool,
     /// File holding the secret that signs session tokens. Required with NATS (every server must
     /// hold the same one); in embedded mode one is generated in `data_dir` when absent.
     pub secret_file: Option<PathBuf>,
@@ -175,6 +228,8 @@ impl Default for Config {
             data_dir: PathBuf::from("xmarks-data"),
             nats: None,
             store: StoreConfig::default(),
+            players: PlayersConfig::default(),
+            insecure_dev_players: false,
             secret_file: None,
             game_seed: 1,
             world: WorldConfig::default(),
@@ -230,6 +285,9 @@ pub struct Args {
     pub secret_file: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
+    /// Development only: trust the player a request names, with no token. Never in production.
+    #[arg(long)]
+    pub insecure_dev_players: bool,
 }
 
 impl Config {
@@ -278,6 +336,7 @@ impl Config {
         if let Some(format) = args.log_format {
             config.log_format = format;
         }
+        config.insecure_dev_players |= args.insecure_dev_players;
         config.check()?;
         Ok(config)
     }
@@ -286,6 +345,13 @@ impl Config {
         let l = &self.limits;
         if l.max_batch_events == 0 || l.rate_per_s == 0 || l.burst == 0 || self.commit_batch == 0 {
             bail!("limits.max_batch_events, limits.rate_per_s, limits.burst and commit_batch must be at least 1");
+        }
+        if l.sessions_per_player_per_min == 0
+            || l.sessions_per_address_per_min == 0
+            || l.open_sessions_per_player == 0
+            || l.open_sessions == 0
+        {
+            bail!("limits.sessions_per_player_per_min, sessions_per_address_per_min, open_sessions_per_player and open_sessions must be at least 1");
         }
         let s = &self.store;
         if s.timeout_ms == 0 || s.max_in_flight == 0 || s.breaker_failures == 0 || s.breaker_open_ms == 0 {

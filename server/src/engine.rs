@@ -10,6 +10,7 @@
 use crate::auth::{new_session_id, Keys};
 use crate::config::Limits;
 use crate::metrics::Metrics;
+use crate::players::{Identity, Players};
 use crate::store::{Store, StoreError, Stored};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -20,7 +21,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex as AsyncMutex;
 use xmarks::rules::Ruleset;
 use xmarks::session::{log, Event, Outcome, Rejection, Session, Status};
-use xmarks::{generate, Coded, Player, Seeds, Template, World};
+use xmarks::{generate, Coded, Player, Point, Seeds, Template, World};
 
 /// A template offered by name, and the rules its sessions play under.
 pub struct Game {
@@ -120,9 +121,23 @@ pub struct Submitted {
 #[serde(deny_unknown_fields)]
 pub struct CreateRequest {
     pub template: String,
-    pub player: Player,
+    pub player: PlayerRequest,
     #[serde(default = "first_round")]
     pub round: u64,
+}
+
+/// The player as a request describes them: where they stand. Who they are and what they have
+/// earned come from their token; only with `--insecure-dev-players` from here.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlayerRequest {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub start: Point,
+    #[serde(default)]
+    pub level: Option<u32>,
+    #[serde(default)]
+    pub found: Option<Vec<String>>,
 }
 
 fn first_round() -> u64 {
@@ -190,6 +205,9 @@ pub struct Engine {
     store: Arc<Store>,
     keys: Keys,
     sessions: Mutex<HashMap<String, Arc<Slot>>>,
+    /// Active sessions held, by player, and in all.
+    open: Mutex<(HashMap<String, u32>, u64)>,
+    players: Players,
     epoch: Instant,
     pub metrics: Metrics,
     pub limits: Limits,
@@ -203,16 +221,23 @@ fn active(session: &Session) -> bool {
     session.state().status == Status::Active
 }
 
+/// What an engine is made of; see [`crate::build`].
+pub struct Parts {
+    pub world: World,
+    pub games: BTreeMap<String, Game>,
+    pub game_seed: u64,
+    pub store: Arc<Store>,
+    /// Signs and checks session tokens.
+    pub keys: Keys,
+    /// Tells who a player is.
+    pub players: Players,
+    pub limits: Limits,
+    pub metrics: Metrics,
+}
+
 impl Engine {
-    pub fn new(
-        world: World,
-        games: BTreeMap<String, Game>,
-        game_seed: u64,
-        store: Arc<Store>,
-        keys: Keys,
-        limits: Limits,
-        metrics: Metrics,
-    ) -> Engine {
+    pub fn new(parts: Parts) -> Engine {
+        let Parts { world, games, game_seed, store, keys, players, limits, metrics } = parts;
         Engine {
             world,
             games,
@@ -220,6 +245,8 @@ impl Engine {
             store,
             keys,
             sessions: Mutex::new(HashMap::new()),
+            open: Mutex::new((HashMap::new(), 0)),
+            players,
             epoch: Instant::now(),
             metrics,
             limits,
@@ -244,7 +271,7 @@ impl Engine {
         for (id, text) in logs {
             let replay = log::replay(&text).map_err(|e| anyhow::anyhow!("session {id}: {e}"))?;
             let version = replay.session.state().seq;
-            self.hold(id, Live { session: replay.session, version, stale: false });
+            self.hold(id, Live { session: replay.session, version, stale: false }, false);
         }
         Ok(())
     }
@@ -254,15 +281,59 @@ impl Engine {
     }
 
     /// Holds a session in memory (unless another request just did) and returns its slot.
-    fn hold(&self, id: String, live: Live) -> Arc<Slot> {
+    /// `reserved`: its place among the open sessions was taken by [`Engine::reserve`].
+    fn hold(&self, id: String, live: Live, reserved: bool) -> Arc<Slot> {
         let mut sessions = self.sessions.lock().expect("sessions lock");
         let slot = sessions.entry(id).or_insert_with(|| {
-            if active(&live.session) {
-                self.metrics.sessions_open.inc();
+            if active(&live.session) && !reserved {
+                self.opened(&live.session.hunt().player);
             }
             Arc::new(Slot { live: AsyncMutex::new(live), touched: AtomicU64::new(self.now()) })
         });
         Arc::clone(slot)
+    }
+
+    fn opened(&self, player: &str) {
+        let mut open = self.open.lock().expect("open lock");
+        *open.0.entry(player.to_owned()).or_default() += 1;
+        open.1 += 1;
+        self.metrics.sessions_open.inc();
+    }
+
+    /// An active session left memory or ended.
+    fn closed(&self, player: &str) {
+        let mut open = self.open.lock().expect("open lock");
+        if let Some(count) = open.0.get_mut(player) {
+            *count -= 1;
+            if *count == 0 {
+                open.0.remove(player);
+            }
+            open.1 -= 1;
+            self.metrics.sessions_open.dec();
+        }
+    }
+
+    /// Takes a place for a new session of `player`, or says which cap refuses it.
+    fn reserve(&self, player: &str) -> Result<(), ApiError> {
+        {
+            let open = self.open.lock().expect("open lock");
+            if open.1 >= self.limits.open_sessions {
+                return Err(ApiError::new(
+                    "server_full",
+                    format!("this server holds {} active sessions, its most; try again later", open.1),
+                )
+                .retry_after(std::time::Duration::from_secs(30)));
+            }
+            let mine = open.0.get(player).copied().unwrap_or(0);
+            if mine >= self.limits.open_sessions_per_player {
+                return Err(ApiError::new(
+                    "too_many_open",
+                    format!("{mine} sessions of this player are still active here, the most; finish one first"),
+                ));
+            }
+        }
+        self.opened(player);
+        Ok(())
     }
 
     /// Lets go of sessions nobody asked for in `idle`; they are rebuilt by replay when asked for
@@ -279,7 +350,7 @@ impl Engine {
             match slot.live.try_lock() {
                 Ok(live) => {
                     if active(&live.session) {
-                        self.metrics.sessions_open.dec();
+                        self.closed(&live.session.hunt().player);
                     }
                     false
                 }
@@ -297,7 +368,52 @@ impl Engine {
         }
     }
 
-    fn hunt_for(&self, request: &CreateRequest) -> Result<(xmarks::Hunt, &Game), ApiError> {
+    /// Who is asking, from their token (`Authorization: Bearer`), or nobody in particular with
+    /// `--insecure-dev-players`.
+    pub fn identify(&self, token: Option<&str>) -> Result<Option<Identity>, ApiError> {
+        match (&self.players, token) {
+            (Players::Insecure, _) => Ok(None),
+            (Players::Tokens(verifier), Some(token)) => verifier.verify(token).map(Some),
+            (Players::Tokens(_), None) => Err(ApiError::new(
+                "token_missing",
+                "a player token from the game's backend is required (Authorization: Bearer ...)",
+            )),
+        }
+    }
+
+    pub fn players_insecure(&self) -> bool {
+        self.players.insecure()
+    }
+
+    /// The player a request is for: from their token, the request giving only where they stand;
+    /// or, with no token (`--insecure-dev-players`), all from the request.
+    fn player(&self, request: &PlayerRequest, identity: Option<&Identity>) -> Result<Player, ApiError> {
+        let start = request.start;
+        let Some(identity) = identity else {
+            let id = request
+                .id
+                .clone()
+                .ok_or_else(|| ApiError::at("malformed", "the player's id is missing", "player.id"))?;
+            let level = request.level.unwrap_or(1);
+            return Ok(Player { id, start, level, found: request.found.clone().unwrap_or_default() });
+        };
+        let vouched = |field: &str| {
+            ApiError::at(
+                "identity_in_body",
+                format!("the player's {field} comes from their token, not from the request"),
+                format!("player.{field}"),
+            )
+        };
+        match request {
+            PlayerRequest { id: Some(id), .. } if *id != identity.id => return Err(vouched("id")),
+            PlayerRequest { level: Some(_), .. } => return Err(vouched("level")),
+            PlayerRequest { found: Some(_), .. } => return Err(vouched("found")),
+            _ => {}
+        }
+        Ok(Player { id: identity.id.clone(), start, level: identity.level.unwrap_or(1), found: Vec::new() })
+    }
+
+    fn hunt_for(&self, request: &CreateRequest, player: &Player) -> Result<(xmarks::Hunt, &Game), ApiError> {
         let game = self.games.get(&request.template).ok_or_else(|| {
             ApiError::at(
                 "unknown_template",
@@ -306,23 +422,31 @@ impl Engine {
             )
         })?;
         let seeds = Seeds { game: self.game_seed, round: request.round };
-        let hunt =
-            generate(&self.world, &game.template, &seeds, &request.player).map_err(|e| ApiError::from_coded(&e))?;
+        let hunt = generate(&self.world, &game.template, &seeds, player).map_err(|e| ApiError::from_coded(&e))?;
         Ok((hunt, game))
     }
 
     /// A hunt for a player, without a session.
-    pub fn hunt(&self, request: &CreateRequest) -> Result<String, ApiError> {
-        self.hunt_for(request).map(|(hunt, _)| hunt.canonical_json())
+    pub fn hunt(&self, request: &CreateRequest, identity: Option<&Identity>) -> Result<String, ApiError> {
+        let player = self.player(&request.player, identity)?;
+        self.hunt_for(request, &player).map(|(hunt, _)| hunt.canonical_json())
     }
 
     /// Generates the player's hunt and opens a session on it, durable before it is answered.
-    pub async fn create(&self, request: CreateRequest) -> Result<Created, ApiError> {
-        let (hunt, game) = self.hunt_for(&request)?;
+    pub async fn create(&self, request: CreateRequest, identity: Option<&Identity>) -> Result<Created, ApiError> {
+        let player = self.player(&request.player, identity)?;
+        let (hunt, game) = self.hunt_for(&request, &player)?;
+        self.reserve(&player.id)?;
         let started_ms = now_ms();
         let session = Session::new(hunt, Arc::clone(&game.rules), started_ms);
         let id = new_session_id();
-        let version = self.store.create(&id, log::header(&session)).await?;
+        let version = match self.store.create(&id, log::header(&session)).await {
+            Ok(version) => version,
+            Err(e) => {
+                self.closed(&player.id);
+                return Err(e.into());
+            }
+        };
         let created = Created {
             token: self.keys.token(&id),
             started_ms,
@@ -330,8 +454,8 @@ impl Engine {
             hunt: RawValue::from_string(session.hunt().canonical_json()).expect("canonical JSON"),
             session: id.clone(),
         };
-        tracing::info!(session = %id, template = %request.template, player = %request.player.id, "session opened");
-        self.hold(id, Live { session, version, stale: false });
+        tracing::info!(session = %id, template = %request.template, player = %player.id, "session opened");
+        self.hold(id, Live { session, version, stale: false }, true);
         Ok(created)
     }
 
@@ -342,7 +466,7 @@ impl Engine {
             return Ok(Arc::clone(slot));
         }
         let stored = self.store.load(id).await?.ok_or_else(ApiError::not_found)?;
-        Ok(self.hold(id.to_owned(), rebuild(stored)?))
+        Ok(self.hold(id.to_owned(), rebuild(stored)?, false))
     }
 
     /// Whether the session exists (rebuilding it here if needed).
@@ -372,7 +496,7 @@ impl Engine {
 
     fn count_transition(&self, was_active: bool, now: &Session) {
         if was_active && !active(now) {
-            self.metrics.sessions_open.dec();
+            self.closed(&now.hunt().player);
         }
     }
 

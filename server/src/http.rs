@@ -24,7 +24,7 @@ use crate::store::breaker::State as Breaker;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
@@ -34,6 +34,7 @@ use axum::Router;
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Instant;
@@ -44,6 +45,9 @@ pub struct App {
     /// Per-session rate of HTTP event batches.
     limiter: DefaultKeyedRateLimiter<String>,
     quota: Quota,
+    /// Sessions opened per player and per client address.
+    per_player: DefaultKeyedRateLimiter<String>,
+    per_address: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 pub type Shared = Arc<App>;
@@ -53,18 +57,46 @@ impl App {
         let l = &engine.limits;
         let quota = Quota::per_second(NonZeroU32::new(l.rate_per_s).expect("checked"))
             .allow_burst(NonZeroU32::new(l.burst).expect("checked"));
-        Arc::new(App { limiter: RateLimiter::keyed(quota), quota, engine })
+        let per_minute = |n: u32| {
+            let n = NonZeroU32::new(n).expect("checked");
+            Quota::per_minute(n).allow_burst(n)
+        };
+        Arc::new(App {
+            limiter: RateLimiter::keyed(quota),
+            quota,
+            per_player: RateLimiter::keyed(per_minute(l.sessions_per_player_per_min)),
+            per_address: RateLimiter::keyed(per_minute(l.sessions_per_address_per_min)),
+            engine,
+        })
     }
 
     /// Forgets idle sessions' rate state; called now and then.
     pub fn tidy(&self) {
         self.limiter.retain_recent();
+        self.per_player.retain_recent();
+        self.per_address.retain_recent();
+    }
+
+    /// One more session for `player` from `address`, or `throttled` with when to try again.
+    fn may_open(&self, player: &str, address: IpAddr) -> Result<(), ApiError> {
+        let refuse = |who: &str, not_until: governor::NotUntil<governor::clock::QuantaInstant>| {
+            self.engine.metrics.throttled.inc();
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+            ApiError::new("throttled", format!("too many sessions opened by this {who}; try again later"))
+                .retry_after(wait)
+        };
+        self.per_address.check_key(&address).map_err(|n| refuse("address", n))?;
+        self.per_player.check_key(&player.to_owned()).map_err(|n| refuse("player", n))?;
+        Ok(())
     }
 }
 
 fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthorized" => StatusCode::UNAUTHORIZED,
+        code if code.starts_with("token_") => StatusCode::UNAUTHORIZED,
+        "too_many_open" => StatusCode::CONFLICT,
+        "server_full" => StatusCode::SERVICE_UNAVAILABLE,
         "not_found" => StatusCode::NOT_FOUND,
         "too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "throttled" => StatusCode::TOO_MANY_REQUESTS,
@@ -147,11 +179,7 @@ struct TokenQuery {
 }
 
 fn token<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .or(query.token.as_deref())
+    bearer(headers).or(query.token.as_deref())
 }
 
 /// A session id whose token checked out: extracting it refuses the request otherwise. The token
@@ -187,6 +215,7 @@ async fn health(State(app): State<Shared>) -> Response {
         "store": store.kind(),
         "breaker": breaker.name(),
         "sessions": app.engine.session_count(),
+        "players": if app.engine.players_insecure() { "insecure-dev" } else { "tokens" },
     });
     let Some(wait) = store.retry_after() else { return to_json(&body) };
     let error = ApiError::new("unavailable", "the store is failing").retry_after(wait);
@@ -208,16 +237,38 @@ async fn templates(State(app): State<Shared>) -> Response {
     to_json(&serde_json::json!({ "templates": app.engine.template_names() }))
 }
 
-async fn hunt(State(app): State<Shared>, raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
-    let bytes = body(raw)?;
-    let request: CreateRequest = parse(&bytes)?;
-    Ok(json_response(app.engine.hunt(&request)?))
+/// The bearer token of a request, if any.
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
 }
 
-async fn create(State(app): State<Shared>, raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
+async fn hunt(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let identity = app.engine.identify(bearer(&headers))?;
     let bytes = body(raw)?;
     let request: CreateRequest = parse(&bytes)?;
-    Ok(to_json(&app.engine.create(request).await?))
+    Ok(json_response(app.engine.hunt(&request, identity.as_ref())?))
+}
+
+async fn create(
+    State(app): State<Shared>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let identity = app.engine.identify(bearer(&headers))?;
+    let bytes = body(raw)?;
+    let request: CreateRequest = parse(&bytes)?;
+    let player = match (&identity, &request.player.id) {
+        (Some(identity), _) => identity.id.as_str(),
+        (None, Some(id)) => id.as_str(),
+        (None, None) => "",
+    };
+    app.may_open(player, address.ip())?;
+    Ok(to_json(&app.engine.create(request, identity.as_ref()).await?))
 }
 
 async fn view(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {

@@ -8,13 +8,15 @@
 //! - [`store`]: where logs and caps live: SQLite in WAL mode (the default, one process) or NATS
 //!   JetStream (`--nats`, any number of processes).
 //! - [`http`]: the HTTP and WebSocket API, limits and throttling; [`metrics`] for Prometheus.
-//! - [`auth`]: session ids and their HMAC tokens; [`config`]: the TOML file and the flags.
+//! - [`auth`]: session ids and their HMAC tokens; [`players`]: who a player is, from the tokens
+//!   the game's backend signs; [`config`]: the TOML file and the flags.
 
 pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod http;
 pub mod metrics;
+pub mod players;
 pub mod store;
 
 use anyhow::{Context, Result};
@@ -89,6 +91,7 @@ pub async fn build(config: &Config) -> Result<Engine> {
     let world = load_world(config)?;
     let games = load_games(config)?;
     let keys = auth::Keys::load(config.secret_file.as_deref(), &config.data_dir)?;
+    let players = players::Players::from_config(&config.players, config.insecure_dev_players)?;
     let metrics = Metrics::new();
     let breaker = store::breaker(&config.store, &metrics.store);
     let (backend, logs) = match &config.nats {
@@ -105,7 +108,16 @@ pub async fn build(config: &Config) -> Result<Engine> {
         }
     };
     let store = Store::new(backend, breaker, &config.store, metrics.store.clone());
-    let engine = Engine::new(world, games, config.game_seed, store, keys, config.limits.clone(), metrics);
+    let engine = Engine::new(engine::Parts {
+        world,
+        games,
+        game_seed: config.game_seed,
+        store,
+        keys,
+        players,
+        limits: config.limits.clone(),
+        metrics,
+    });
     let started = Instant::now();
     let count = logs.len();
     let events: usize = logs.iter().map(|(_, log)| log.bytes().filter(|&b| b == b'\n').count()).sum();
@@ -149,7 +161,9 @@ pub async fn serve(config: Config) -> Result<()> {
             }
         }
     });
-    axum::serve(listener, http::router(app)).with_graceful_shutdown(shutdown()).await?;
+    // With each connection's address: sessions are limited per client address too.
+    let service = http::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;
     tracing::info!("stopped");
     Ok(())
 }

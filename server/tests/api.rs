@@ -63,7 +63,7 @@ impl Client {
 fn server_with(top: &str, limits: &str) -> (tempfile::TempDir, Server) {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "data_dir = {:?}\n{top}\n[limits]\nmax_body_bytes = 4096\nmax_message_bytes = 4096\nflood_close_after = 100\n{limits}",
+        "insecure_dev_players = true\ndata_dir = {:?}\n{top}\n[limits]\nmax_body_bytes = 4096\nmax_message_bytes = 4096\nflood_close_after = 100\n{limits}",
         dir.path().join("data")
     );
     let server = Server::start(dir.path(), &toml);

@@ -9,7 +9,10 @@ use std::time::Duration;
 use xmarks_load::{run, verify, Options};
 
 fn config(dir: &std::path::Path, extra: &str) -> String {
-    format!("data_dir = {:?}\n{extra}", dir.join("data"))
+    format!(
+        "insecure_dev_players = true\ndata_dir = {:?}\n{extra}\n[limits]\nsessions_per_address_per_min = 1000000\n",
+        dir.join("data")
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

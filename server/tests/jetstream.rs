@@ -11,7 +11,7 @@ use xmarks_load::{run, verify, Options};
 fn cluster(nats: &Nats, dir: &std::path::Path, prefix: &str, templates: &str) -> Vec<Server> {
     let config = dir.join("server.toml");
     let secret = common::secret(dir);
-    std::fs::write(&config, format!("data_dir = {:?}\nsecret_file = {secret:?}\n{templates}", dir.join("data")))
+    std::fs::write(&config, format!("insecure_dev_players = true\ndata_dir = {:?}\nsecret_file = {secret:?}\n{templates}\n[limits]\nsessions_per_address_per_min = 1000000\n", dir.join("data")))
         .unwrap();
     (0..3).map(|_| Server::start_with(&config, dir, &["--nats", &nats.url, "--nats-prefix", prefix])).collect()
 }

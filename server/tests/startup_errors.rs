@@ -11,7 +11,11 @@ fn write_config(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("server.toml");
     std::fs::write(
         &path,
-        format!("data_dir = {:?}\nsecret_file = {:?}\n{body}", dir.join("data"), common::secret(dir)),
+        format!(
+            "insecure_dev_players = true\ndata_dir = {:?}\nsecret_file = {:?}\n{body}",
+            dir.join("data"),
+            common::secret(dir)
+        ),
     )
     .unwrap();
     path
@@ -104,7 +108,8 @@ fn a_data_directory_from_a_newer_server() {
     db.execute_batch("CREATE TABLE sessions (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, header TEXT NOT NULL);")
         .unwrap();
     drop(db);
-    let server = Server::start(old.path(), &format!("data_dir = {:?}\n", old.path().join("data")));
+    let server =
+        Server::start(old.path(), &format!("insecure_dev_players = true\ndata_dir = {:?}\n", old.path().join("data")));
     drop(server);
     let db = rusqlite::Connection::open(old.path().join("data/sessions.db")).unwrap();
     assert_eq!(db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 1);

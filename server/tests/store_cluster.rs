@@ -53,7 +53,7 @@ async fn a_node_then_the_leader_killed_under_load_loses_nothing_and_catches_up()
     std::fs::write(
         &config,
         format!(
-            "data_dir = {:?}\nsecret_file = {:?}\n[nats]\nurl = {:?}\nprefix = \"ha\"\nreplicas = 3\n",
+            "insecure_dev_players = true\ndata_dir = {:?}\nsecret_file = {:?}\n[nats]\nurl = {:?}\nprefix = \"ha\"\nreplicas = 3\n[limits]\nsessions_per_address_per_min = 1000000\n",
             dir.path().join("data"),
             common::secret(dir.path()),
             cluster.urls()

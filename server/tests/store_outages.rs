@@ -135,7 +135,7 @@ async fn outage<F: Future<Output = ()>, R: Future<Output = ()>>(
 
 fn nats_config(dir: &std::path::Path, url: &str, store: &str) -> String {
     format!(
-        "data_dir = {:?}\nsecret_file = {:?}\n[store]\n{store}\n[nats]\nurl = {url:?}\nprefix = \"outage\"\n",
+        "insecure_dev_players = true\ndata_dir = {:?}\nsecret_file = {:?}\n[store]\n{store}\n[nats]\nurl = {url:?}\nprefix = \"outage\"\n[limits]\nsessions_per_address_per_min = 1000000\n",
         dir.join("data"),
         common::secret(dir)
     )
@@ -202,7 +202,10 @@ async fn the_embedded_store_on_a_disk_that_fills_up_and_is_freed() {
     let _serial = SERIAL.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let disk = SmallDisk::mount(&dir.path().join("data"), "96m");
-    let toml = format!("data_dir = {:?}\n", disk.0);
+    let toml = format!(
+        "insecure_dev_players = true\ndata_dir = {:?}\n[limits]\nsessions_per_address_per_min = 1000000\n",
+        disk.0
+    );
     let mut server = Server::start(dir.path(), &toml);
     let ballast = std::sync::Mutex::new(None);
     let (figures, report) = outage(

@@ -1,0 +1,286 @@
+//! Players known by tokens the game's backend signs, against a real server process: who opens a
+//! session and at what level comes from the token, never the body; every kind of bad token is
+//! refused with its own code; and the limits on opening sessions (per player, per address, open at
+//! once, in all).
+
+mod common;
+
+use common::{fails_to_start, Server};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const HS_SECRET: &str = "the game backend's shared secret, 32+ bytes";
+const ED_PRIVATE: &str = include_str!("keys/backend-ed25519.pem");
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// A server that knows players by tokens: an HS256 key `hs-1` and an EdDSA key `ed-1` (a
+/// rotation in progress), audience `treasure`, issuer `backend`, 5 s of leeway. `limits` adds to
+/// `[limits]`.
+fn server(limits: &str) -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let hs = dir.path().join("hs-1");
+    std::fs::write(&hs, HS_SECRET).unwrap();
+    let ed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys/backend-ed25519.pub.pem");
+    // `sprint`, and `blink`: the same with one second to play.
+    let sprint = dir.path().join("sprint.json");
+    std::fs::write(&sprint, common::sprint_template()).unwrap();
+    let blink = dir.path().join("blink.json");
+    let mut template: Value = serde_json::from_str(common::sprint_template()).unwrap();
+    template["id"] = json!("blink");
+    template["time_limit_s"] = json!(1);
+    std::fs::write(&blink, template.to_string()).unwrap();
+    let toml = format!(
+        "data_dir = {:?}\n[templates.sprint]\ntemplate = {sprint:?}\n[templates.blink]\ntemplate = {blink:?}\n\
+         [limits]\n{limits}\n[players]\naudience = \"treasure\"\nissuer = \"backend\"\nleeway_s = 5\n\
+         [[players.keys]]\nkid = \"hs-1\"\nalg = \"HS256\"\nsecret_file = {hs:?}\n\
+         [[players.keys]]\nkid = \"ed-1\"\nalg = \"EdDSA\"\npublic_key_file = {ed:?}\n",
+        dir.path().join("data")
+    );
+    let server = Server::start(dir.path(), &toml);
+    (dir, server)
+}
+
+fn claims(sub: &str) -> Value {
+    json!({"sub": sub, "aud": "treasure", "iss": "backend", "exp": now() + 600})
+}
+
+fn hs256(kid: &str, claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::HS256);
+    header.kid = Some(kid.into());
+    encode(&header, claims, &EncodingKey::from_secret(HS_SECRET.as_bytes())).unwrap()
+}
+
+fn eddsa(claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("ed-1".into());
+    encode(&header, claims, &EncodingKey::from_ed_pem(ED_PRIVATE.as_bytes()).unwrap()).unwrap()
+}
+
+/// `POST path` with a bearer token (if any): the status, its `Retry-After`, and the body.
+async fn post(server: &Server, path: &str, token: Option<&str>, body: Value) -> (u16, Option<u64>, Value) {
+    let mut request = reqwest::Client::new().post(format!("{}{path}", server.url)).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let retry = response.headers().get("retry-after").map(|v| v.to_str().unwrap().parse().unwrap());
+    (status, retry, response.json().await.unwrap_or(Value::Null))
+}
+
+fn open_body() -> Value {
+    json!({"template": "sprint", "player": {"start": {"x": 0, "y": 0}}})
+}
+
+async fn open(server: &Server, token: &str) -> (u16, Option<u64>, Value) {
+    post(server, "/v1/sessions", Some(token), open_body()).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_says_who_the_player_is_and_their_level() {
+    let (_dir, server) = server("");
+    let mut ann = claims("ann");
+    ann["level"] = json!(4);
+    let (status, _, created) = open(&server, &hs256("hs-1", &ann)).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["hunt"]["player"], "ann");
+    assert_eq!(created["hunt"]["level"], 4);
+
+    // The other key of the rotation works too, and a token's extra claims are fine.
+    let mut bob = claims("bob");
+    bob["jti"] = json!("a nonce");
+    bob["team"] = json!("blue");
+    bob["interests"] = json!({"ruin": 2.0});
+    let (status, _, created) = open(&server, &eddsa(&bob)).await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["hunt"]["player"], "bob");
+    assert_eq!(created["hunt"]["level"], 1, "no level claim: level 1");
+
+    // The body may say where the player stands and repeat their id, nothing more.
+    let token = hs256("hs-1", &claims("ann"));
+    let same = json!({"template": "sprint", "player": {"id": "ann", "start": {"x": 0, "y": 0}}});
+    assert_eq!(post(&server, "/v1/sessions", Some(&token), same).await.0, 200);
+    for (field, value, path) in [
+        ("id", json!("cat"), "player.id"),
+        ("level", json!(1000), "player.level"),
+        ("found", json!(["s1"]), "player.found"),
+    ] {
+        let mut body = open_body();
+        body["player"][field] = value;
+        let (status, _, answer) = post(&server, "/v1/sessions", Some(&token), body).await;
+        assert_eq!(status, 400, "{answer}");
+        assert_eq!(answer["error"]["code"], "identity_in_body", "{answer}");
+        assert_eq!(answer["error"]["path"], path, "{answer}");
+    }
+
+    // A hunt without a session names a player too.
+    assert_eq!(post(&server, "/v1/hunts", None, open_body()).await.2["error"]["code"], "token_missing");
+    let (status, _, hunt) = post(&server, "/v1/hunts", Some(&token), open_body()).await;
+    assert_eq!((status, hunt["player"].as_str()), (200, Some("ann")), "{hunt}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_kind_of_bad_token_is_refused_with_its_own_code() {
+    let (_dir, server) = server("sessions_per_player_per_min = 1000\nsessions_per_address_per_min = 1000");
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut c = claims("ann");
+        change(&mut c);
+        c
+    };
+    let other_secret = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("hs-1".into());
+        encode(&header, &claims("ann"), &EncodingKey::from_secret(b"someone else's secret, 32+ bytes long")).unwrap()
+    };
+    let unsigned = {
+        use base64::Engine as _;
+        let b64 = |v: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT", "kid": "hs-1"})), b64(&claims("ann")))
+    };
+    // An HS256 token under the EdDSA key's id: the public key must not become an HMAC secret.
+    let confused = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("ed-1".into());
+        let public =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keys/backend-ed25519.pub.pem")).unwrap();
+        encode(&header, &claims("ann"), &EncodingKey::from_secret(&public)).unwrap()
+    };
+    let cases: Vec<(&str, String)> = vec![
+        ("token_expired", hs256("hs-1", &with(&|c| c["exp"] = json!(now() - 60)))),
+        ("token_not_yet_valid", hs256("hs-1", &with(&|c| c["nbf"] = json!(now() + 60)))),
+        ("token_signature", other_secret),
+        ("token_algorithm", unsigned),
+        ("token_algorithm", confused),
+        ("token_key_unknown", hs256("hs-0", &claims("ann"))),
+        (
+            "token_key_unknown",
+            encode(&Header::new(Algorithm::HS256), &claims("ann"), &EncodingKey::from_secret(HS_SECRET.as_bytes()))
+                .unwrap(),
+        ),
+        ("token_audience", hs256("hs-1", &with(&|c| c["aud"] = json!("another-game")))),
+        ("token_issuer", hs256("hs-1", &with(&|c| c["iss"] = json!("someone")))),
+        ("token_too_large", hs256("hs-1", &with(&|c| c["padding"] = json!("x".repeat(5000))))),
+        ("token_claims", hs256("hs-1", &with(&|c| c["level"] = json!("high")))),
+        ("token_claims", hs256("hs-1", &with(&|c| c["level"] = json!(0)))),
+        ("token_claims", hs256("hs-1", &with(&|c| c["sub"] = json!(42)))),
+        ("token_claims", hs256("hs-1", &with(&|c| c["sub"] = json!("x".repeat(xmarks::limits::MAX_NAME_LEN + 1))))),
+        ("token_claims", hs256("hs-1", &with(&|c| c["interests"] = json!({"ruin": -1.0})))),
+        (
+            "token_claims",
+            hs256(
+                "hs-1",
+                &with(&|c| {
+                    c.as_object_mut().unwrap().remove("exp");
+                }),
+            ),
+        ),
+        (
+            "token_claims",
+            hs256(
+                "hs-1",
+                &with(&|c| {
+                    c.as_object_mut().unwrap().remove("sub");
+                }),
+            ),
+        ),
+        ("token_malformed", "not a token".into()),
+        ("token_malformed", "a.b.c".into()),
+    ];
+    for (code, token) in &cases {
+        let (status, _, answer) = open(&server, token).await;
+        assert_eq!((status, answer["error"]["code"].as_str()), (401, Some(*code)), "{code}: {answer}");
+    }
+    let (status, _, answer) = post(&server, "/v1/sessions", None, open_body()).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("token_missing")), "{answer}");
+
+    // Clock skew within the leeway is fine.
+    let late = hs256("hs-1", &with(&|c| c["exp"] = json!(now() - 2)));
+    assert_eq!(open(&server, &late).await.0, 200);
+    // The server kept serving throughout.
+    assert_eq!(open(&server, &hs256("hs-1", &claims("ann"))).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn opening_sessions_is_limited_per_player_per_address_and_in_all() {
+    // Per player: 3 a minute.
+    let (_dir, server1) = server("sessions_per_player_per_min = 3\nopen_sessions_per_player = 10");
+    let ann = hs256("hs-1", &claims("ann"));
+    for _ in 0..3 {
+        assert_eq!(open(&server1, &ann).await.0, 200);
+    }
+    let (status, retry, answer) = open(&server1, &ann).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (429, Some("throttled")), "{answer}");
+    assert!(retry.is_some_and(|s| (1..=20).contains(&s)), "Retry-After {retry:?}");
+    assert_eq!(open(&server1, &hs256("hs-1", &claims("bob"))).await.0, 200, "others are not held back");
+
+    // Open at once: 2 per player; one that ends frees its place.
+    let (_dir, server2) = server("open_sessions_per_player = 2");
+    let blink = json!({"template": "blink", "player": {"start": {"x": 0, "y": 0}}});
+    let first = post(&server2, "/v1/sessions", Some(&ann), blink).await.2;
+    assert_eq!(open(&server2, &ann).await.0, 200);
+    let (status, _, answer) = open(&server2, &ann).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("too_many_open")), "{answer}");
+    // The blink's second runs out.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let session = first["session"].as_str().unwrap();
+    let ended = reqwest::Client::new()
+        .post(format!("{}/v1/sessions/{session}/events", server2.url))
+        .bearer_auth(first["token"].as_str().unwrap())
+        .body(json!({"type": "tick", "t": first["started_ms"].as_u64().unwrap() + 1100}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let ended: Value = ended.json().await.unwrap();
+    assert_eq!(ended["status"], "failed", "{ended}");
+    assert_eq!(open(&server2, &ann).await.0, 200, "an ended session frees its place");
+
+    // Per address: 4 a minute, whoever the players.
+    let (_dir, server3) = server("sessions_per_address_per_min = 4");
+    for i in 0..4 {
+        assert_eq!(open(&server3, &hs256("hs-1", &claims(&format!("p{i}")))).await.0, 200);
+    }
+    let (status, retry, answer) = open(&server3, &hs256("hs-1", &claims("p9"))).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (429, Some("throttled")), "{answer}");
+    assert!(retry.is_some(), "{answer}");
+
+    // In all: 3 active sessions on this server.
+    let (_dir, server4) = server("open_sessions = 3");
+    for i in 0..3 {
+        assert_eq!(open(&server4, &hs256("hs-1", &claims(&format!("p{i}")))).await.0, 200);
+    }
+    let (status, retry, answer) = open(&server4, &hs256("hs-1", &claims("p9"))).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (503, Some("server_full")), "{answer}");
+    assert!(retry.is_some(), "{answer}");
+}
+
+#[test]
+fn without_player_keys_the_server_does_not_start_unless_told_it_is_for_development() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("server.toml");
+    std::fs::write(&config, format!("data_dir = {:?}\n", dir.path().join("data"))).unwrap();
+    let stderr = fails_to_start(&config, &[]);
+    assert!(stderr.contains("players.keys") && stderr.contains("--insecure-dev-players"), "{stderr}");
+    std::fs::write(dir.path().join("short"), "too short").unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = {:?}\n[[players.keys]]\nkid = \"k\"\nalg = \"HS256\"\nsecret_file = {:?}\n",
+            dir.path().join("data"),
+            dir.path().join("short")
+        ),
+    )
+    .unwrap();
+    let stderr = fails_to_start(&config, &[]);
+    assert!(stderr.contains("players.keys[0].secret_file") && stderr.contains("32 bytes"), "{stderr}");
+
+    std::fs::write(&config, format!("data_dir = {:?}\n", dir.path().join("data"))).unwrap();
+    let server = Server::start_with(&config, dir.path(), &["--insecure-dev-players"]);
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(log.contains("INSECURE"), "{log}");
+    drop(server);
+}
