@@ -179,6 +179,59 @@ pub struct Verified {
     pub error: Option<ApiError>,
 }
 
+/// What a player has done, as their sessions' logs say: a projection rebuilt by replay, the same
+/// on every server that reads the same store.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Profile {
+    pub player: String,
+    pub sessions: u64,
+    pub active: u64,
+    pub completed: u64,
+    pub failed: u64,
+    pub points: i64,
+    pub items: BTreeMap<String, u64>,
+    /// Ids of every site they found, sorted: never in one of their hunts again.
+    pub sites_found: Vec<String>,
+}
+
+/// One session's part of its player's profile.
+#[derive(Debug, Clone)]
+struct Contribution {
+    status: Status,
+    points: i64,
+    items: BTreeMap<String, u64>,
+    sites_found: Vec<String>,
+}
+
+impl Contribution {
+    fn of(session: &Session) -> Contribution {
+        let state = session.state();
+        let found = session.hunt().stages.iter().take(state.stage as usize);
+        Contribution {
+            status: state.status,
+            points: state.points,
+            items: state.items.clone(),
+            sites_found: found.map(|stage| stage.site.id.clone()).collect(),
+        }
+    }
+}
+
+impl Profile {
+    fn add(&mut self, part: &Contribution) {
+        self.sessions += 1;
+        match part.status {
+            Status::Active => self.active += 1,
+            Status::Completed => self.completed += 1,
+            Status::Failed => self.failed += 1,
+        }
+        self.points += part.points;
+        for (item, n) in &part.items {
+            *self.items.entry(item.clone()).or_default() += n;
+        }
+        self.sites_found.extend(part.sites_found.iter().cloned());
+    }
+}
+
 struct Live {
     session: Session,
     /// The store's version of the log this copy reflects.
@@ -207,6 +260,8 @@ pub struct Engine {
     sessions: Mutex<HashMap<String, Arc<Slot>>>,
     /// Active sessions held, by player, and in all.
     open: Mutex<(HashMap<String, u32>, u64)>,
+    /// Profile parts of sessions that have ended: they never change again.
+    ended: Mutex<HashMap<String, Arc<Contribution>>>,
     players: Players,
     epoch: Instant,
     pub metrics: Metrics,
@@ -246,6 +301,7 @@ impl Engine {
             keys,
             sessions: Mutex::new(HashMap::new()),
             open: Mutex::new((HashMap::new(), 0)),
+            ended: Mutex::new(HashMap::new()),
             players,
             epoch: Instant::now(),
             metrics,
@@ -387,15 +443,23 @@ impl Engine {
 
     /// The player a request is for: from their token, the request giving only where they stand;
     /// or, with no token (`--insecure-dev-players`), all from the request.
-    fn player(&self, request: &PlayerRequest, identity: Option<&Identity>) -> Result<Player, ApiError> {
+    /// The sites they found come from the server's profile of them (and, with no token, from the
+    /// request too).
+    async fn player(&self, request: &PlayerRequest, identity: Option<&Identity>) -> Result<Player, ApiError> {
         let start = request.start;
         let Some(identity) = identity else {
             let id = request
                 .id
                 .clone()
                 .ok_or_else(|| ApiError::at("malformed", "the player's id is missing", "player.id"))?;
+            if id.is_empty() || id.len() > xmarks::limits::MAX_NAME_LEN {
+                let most = xmarks::limits::MAX_NAME_LEN;
+                return Err(ApiError::at("malformed", format!("must be 1 to {most} bytes"), "player.id"));
+            }
             let level = request.level.unwrap_or(1);
-            return Ok(Player { id, start, level, found: request.found.clone().unwrap_or_default() });
+            let mut found = self.profile(&id).await?.sites_found;
+            found.extend(request.found.iter().flatten().cloned());
+            return Ok(Player { id, start, level, found });
         };
         let vouched = |field: &str| {
             ApiError::at(
@@ -410,7 +474,46 @@ impl Engine {
             PlayerRequest { found: Some(_), .. } => return Err(vouched("found")),
             _ => {}
         }
-        Ok(Player { id: identity.id.clone(), start, level: identity.level.unwrap_or(1), found: Vec::new() })
+        let found = self.profile(&identity.id).await?.sites_found;
+        Ok(Player { id: identity.id.clone(), start, level: identity.level.unwrap_or(1), found })
+    }
+
+    /// A player's profile, from their sessions: ended ones from memory once read, active ones
+    /// as they stand now.
+    pub async fn profile(&self, player: &str) -> Result<Profile, ApiError> {
+        let mut profile = Profile { player: player.to_owned(), ..Profile::default() };
+        for id in self.store.sessions_of(player).await? {
+            if let Some(part) = self.contribution(&id).await? {
+                profile.add(&part);
+            }
+        }
+        profile.sites_found.sort();
+        profile.sites_found.dedup();
+        Ok(profile)
+    }
+
+    async fn contribution(&self, id: &str) -> Result<Option<Arc<Contribution>>, ApiError> {
+        if let Some(part) = self.ended.lock().expect("ended lock").get(id) {
+            return Ok(Some(Arc::clone(part)));
+        }
+        let held = self.sessions.lock().expect("sessions lock").get(id).cloned();
+        let part = match held {
+            Some(slot) => {
+                let mut live = slot.live.lock().await;
+                self.refresh(id, &mut live).await?;
+                Contribution::of(&live.session)
+            }
+            // Replayed without being held: reading a profile does not fill memory.
+            None => match self.store.load(id).await? {
+                Some(stored) => Contribution::of(&rebuild(stored)?.session),
+                None => return Ok(None),
+            },
+        };
+        let part = Arc::new(part);
+        if part.status != Status::Active {
+            self.ended.lock().expect("ended lock").insert(id.to_owned(), Arc::clone(&part));
+        }
+        Ok(Some(part))
     }
 
     fn hunt_for(&self, request: &CreateRequest, player: &Player) -> Result<(xmarks::Hunt, &Game), ApiError> {
@@ -427,20 +530,20 @@ impl Engine {
     }
 
     /// A hunt for a player, without a session.
-    pub fn hunt(&self, request: &CreateRequest, identity: Option<&Identity>) -> Result<String, ApiError> {
-        let player = self.player(&request.player, identity)?;
+    pub async fn hunt(&self, request: &CreateRequest, identity: Option<&Identity>) -> Result<String, ApiError> {
+        let player = self.player(&request.player, identity).await?;
         self.hunt_for(request, &player).map(|(hunt, _)| hunt.canonical_json())
     }
 
     /// Generates the player's hunt and opens a session on it, durable before it is answered.
     pub async fn create(&self, request: CreateRequest, identity: Option<&Identity>) -> Result<Created, ApiError> {
-        let player = self.player(&request.player, identity)?;
+        let player = self.player(&request.player, identity).await?;
         let (hunt, game) = self.hunt_for(&request, &player)?;
         self.reserve(&player.id)?;
         let started_ms = now_ms();
         let session = Session::new(hunt, Arc::clone(&game.rules), started_ms);
         let id = new_session_id();
-        let version = match self.store.create(&id, log::header(&session)).await {
+        let version = match self.store.create(&id, &player.id, log::header(&session)).await {
             Ok(version) => version,
             Err(e) => {
                 self.closed(&player.id);

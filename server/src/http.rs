@@ -11,6 +11,7 @@
 //! | `GET /v1/sessions/{id}/log` | its log (JSON Lines) |
 //! | `POST /v1/sessions/{id}/events` | a batch of events (an array, or one event): a result per event |
 //! | `GET /v1/sessions/{id}/ws` | WebSocket: each text message is a batch, answered in order |
+//! | `GET /v1/players/{id}` | the player's profile (their own token, or one with the `admin` scope) |
 //! | `POST /v1/verify` | replay a client's log: valid or where it breaks |
 //!
 //! Session routes need the token issued with the session, as `Authorization: Bearer <token>` or
@@ -94,6 +95,7 @@ impl App {
 fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthorized" => StatusCode::UNAUTHORIZED,
+        "forbidden" => StatusCode::FORBIDDEN,
         code if code.starts_with("token_") => StatusCode::UNAUTHORIZED,
         "too_many_open" => StatusCode::CONFLICT,
         "server_full" => StatusCode::SERVICE_UNAVAILABLE,
@@ -250,7 +252,7 @@ async fn hunt(
     let identity = app.engine.identify(bearer(&headers))?;
     let bytes = body(raw)?;
     let request: CreateRequest = parse(&bytes)?;
-    Ok(json_response(app.engine.hunt(&request, identity.as_ref())?))
+    Ok(json_response(app.engine.hunt(&request, identity.as_ref()).await?))
 }
 
 async fn create(
@@ -294,6 +296,19 @@ async fn events(
     }
     let batch = parse_batch(&body(raw)?, app.engine.limits.max_batch_events)?;
     Ok(to_json(&app.engine.submit(&id, batch).await?))
+}
+
+/// A player's profile: for the player themselves, or for the game's backend (a token with the
+/// `admin` scope).
+async fn player(State(app): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
+    if let Some(identity) = app.engine.identify(bearer(&headers))? {
+        if identity.id != id && !identity.admin {
+            return Err(
+                ApiError::new("forbidden", "a player's profile is theirs and the game backend's to read").into()
+            );
+        }
+    }
+    Ok(to_json(&app.engine.profile(&id).await?))
 }
 
 async fn verify(raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
@@ -392,6 +407,7 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/sessions/{id}/log", get(session_log))
         .route("/v1/sessions/{id}/events", post(events))
         .route("/v1/sessions/{id}/ws", get(websocket))
+        .route("/v1/players/{id}", get(player))
         .route("/v1/verify", post(verify).layer(DefaultBodyLimit::max(limits.max_log_bytes)))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), observe))

@@ -8,7 +8,8 @@
 //! expired. Every token must carry `sub` (the player id), `aud` (the configured audience) and
 //! `exp`; `nbf` and `iss` are checked when present or configured, with `leeway_s` of clock skew.
 //! Optional claims the backend vouches for: `level` (a whole number from 1), `interests` (a
-//! weight per site kind) and `team` (a team id).
+//! weight per site kind) and `team` (a team id); `scope` containing `admin` marks the backend's
+//! own token, which may read any player's profile.
 
 use crate::config::{PlayerKey, PlayersConfig};
 use crate::engine::ApiError;
@@ -25,6 +26,8 @@ pub struct Identity {
     pub level: Option<u32>,
     pub interests: Option<BTreeMap<String, f64>>,
     pub team: Option<String>,
+    /// The game's backend itself (scope `admin`): may read any player's profile.
+    pub admin: bool,
 }
 
 #[derive(Deserialize)]
@@ -36,6 +39,9 @@ struct Claims {
     interests: Option<BTreeMap<String, f64>>,
     #[serde(default)]
     team: Option<String>,
+    /// Space-separated, as in OAuth.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 /// How players are known: by verified tokens, or (development) by what requests say.
@@ -153,7 +159,8 @@ impl Verifier {
                 return Err(token_error("token_claims", "interests are finite weights of 0 or more"));
             }
         }
-        Ok(Identity { id: claims.sub, level: claims.level, interests: claims.interests, team: claims.team })
+        let admin = claims.scope.as_deref().is_some_and(|scope| scope.split(' ').any(|s| s == "admin"));
+        Ok(Identity { id: claims.sub, level: claims.level, interests: claims.interests, team: claims.team, admin })
     }
 }
 

@@ -284,3 +284,146 @@ fn without_player_keys_the_server_does_not_start_unless_told_it_is_for_developme
     assert!(log.contains("INSECURE"), "{log}");
     drop(server);
 }
+
+/// A token for the game's backend itself.
+fn backend_token() -> String {
+    let mut c = claims("backend");
+    c["scope"] = json!("profiles admin");
+    hs256("hs-1", &c)
+}
+
+/// Plays a session to its end with the core's scripted player on the `dash` template (fast
+/// enough to walk in a few seconds), sending each event once the server's clock allows it.
+async fn play_through(url: &str, created: &Value) {
+    let hunt = xmarks::Hunt::from_json(&created["hunt"].to_string()).unwrap();
+    let started = created["started_ms"].as_u64().unwrap();
+    let http = reqwest::Client::new();
+    for event in xmarks::session::script::walkthrough(&hunt, started) {
+        let due = event.t().saturating_sub(1_000);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
+        tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now))).await;
+        let answer: Value = http
+            .post(format!("{url}/v1/sessions/{}/events", created["session"].as_str().unwrap()))
+            .bearer_auth(created["token"].as_str().unwrap())
+            .body(event.canonical_json())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(answer["results"][0].get("rejected").is_none(), "{answer}");
+    }
+}
+
+/// A server (embedded, or on `nats` with `prefix`) with the `dash` template: two stages, at
+/// 100 m/s.
+fn dash_server(dir: &Path, nats: Option<(&str, &str)>) -> Server {
+    let hs = dir.join("hs-1");
+    std::fs::write(&hs, HS_SECRET).unwrap();
+    let dash = dir.join("dash.json");
+    let mut template: Value = serde_json::from_str(common::sprint_template()).unwrap();
+    template["id"] = json!("dash");
+    template["stages"] = json!(2);
+    template["max_speed"] = json!(100);
+    std::fs::write(&dash, template.to_string()).unwrap();
+    let store = match nats {
+        Some((url, prefix)) => {
+            format!("secret_file = {:?}\n[nats]\nurl = {url:?}\nprefix = {prefix:?}\n", common::secret(dir))
+        }
+        None => String::new(),
+    };
+    let toml = format!(
+        "data_dir = {:?}\n{store}[templates.dash]\ntemplate = {dash:?}\n[players]\naudience = \"treasure\"\n\
+         issuer = \"backend\"\n[[players.keys]]\nkid = \"hs-1\"\nalg = \"HS256\"\nsecret_file = {hs:?}\n",
+        dir.join("data")
+    );
+    let config = dir.join("server.toml");
+    std::fs::write(&config, toml).unwrap();
+    Server::start_with(&config, dir, &[])
+}
+
+async fn profile(url: &str, player: &str, token: &str) -> (u16, Value) {
+    let response =
+        reqwest::Client::new().get(format!("{url}/v1/players/{player}")).bearer_auth(token).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn site_ids(created: &Value) -> Vec<String> {
+    created["hunt"]["stages"].as_array().unwrap().iter().map(|s| s["site"]["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Opens a `dash` hunt for `ann` on `url` and plays it to the end; returns the session's answer
+/// and her profile afterwards, checked against what she did.
+async fn ann_finishes_a_hunt(url: &str) -> (Value, Value) {
+    let ann = hs256("hs-1", &claims("ann"));
+    let (status, _, created) = post_to(url, &ann).await;
+    assert_eq!(status, 200, "{created}");
+    play_through(url, &created).await;
+    let (status, mine) = profile(url, "ann", &ann).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!((mine["sessions"].as_u64(), mine["completed"].as_u64()), (Some(1), Some(1)), "{mine}");
+    let mut found = site_ids(&created);
+    found.sort();
+    assert_eq!(mine["sites_found"], json!(found), "{mine}");
+    // Points and items as the session's own state has them (the default rules add bonuses).
+    let view: Value = reqwest::Client::new()
+        .get(format!("{url}/v1/sessions/{}", created["session"].as_str().unwrap()))
+        .bearer_auth(created["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(mine["points"].as_i64().unwrap() >= 120, "two stages of 10 and the treasure's 100 at least: {mine}");
+    assert_eq!((&mine["points"], &mine["items"]), (&view["state"]["points"], &view["state"]["items"]), "{view}");
+    assert_eq!(mine["items"]["sprint_medal"], 1, "{mine}");
+    (created, mine)
+}
+
+async fn post_to(url: &str, token: &str) -> (u16, Option<u64>, Value) {
+    let body = json!({"template": "dash", "player": {"start": {"x": 0, "y": 0}}});
+    let response =
+        reqwest::Client::new().post(format!("{url}/v1/sessions")).bearer_auth(token).json(&body).send().await.unwrap();
+    (response.status().as_u16(), None, response.json().await.unwrap())
+}
+
+/// On `url` (another server, or the same restarted): the same profile, readable by the backend
+/// and not by another player, and her next hunt avoids the sites she found.
+async fn her_profile_holds_on(url: &str, created: &Value, mine: &Value) {
+    let ann = hs256("hs-1", &claims("ann"));
+    assert_eq!(&profile(url, "ann", &ann).await.1, mine, "the same profile, rebuilt from the logs");
+    assert_eq!(&profile(url, "ann", &backend_token()).await.1, mine, "the backend reads it too");
+    let (status, answer) = profile(url, "ann", &hs256("hs-1", &claims("bob"))).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (403, Some("forbidden")), "{answer}");
+
+    let found = site_ids(created);
+    let (status, _, again) = post_to(url, &ann).await;
+    assert_eq!(status, 200, "{again}");
+    let next = site_ids(&again);
+    assert!(next.iter().all(|id| !found.contains(id)), "{found:?} came back in {next:?}");
+    // Bob, asking the same, gets the hunt she first got: the sites are hers only.
+    let (_, _, bobs) = post_to(url, &hs256("hs-1", &claims("bob"))).await;
+    assert_eq!(bobs["hunt"]["stages"].as_array().map(Vec::len), Some(2), "{bobs}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn profiles_are_projections_of_the_logs_embedded_and_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = dash_server(dir.path(), None);
+    let (created, mine) = ann_finishes_a_hunt(&server.url).await;
+    server.kill();
+    let restarted = dash_server(dir.path(), None);
+    her_profile_holds_on(&restarted.url, &created, &mine).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn profiles_are_the_same_on_every_server_on_jetstream() {
+    let nats = common::Nats::start();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let first = dash_server(a.path(), Some((&nats.url, "profiles")));
+    let second = dash_server(b.path(), Some((&nats.url, "profiles")));
+    let (created, mine) = ann_finishes_a_hunt(&first.url).await;
+    her_profile_holds_on(&second.url, &created, &mine).await;
+}

@@ -77,6 +77,21 @@ pub struct EmbeddedStore {
     /// Counts of global caps; this process is their only writer, so memory is authoritative and
     /// the table follows.
     caps: Mutex<HashMap<String, u64>>,
+    /// Each player's sessions, oldest first: read from the headers at start, then kept.
+    by_player: Mutex<HashMap<String, Vec<String>>>,
+}
+
+/// The player a session's header names (`hunt.player`).
+fn player_of(header: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Header {
+        hunt: Hunt,
+    }
+    #[derive(serde::Deserialize)]
+    struct Hunt {
+        player: String,
+    }
+    serde_json::from_str::<Header>(header).ok().map(|h| h.hunt.player)
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -147,12 +162,24 @@ impl EmbeddedStore {
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
             rows.collect::<rusqlite::Result<HashMap<_, _>>>()?
         };
+        let mut by_player: HashMap<String, Vec<String>> = HashMap::new();
+        for (id, log) in &logs {
+            if let Some(player) = player_of(log.lines().next().unwrap_or_default()) {
+                by_player.entry(player).or_default().push(id.clone());
+            }
+        }
         let (tx, rx) = mpsc::channel(queue.max(1));
         let writer_index = Arc::clone(&index);
         std::thread::Builder::new()
             .name("xmarks-store".into())
             .spawn(move || write_loop(writer, rx, commit_batch, writer_index))?;
-        let store = EmbeddedStore { jobs: tx, reader: Arc::new(Mutex::new(reader)), index, caps: Mutex::new(caps) };
+        let store = EmbeddedStore {
+            jobs: tx,
+            reader: Arc::new(Mutex::new(reader)),
+            index,
+            caps: Mutex::new(caps),
+            by_player: Mutex::new(by_player),
+        };
         Ok((store, logs))
     }
 
@@ -165,8 +192,14 @@ impl EmbeddedStore {
         wait.await.map_err(|_| unavailable("the store's writer stopped"))?
     }
 
-    pub async fn create(&self, id: &str, header: String) -> Result<u64, StoreError> {
-        self.submit(Op::Create { id: id.into(), header }).await.map(|()| 0)
+    pub async fn create(&self, id: &str, player: &str, header: String) -> Result<u64, StoreError> {
+        self.submit(Op::Create { id: id.into(), header }).await?;
+        self.by_player.lock().expect("players lock").entry(player.to_owned()).or_default().push(id.to_owned());
+        Ok(0)
+    }
+
+    pub fn sessions_of(&self, player: &str) -> Vec<String> {
+        self.by_player.lock().expect("players lock").get(player).cloned().unwrap_or_default()
     }
 
     /// Appends after the session's first `version` lines (its seq); the new version is its seq

@@ -174,15 +174,24 @@ impl Store {
         }
     }
 
-    /// Records a new session's header; fails if the id exists.
-    pub async fn create(&self, id: &str, header: String) -> Result<u64, StoreError> {
+    /// Records a new session's header, and the session among its player's; fails if the id
+    /// exists.
+    pub async fn create(&self, id: &str, player: &str, header: String) -> Result<u64, StoreError> {
         self.guard(async {
             match &self.backend {
-                Backend::Embedded(s) => s.create(id, header).await,
-                Backend::Nats(s) => s.create(id, header).await,
+                Backend::Embedded(s) => s.create(id, player, header).await,
+                Backend::Nats(s) => s.create(id, player, header).await,
             }
         })
         .await
+    }
+
+    /// A player's sessions, oldest first (some may have no log yet, or no longer).
+    pub async fn sessions_of(&self, player: &str) -> Result<Vec<String>, StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => Ok(s.sessions_of(player)),
+            Backend::Nats(s) => self.guard(s.sessions_of(player)).await,
+        }
     }
 
     /// Appends event lines after `version`; returns the new version once they are durable, or

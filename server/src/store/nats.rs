@@ -28,6 +28,8 @@ pub struct NatsStore {
     /// By index `partition % streams`.
     streams: Vec<stream::Stream<()>>,
     caps: kv::Store,
+    /// Each player's sessions: the key `p.<hex of the player id>` holds their ids, one a line.
+    players: kv::Store,
     prefix: String,
     partitions: u32,
 }
@@ -73,23 +75,24 @@ fn stream_configs(config: &NatsConfig) -> Vec<stream::Config> {
             ..Default::default()
         })
         .collect();
-    // The caps bucket is created as the stream behind it, with the key-value conventions
+    // The buckets (caps, and each player's sessions) are created as the streams behind them, with the key-value conventions
     // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
     // `create_key_value` first reads account details in a form that nats-server 2.9 (the
     // Debian package) does not send. It is then opened as an ordinary bucket.
-    let bucket = format!("{}_caps", config.prefix);
-    streams.push(stream::Config {
-        name: format!("KV_{bucket}"),
-        subjects: vec![format!("$KV.{bucket}.>")],
-        max_messages_per_subject: 1,
-        allow_rollup: true,
-        deny_delete: true,
-        allow_direct: true,
-        discard: stream::DiscardPolicy::New,
-        storage: stream::StorageType::File,
-        num_replicas: config.replicas,
-        ..Default::default()
-    });
+    for bucket in [format!("{}_caps", config.prefix), format!("{}_players", config.prefix)] {
+        streams.push(stream::Config {
+            name: format!("KV_{bucket}"),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: stream::DiscardPolicy::New,
+            storage: stream::StorageType::File,
+            num_replicas: config.replicas,
+            ..Default::default()
+        });
+    }
     streams
 }
 
@@ -192,10 +195,11 @@ impl NatsStore {
             }
             streams.push(js.get_stream_no_info(&name).await?);
         }
-        streams.pop(); // the caps bucket's, used through `caps`
+        streams.truncate(streams.len() - 2); // the buckets', used as buckets
         let caps = js.get_key_value(format!("{}_caps", config.prefix)).await?;
+        let players = js.get_key_value(format!("{}_players", config.prefix)).await?;
         check_format(&caps, &config.prefix).await?;
-        Ok(NatsStore { js, streams, caps, prefix: config.prefix.clone(), partitions: config.partitions })
+        Ok(NatsStore { js, streams, caps, players, prefix: config.prefix.clone(), partitions: config.partitions })
     }
 
     /// The breaker's probe: every sessions stream's leader takes a publish, which it refuses
@@ -234,8 +238,38 @@ impl NatsStore {
         }
     }
 
-    pub async fn create(&self, id: &str, header: String) -> Result<u64, StoreError> {
+    /// Lists the session under its player first, then writes its header: a crash in between
+    /// leaves a listed session with no log, which readers skip, never a log nobody can find.
+    pub async fn create(&self, id: &str, player: &str, header: String) -> Result<u64, StoreError> {
+        let key = format!("p.{}", hex::encode(player));
+        loop {
+            let done = match self.players.entry(&key).await.map_err(unavailable)? {
+                None => match self.players.create(&key, format!("{id}\n").into()).await {
+                    Ok(_) => true,
+                    Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => false,
+                    Err(e) => return Err(unavailable(e)),
+                },
+                Some(entry) => {
+                    let mut ids = entry.value.to_vec();
+                    ids.extend_from_slice(format!("{id}\n").as_bytes());
+                    match self.players.update(&key, ids.into(), entry.revision).await {
+                        Ok(_) => true,
+                        Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => false,
+                        Err(e) => return Err(unavailable(e)),
+                    }
+                }
+            };
+            if done {
+                break;
+            }
+        }
         self.publish(id, 0, header).await
+    }
+
+    pub async fn sessions_of(&self, player: &str) -> Result<Vec<String>, StoreError> {
+        let ids = self.players.get(format!("p.{}", hex::encode(player))).await.map_err(unavailable)?;
+        let ids = ids.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
+        Ok(ids.lines().map(str::to_owned).collect())
     }
 
     pub async fn append(&self, id: &str, version: u64, lines: Vec<String>) -> Result<u64, StoreError> {
