@@ -42,6 +42,136 @@ pub struct Options {
     pub failover: bool,
     /// Keep every round trip's time and result in [`Report::timeline`].
     pub timeline: bool,
+    /// Sign each player's token, as the game's backend would, for servers that verify them.
+    pub signer: Option<Signer>,
+}
+
+/// Signs players' tokens (JWT, HS256) as a game's backend would.
+#[derive(Clone)]
+pub struct Signer {
+    kid: String,
+    key: jsonwebtoken::EncodingKey,
+    audience: String,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Signer({})", self.kid)
+    }
+}
+
+impl Signer {
+    pub fn new(kid: &str, secret: &[u8], audience: &str) -> Signer {
+        Signer { kid: kid.into(), key: jsonwebtoken::EncodingKey::from_secret(secret), audience: audience.into() }
+    }
+
+    /// A token for `player`, valid for an hour; `admin` for the backend's own.
+    pub fn token(&self, player: &str, admin: bool) -> String {
+        let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()) + 3600;
+        let mut claims = serde_json::json!({ "sub": player, "aud": self.audience, "exp": exp });
+        if admin {
+            claims["scope"] = "admin".into();
+        }
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &self.key).expect("HS256 signs anything")
+    }
+}
+
+/// What [`open_and_read`] measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpenReport {
+    pub players: usize,
+    pub opened_per_s: f64,
+    pub open_p50_ms: f64,
+    pub open_p99_ms: f64,
+    pub profile_reads_per_s: f64,
+    pub profile_p50_ms: f64,
+    pub profile_p99_ms: f64,
+}
+
+/// Opens one session for each of `players` players (`concurrency` at a time), then reads each
+/// player's profile (`GET /v1/players/{id}`) with the backend's token: throughput and latency
+/// of both.
+pub async fn open_and_read(
+    url: &str,
+    players: usize,
+    concurrency: usize,
+    template: &str,
+    signer: Option<&Signer>,
+) -> Result<OpenReport> {
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
+    let admin = signer.map(|s| s.token("backend", true));
+    let open = |i: usize| {
+        let (http, signer) = (http.clone(), signer.cloned());
+        let body = serde_json::json!({
+            "template": template, "player": { "id": format!("p{i}"), "start": { "x": 0.0, "y": 0.0 } },
+        });
+        let url = format!("{url}/v1/sessions");
+        async move {
+            let mut request = http.post(url).json(&body);
+            if let Some(signer) = &signer {
+                request = request.bearer_auth(signer.token(&format!("p{i}"), false));
+            }
+            let response = request.send().await?;
+            if !response.status().is_success() {
+                bail!("open: HTTP {}: {}", response.status().as_u16(), response.text().await.unwrap_or_default());
+            }
+            Ok(())
+        }
+    };
+    let read = |i: usize| {
+        let (http, admin) = (http.clone(), admin.clone());
+        let url = format!("{url}/v1/players/p{i}");
+        async move {
+            let mut request = http.get(url);
+            if let Some(admin) = &admin {
+                request = request.bearer_auth(admin);
+            }
+            let response = request.send().await?;
+            if !response.status().is_success() {
+                bail!("profile: HTTP {}", response.status().as_u16());
+            }
+            Ok(())
+        }
+    };
+    let (opened_per_s, open) = timed(players, concurrency, open).await?;
+    let (profile_reads_per_s, read) = timed(players, concurrency, read).await?;
+    let ms = |h: &Histogram<u64>, q| h.value_at_quantile(q) as f64 / 1000.0;
+    Ok(OpenReport {
+        players,
+        opened_per_s,
+        open_p50_ms: ms(&open, 0.5),
+        open_p99_ms: ms(&open, 0.99),
+        profile_reads_per_s,
+        profile_p50_ms: ms(&read, 0.5),
+        profile_p99_ms: ms(&read, 0.99),
+    })
+}
+
+/// Runs `task(0..n)`, `concurrency` at a time: per second, and each one's latency.
+async fn timed<F, Fut>(n: usize, concurrency: usize, task: F) -> Result<(f64, Histogram<u64>)>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    use futures_util::stream::{self, StreamExt as _};
+    let start = Instant::now();
+    let latencies: Vec<Result<u64>> = stream::iter(0..n)
+        .map(|i| {
+            let started = Instant::now();
+            let run = task(i);
+            async move { run.await.map(|()| started.elapsed().as_micros().max(1) as u64) }
+        })
+        .buffer_unordered(concurrency.max(1))
+        .collect()
+        .await;
+    let seconds = start.elapsed().as_secs_f64();
+    let mut histogram = hist();
+    for latency in latencies {
+        histogram.record(latency?)?;
+    }
+    Ok((n as f64 / seconds, histogram))
 }
 
 impl Default for Options {
@@ -57,6 +187,7 @@ impl Default for Options {
             verify: false,
             failover: false,
             timeline: false,
+            signer: None,
         }
     }
 }
@@ -299,13 +430,11 @@ async fn hunt(run: &Run, i: usize, round: u64, server: &mut usize, report: &mut 
     });
     let sent = Instant::now();
     let response = loop {
-        let response = run
-            .http
-            .post(format!("{}/v1/sessions", urls[*server]))
-            .json(&request)
-            .send()
-            .await
-            .map_err(|_| anyhow!("create: connection"))?;
+        let mut post = run.http.post(format!("{}/v1/sessions", urls[*server])).json(&request);
+        if let Some(signer) = &run.options.signer {
+            post = post.bearer_auth(signer.token(&format!("{}{i}", run.options.prefix), false));
+        }
+        let response = post.send().await.map_err(|_| anyhow!("create: connection"))?;
         // Refused for now (the store is failing, or too many requests): wait as told, as a game
         // client would.
         let status = response.status().as_u16();

@@ -33,11 +33,37 @@ struct Args {
     /// Print the summary as one JSON line too.
     #[arg(long)]
     json: bool,
+    /// Sign players' tokens (HS256) with the secret in this file, for servers that verify them.
+    #[arg(long)]
+    player_key_file: Option<std::path::PathBuf>,
+    /// The key id of --player-key-file.
+    #[arg(long, default_value = "load")]
+    player_kid: String,
+    /// The audience players' tokens are for.
+    #[arg(long, default_value = "xmarks")]
+    audience: String,
+    /// Instead of playing: open one session for each of this many players (64 at a time), then
+    /// read each one's profile, and print both rates and latencies as JSON.
+    #[arg(long)]
+    open_only: Option<usize>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let signer = match &args.player_key_file {
+        Some(path) => {
+            let secret = std::fs::read(path)?;
+            Some(xmarks_load::Signer::new(&args.player_kid, secret.trim_ascii(), &args.audience))
+        }
+        None => None,
+    };
+    if let Some(players) = args.open_only {
+        let url = args.urls.first().map(String::as_str).unwrap_or("http://127.0.0.1:8080");
+        let report = xmarks_load::open_and_read(url, players, 64, &args.template, signer.as_ref()).await?;
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
     let options = xmarks_load::Options {
         urls: args.urls,
         players: args.players,
@@ -49,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
         verify: args.verify,
         failover: args.failover,
         timeline: false,
+        signer,
     };
     let report = xmarks_load::run(options).await?;
     print!("{report}");

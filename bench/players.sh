@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Players with tokens (BENCHMARKS.md, "Players"): for each store, a fresh release xmarks-server
+# that verifies HS256 player tokens, then xmarks-load opens one session for each of PLAYERS players
+# (default 100,000; 64 requests at a time, each with its own signed token) and reads every
+# player's profile with the backend's token. Prints opens and profile reads per second with their
+# p50 and p99. Token verification alone: cargo bench -p xmarks-server --bench players.
+#   bash bench/players.sh [PLAYERS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+players=${1:-100000}
+cargo build --release -q -p xmarks-server -p xmarks-load
+bash scripts/tools.sh nats
+ulimit -n "$(ulimit -Hn)"
+for mode in embedded nats; do
+  dir=$(mktemp -d)
+  pids=()
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/player-key"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/secret"
+  cat > "$dir/server.toml" <<TOML
+data_dir = "$dir/data"
+secret_file = "$dir/secret"
+[limits]
+sessions_per_address_per_min = 100000000
+sessions_per_player_per_min = 1000
+open_sessions = 10000000
+[players]
+[[players.keys]]
+kid = "load"
+alg = "HS256"
+secret_file = "$dir/player-key"
+TOML
+  flags=()
+  if [ "$mode" = nats ]; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir/nats" >/dev/null 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    flags=(--nats "nats://127.0.0.1:$port")
+  fi
+  RUST_LOG=warn target/release/xmarks-server --config "$dir/server.toml" --listen 127.0.0.1:0 "${flags[@]}" \
+    > "$dir/server.out" 2> "$dir/server.log" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^listening on ' "$dir/server.out" && break; sleep 0.1; done
+  url=$(sed -n 's/^listening on //p' "$dir/server.out")
+  echo "== $mode: $players players, each opening a session with a signed token, then each profile read"
+  target/release/xmarks-load --url "$url" --open-only "$players" --player-key-file "$dir/player-key" --player-kid load
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+done
