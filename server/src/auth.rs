@@ -46,6 +46,16 @@ impl Keys {
         mac
     }
 
+    /// The key a player's data is stored under: a keyed hash of their id, so that the store names
+    /// no player in the clear, and an erased player's id is gone from it (see
+    /// `Engine::erase_player`).
+    pub fn player_key(&self, player: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"xmarks-player:");
+        mac.update(player.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
     pub fn token(&self, id: &str) -> String {
         hex::encode(self.mac(id).finalize().into_bytes())
     }

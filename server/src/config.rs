@@ -110,6 +110,18 @@ impl Default for PlayersConfig {
     }
 }
 
+/// When ended sessions' logs are compacted to their summaries.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Sessions that ended this many seconds ago are compacted; 0 never compacts.
+    pub compact_after_s: u64,
+    /// Where a compacted session's full log goes: a file per session in this directory; without
+    /// it, the log is deleted.
+    pub archive_dir: Option<PathBuf>,
+}
+
+
 /// How the server protects itself from a failing or slow store (either kind).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -202,6 +214,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// How players' tokens are verified.
     pub players: PlayersConfig,
+    /// Compaction of ended sessions.
+    pub retention: RetentionConfig,
     /// Development only: a player is whoever a request says (no token). Loud in the log.
     pub insecure_dev_players: bool,
     /// File holding the secret that signs session tokens. Required with NATS (every server must
@@ -229,6 +243,7 @@ impl Default for Config {
             nats: None,
             store: StoreConfig::default(),
             players: PlayersConfig::default(),
+            retention: RetentionConfig::default(),
             insecure_dev_players: false,
             secret_file: None,
             game_seed: 1,

@@ -11,7 +11,7 @@ use crate::auth::{new_session_id, Keys};
 use crate::config::Limits;
 use crate::metrics::Metrics;
 use crate::players::{Identity, Players};
-use crate::store::{Store, StoreError, Stored};
+use crate::store::{Shared, Store, StoreError, Stored};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -62,6 +62,10 @@ impl ApiError {
 
     fn not_found() -> ApiError {
         ApiError::new("not_found", "no such session")
+    }
+
+    fn compacted() -> ApiError {
+        ApiError::new("compacted", "this session's log was compacted: see its summary (/summary)")
     }
 }
 
@@ -216,6 +220,37 @@ impl Contribution {
     }
 }
 
+/// What is kept of a session once its log is compacted or its player erased: its outcome and
+/// final state hash, its player by key only (a keyed hash of the id).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary {
+    pub session: String,
+    pub player_key: String,
+    pub status: String,
+    pub seq: u64,
+    pub state_hash: String,
+    pub fingerprint: String,
+    pub points: i64,
+    pub items: BTreeMap<String, u64>,
+    pub sites_found: Vec<String>,
+    /// The time of its last event (ms).
+    pub ended_ms: u64,
+    /// The file its full log was archived to, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub archive: Option<String>,
+}
+
+impl Summary {
+    fn contribution(&self) -> Contribution {
+        let status = match self.status.as_str() {
+            "completed" => Status::Completed,
+            "failed" => Status::Failed,
+            _ => Status::Active,
+        };
+        Contribution { status, points: self.points, items: self.items.clone(), sites_found: self.sites_found.clone() }
+    }
+}
+
 impl Profile {
     fn add(&mut self, part: &Contribution) {
         self.sessions += 1;
@@ -262,6 +297,10 @@ pub struct Engine {
     open: Mutex<(HashMap<String, u32>, u64)>,
     /// Profile parts of sessions that have ended: they never change again.
     ended: Mutex<HashMap<String, Arc<Contribution>>>,
+    /// Ended sessions this server knows of and has not compacted yet, with when they ended.
+    to_compact: Mutex<HashMap<String, u64>>,
+    /// Players being erased here: no new session for them meanwhile.
+    erasing: Mutex<std::collections::HashSet<String>>,
     players: Players,
     epoch: Instant,
     pub metrics: Metrics,
@@ -302,6 +341,8 @@ impl Engine {
             sessions: Mutex::new(HashMap::new()),
             open: Mutex::new((HashMap::new(), 0)),
             ended: Mutex::new(HashMap::new()),
+            to_compact: Mutex::new(HashMap::new()),
+            erasing: Mutex::new(Default::default()),
             players,
             epoch: Instant::now(),
             metrics,
@@ -340,9 +381,12 @@ impl Engine {
     /// `reserved`: its place among the open sessions was taken by [`Engine::reserve`].
     fn hold(&self, id: String, live: Live, reserved: bool) -> Arc<Slot> {
         let mut sessions = self.sessions.lock().expect("sessions lock");
-        let slot = sessions.entry(id).or_insert_with(|| {
+        let slot = sessions.entry(id.clone()).or_insert_with(|| {
             if active(&live.session) && !reserved {
                 self.opened(&live.session.hunt().player);
+            }
+            if !active(&live.session) {
+                self.to_compact.lock().expect("compact lock").insert(id, live.session.state().t);
             }
             Arc::new(Slot { live: AsyncMutex::new(live), touched: AtomicU64::new(self.now()) })
         });
@@ -426,10 +470,14 @@ impl Engine {
 
     /// Who is asking, from their token (`Authorization: Bearer`), or nobody in particular with
     /// `--insecure-dev-players`.
-    pub fn identify(&self, token: Option<&str>) -> Result<Option<Identity>, ApiError> {
+    pub async fn identify(&self, token: Option<&str>) -> Result<Option<Identity>, ApiError> {
         match (&self.players, token) {
             (Players::Insecure, _) => Ok(None),
-            (Players::Tokens(verifier), Some(token)) => verifier.verify(token).map(Some),
+            (Players::Tokens(verifier), Some(token)) => {
+                let identity = verifier.verify(token)?;
+                self.refuse_erased(&identity.id).await?;
+                Ok(Some(identity))
+            }
             (Players::Tokens(_), None) => Err(ApiError::new(
                 "token_missing",
                 "a player token from the game's backend is required (Authorization: Bearer ...)",
@@ -456,6 +504,7 @@ impl Engine {
                 let most = xmarks::limits::MAX_NAME_LEN;
                 return Err(ApiError::at("malformed", format!("must be 1 to {most} bytes"), "player.id"));
             }
+            self.refuse_erased(&id).await?;
             let level = request.level.unwrap_or(1);
             let mut found = self.profile(&id).await?.sites_found;
             found.extend(request.found.iter().flatten().cloned());
@@ -500,13 +549,23 @@ impl Engine {
         let part = match held {
             Some(slot) => {
                 let mut live = slot.live.lock().await;
-                self.refresh(id, &mut live).await?;
-                Contribution::of(&live.session)
+                match self.refresh(id, &mut live).await {
+                    Ok(()) => Contribution::of(&live.session),
+                    Err(e) if e.code == "compacted" => match self.summary(id).await? {
+                        Some(summary) => summary.contribution(),
+                        None => return Ok(None),
+                    },
+                    Err(e) if e.code == "not_found" => return Ok(None),
+                    Err(e) => return Err(e),
+                }
             }
             // Replayed without being held: reading a profile does not fill memory.
             None => match self.store.load(id).await? {
                 Some(stored) => Contribution::of(&rebuild(stored)?.session),
-                None => return Ok(None),
+                None => match self.summary(id).await? {
+                    Some(summary) => summary.contribution(),
+                    None => return Ok(None),
+                },
             },
         };
         let part = Arc::new(part);
@@ -557,7 +616,7 @@ impl Engine {
             hunt: RawValue::from_string(session.hunt().canonical_json()).expect("canonical JSON"),
             session: id.clone(),
         };
-        tracing::info!(session = %id, template = %request.template, player = %player.id, "session opened");
+        tracing::info!(session = %id, template = %request.template, player = %self.keys.player_key(&player.id), "session opened");
         self.hold(id, Live { session, version, stale: false }, true);
         Ok(created)
     }
@@ -568,7 +627,12 @@ impl Engine {
             slot.touched.store(self.now(), Ordering::Relaxed);
             return Ok(Arc::clone(slot));
         }
-        let stored = self.store.load(id).await?.ok_or_else(ApiError::not_found)?;
+        let Some(stored) = self.store.load(id).await? else {
+            return Err(match self.summary(id).await? {
+                Some(_) => ApiError::compacted(),
+                None => ApiError::not_found(),
+            });
+        };
         Ok(self.hold(id.to_owned(), rebuild(stored)?, false))
     }
 
@@ -582,24 +646,38 @@ impl Engine {
         if live.stale {
             return self.reload(id, live).await;
         }
-        if let Some(version) = self.store.shared_version(id).await? {
-            if version != live.version {
-                self.reload(id, live).await?;
-            }
+        match self.store.shared_version(id).await? {
+            Shared::At(version) if version != live.version => self.reload(id, live).await,
+            Shared::Missing => Err(self.gone(id, live).await),
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     async fn reload(&self, id: &str, live: &mut Live) -> Result<(), ApiError> {
         let was_active = active(&live.session);
-        *live = rebuild(self.store.load(id).await?.ok_or_else(ApiError::not_found)?)?;
-        self.count_transition(was_active, &live.session);
+        let Some(stored) = self.store.load(id).await? else { return Err(self.gone(id, live).await) };
+        *live = rebuild(stored)?;
+        self.count_transition(id, was_active, &live.session);
         Ok(())
     }
 
-    fn count_transition(&self, was_active: bool, now: &Session) {
+    /// A session held here whose log another server compacted (or erased): it leaves memory,
+    /// and the answer says what became of it.
+    async fn gone(&self, id: &str, live: &Live) -> ApiError {
+        if self.sessions.lock().expect("sessions lock").remove(id).is_some() && active(&live.session) {
+            self.closed(&live.session.hunt().player);
+        }
+        match self.summary(id).await {
+            Ok(Some(_)) => ApiError::compacted(),
+            Ok(None) => ApiError::not_found(),
+            Err(e) => e,
+        }
+    }
+
+    fn count_transition(&self, id: &str, was_active: bool, now: &Session) {
         if was_active && !active(now) {
             self.closed(&now.hunt().player);
+            self.to_compact.lock().expect("compact lock").insert(id.to_owned(), now.state().t);
         }
     }
 
@@ -620,7 +698,125 @@ impl Engine {
 
     /// The session's log as stored (JSON Lines).
     pub async fn log(&self, id: &str) -> Result<String, ApiError> {
-        Ok(self.store.load(id).await?.ok_or_else(ApiError::not_found)?.log)
+        match self.store.load(id).await? {
+            Some(stored) => Ok(stored.log),
+            None => match self.summary(id).await? {
+                Some(_) => Err(ApiError::compacted()),
+                None => Err(ApiError::not_found()),
+            },
+        }
+    }
+
+    /// What is kept of a compacted session.
+    pub async fn summary(&self, id: &str) -> Result<Option<Summary>, ApiError> {
+        let Some(text) = self.store.summary(id).await? else { return Ok(None) };
+        let summary = serde_json::from_str(&text)
+            .map_err(|e| ApiError::new("internal", format!("a stored summary does not read: {e}")))?;
+        Ok(Some(summary))
+    }
+
+    async fn refuse_erased(&self, player: &str) -> Result<(), ApiError> {
+        if self.erasing.lock().expect("erasing lock").contains(player) || self.store.is_erased(player).await? {
+            return Err(ApiError::new("token_player_erased", "this player was erased"));
+        }
+        Ok(())
+    }
+
+    /// Replaces a session's log by its summary. Retiring an ended session archives its log to
+    /// a file first (fsynced) when given a directory; erasing one (whatever its state) keeps no
+    /// log and no archive, and its summary names no player.
+    async fn compact(&self, id: &str, how: Compaction<'_>) -> Result<bool, ApiError> {
+        let erase = matches!(how, Compaction::Erase);
+        let Some(stored) = self.store.load(id).await? else {
+            // Compacted already: erasing it still removes its archive and its player's key.
+            if let (Some(mut summary), true) = (self.summary(id).await?, erase) {
+                if let Some(file) = summary.archive.take() {
+                    remove_archive(&file)?;
+                }
+                summary.player_key = ERASED.into();
+                let text = serde_json::to_string(&summary).expect("summaries serialise");
+                self.store.compact(id, ERASED, text).await?;
+            }
+            return Ok(false);
+        };
+        let session = rebuild(Stored { log: stored.log.clone(), version: stored.version })?.session;
+        if active(&session) && !erase {
+            return Ok(false);
+        }
+        let state = session.state();
+        let player = session.hunt().player.clone();
+        let archived = match how {
+            Compaction::Retire { archive: Some(dir) } => Some(write_archive(dir, id, stored.log).await?),
+            _ => None,
+        };
+        let player_key = if erase { ERASED.to_owned() } else { self.keys.player_key(&player) };
+        let part = Contribution::of(&session);
+        let summary = Summary {
+            session: id.to_owned(),
+            player_key: player_key.clone(),
+            status: state.status.name().to_owned(),
+            seq: state.seq,
+            state_hash: session.state_hash(),
+            fingerprint: session.hunt().fingerprint.clone(),
+            points: part.points,
+            items: part.items.clone(),
+            sites_found: part.sites_found.clone(),
+            ended_ms: state.t,
+            archive: archived,
+        };
+        let text = serde_json::to_string(&summary).expect("summaries serialise");
+        self.store.compact(id, &player_key, text).await?;
+        if let Some(slot) = self.sessions.lock().expect("sessions lock").remove(id) {
+            if let Ok(live) = slot.live.try_lock() {
+                if active(&live.session) {
+                    self.closed(&player);
+                }
+            }
+        }
+        self.ended.lock().expect("ended lock").insert(id.to_owned(), Arc::new(summary.contribution()));
+        Ok(true)
+    }
+
+    /// Compacts the ended sessions this server knows of that ended more than `age` ago; returns
+    /// how many.
+    pub async fn compact_ended(&self, age: std::time::Duration, archive: Option<&std::path::Path>) -> usize {
+        let cutoff = now_ms().saturating_sub(age.as_millis() as u64);
+        let due: Vec<String> = {
+            let to_compact = self.to_compact.lock().expect("compact lock");
+            to_compact.iter().filter(|(_, &ended)| ended <= cutoff).map(|(id, _)| id.clone()).collect()
+        };
+        let mut compacted = 0;
+        for id in due {
+            match self.compact(&id, Compaction::Retire { archive }).await {
+                Ok(done) => {
+                    compacted += usize::from(done);
+                    self.to_compact.lock().expect("compact lock").remove(&id);
+                }
+                Err(e) => tracing::warn!(session = %id, "compaction: {}", e.message),
+            }
+        }
+        compacted
+    }
+
+    /// Erases a player: every session of theirs is replaced by its summary (which names them only
+    /// by a keyed hash), archives of their logs are deleted, the list of their sessions is
+    /// forgotten and their tokens are refused from then on. Other players' logs never hold their
+    /// data, so they verify as before; leaderboards keep the summaries' points.
+    pub async fn erase_player(&self, player: &str) -> Result<usize, ApiError> {
+        self.erasing.lock().expect("erasing lock").insert(player.to_owned());
+        let result = async {
+            let ids = self.store.sessions_of(player).await?;
+            for id in &ids {
+                self.compact(id, Compaction::Erase).await?;
+                self.to_compact.lock().expect("compact lock").remove(id);
+            }
+            self.store.erase(player).await?;
+            tracing::info!(sessions = ids.len(), "a player was erased");
+            Ok::<_, ApiError>(ids.len())
+        }
+        .await;
+        self.erasing.lock().expect("erasing lock").remove(player);
+        result
     }
 
     /// Applies a batch of events in order. Each is accepted or refused on its own; the accepted
@@ -648,7 +844,8 @@ impl Engine {
             let outcome = if lines.is_empty() {
                 // Nothing to write; but a refusal must not come from a stale copy.
                 match self.store.shared_version(id).await? {
-                    Some(version) if version != live.version => Err(StoreError::Conflict),
+                    Shared::At(version) if version != live.version => Err(StoreError::Conflict),
+                    Shared::Missing => return Err(self.gone(id, &live).await),
                     _ => Ok(live.version),
                 }
             } else {
@@ -675,7 +872,7 @@ impl Engine {
                 EventResult::Rejected { rejected } => Some(rejected.code),
             });
         }
-        self.count_transition(active(&live.session), &next);
+        self.count_transition(id, active(&live.session), &next);
         live.session = next;
         live.version = version;
         let s = &live.session;
@@ -760,6 +957,43 @@ impl Engine {
             Ok(Err(e)) => invalid(ApiError::from_coded(&e)),
             Err(e) => invalid(ApiError::new("internal", e.to_string())),
         }
+    }
+}
+
+/// How a session is compacted.
+enum Compaction<'a> {
+    /// It ended long enough ago; its log goes to a file in `archive`, or nowhere.
+    Retire { archive: Option<&'a std::path::Path> },
+    /// Its player was erased.
+    Erase,
+}
+
+/// The player key of erased players' summaries: no player's key (those are 32 hex digits).
+const ERASED: &str = "erased";
+
+async fn write_archive(dir: &std::path::Path, id: &str, log: String) -> Result<String, ApiError> {
+    let path = dir.join(format!("{id}.jsonl"));
+    let name = path.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        std::fs::create_dir_all(path.parent().expect("a file in a directory"))?;
+        let mut file = std::fs::File::create(&path)?;
+        file.write_all(log.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()
+    })
+    .await
+    .map_err(|e| ApiError::new("internal", e.to_string()))?
+    .map_err(|e| ApiError::new("unavailable", format!("archiving {name}: {e}")))?;
+    Ok(name)
+}
+
+fn remove_archive(file: &str) -> Result<(), ApiError> {
+    match std::fs::remove_file(file) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(ApiError::new("unavailable", format!("removing the archive {file}: {e}")))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -12,6 +12,8 @@
 //! | `POST /v1/sessions/{id}/events` | a batch of events (an array, or one event): a result per event |
 //! | `GET /v1/sessions/{id}/ws` | WebSocket: each text message is a batch, answered in order |
 //! | `GET /v1/players/{id}` | the player's profile (their own token, or one with the `admin` scope) |
+//! | `DELETE /v1/players/{id}` | erase the player (`admin` scope) |
+//! | `GET /v1/sessions/{id}/summary` | what is kept of a compacted session (its outcome, final state hash) |
 //! | `POST /v1/verify` | replay a client's log: valid or where it breaks |
 //!
 //! Session routes need the token issued with the session, as `Authorization: Bearer <token>` or
@@ -96,6 +98,7 @@ fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthorized" => StatusCode::UNAUTHORIZED,
         "forbidden" => StatusCode::FORBIDDEN,
+        "compacted" => StatusCode::GONE,
         code if code.starts_with("token_") => StatusCode::UNAUTHORIZED,
         "too_many_open" => StatusCode::CONFLICT,
         "server_full" => StatusCode::SERVICE_UNAVAILABLE,
@@ -249,7 +252,7 @@ async fn hunt(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
-    let identity = app.engine.identify(bearer(&headers))?;
+    let identity = app.engine.identify(bearer(&headers)).await?;
     let bytes = body(raw)?;
     let request: CreateRequest = parse(&bytes)?;
     Ok(json_response(app.engine.hunt(&request, identity.as_ref()).await?))
@@ -261,7 +264,7 @@ async fn create(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
-    let identity = app.engine.identify(bearer(&headers))?;
+    let identity = app.engine.identify(bearer(&headers)).await?;
     let bytes = body(raw)?;
     let request: CreateRequest = parse(&bytes)?;
     let player = match (&identity, &request.player.id) {
@@ -301,7 +304,7 @@ async fn events(
 /// A player's profile: for the player themselves, or for the game's backend (a token with the
 /// `admin` scope).
 async fn player(State(app): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
-    if let Some(identity) = app.engine.identify(bearer(&headers))? {
+    if let Some(identity) = app.engine.identify(bearer(&headers)).await? {
         if identity.id != id && !identity.admin {
             return Err(
                 ApiError::new("forbidden", "a player's profile is theirs and the game backend's to read").into()
@@ -309,6 +312,29 @@ async fn player(State(app): State<Shared>, Path(id): Path<String>, headers: Head
         }
     }
     Ok(to_json(&app.engine.profile(&id).await?))
+}
+
+/// Erases a player (a data-protection request): the game's backend only (`admin` scope).
+async fn erase_player(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    if let Some(identity) = app.engine.identify(bearer(&headers)).await? {
+        if !identity.admin {
+            return Err(ApiError::new("forbidden", "only the game's backend erases players").into());
+        }
+    }
+    let sessions = app.engine.erase_player(&id).await?;
+    Ok(to_json(&serde_json::json!({ "erased": true, "sessions": sessions })))
+}
+
+/// What is kept of a compacted session: its outcome and final state hash.
+async fn summary(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
+    match app.engine.summary(&id).await? {
+        Some(summary) => Ok(to_json(&summary)),
+        None => Err(ApiError::new("not_found", "this session was not compacted: its log is whole").into()),
+    }
 }
 
 async fn verify(raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure> {
@@ -407,7 +433,8 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/sessions/{id}/log", get(session_log))
         .route("/v1/sessions/{id}/events", post(events))
         .route("/v1/sessions/{id}/ws", get(websocket))
-        .route("/v1/players/{id}", get(player))
+        .route("/v1/players/{id}", get(player).delete(erase_player))
+        .route("/v1/sessions/{id}/summary", get(summary))
         .route("/v1/verify", post(verify).layer(DefaultBodyLimit::max(limits.max_log_bytes)))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), observe))

@@ -96,15 +96,16 @@ pub async fn build(config: &Config) -> Result<Engine> {
     let breaker = store::breaker(&config.store, &metrics.store);
     let (backend, logs) = match &config.nats {
         Some(nats) => {
-            let store = NatsStore::connect(nats, Arc::clone(&breaker))
+            let store = NatsStore::connect(nats, Arc::clone(&breaker), keys.clone())
                 .await
                 .with_context(|| format!("connecting to NATS at {}", store::nats::redacted(&nats.url)))?;
             (Backend::Nats(Box::new(store)), Vec::new())
         }
         None => {
-            let (store, logs) = EmbeddedStore::open(&config.data_dir, config.commit_batch, config.store.max_in_flight)
-                .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
-            (Backend::Embedded(store), logs)
+            let (store, logs) =
+                EmbeddedStore::open(&config.data_dir, config.commit_batch, config.store.max_in_flight, keys.clone())
+                    .with_context(|| format!("opening the store in {}", config.data_dir.display()))?;
+            (Backend::Embedded(Box::new(store)), logs)
         }
     };
     let store = Store::new(backend, breaker, &config.store, metrics.store.clone());
@@ -161,6 +162,21 @@ pub async fn serve(config: Config) -> Result<()> {
             }
         }
     });
+    let retention = config.retention.clone();
+    if retention.compact_after_s > 0 {
+        let engine = Arc::clone(&app);
+        let age = Duration::from_secs(retention.compact_after_s);
+        let every = (age / 2).clamp(Duration::from_millis(250), Duration::from_secs(60));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                let compacted = engine.engine.compact_ended(age, retention.archive_dir.as_deref()).await;
+                if compacted > 0 {
+                    tracing::info!(compacted, "ended sessions compacted");
+                }
+            }
+        });
+    }
     // With each connection's address: sessions are limited per client address too.
     let service = http::router(app).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown()).await?;

@@ -319,6 +319,11 @@ async fn play_through(url: &str, created: &Value) {
 /// A server (embedded, or on `nats` with `prefix`) with the `dash` template: two stages, at
 /// 100 m/s.
 fn dash_server(dir: &Path, nats: Option<(&str, &str)>) -> Server {
+    dash_server_with(dir, nats, "")
+}
+
+/// [`dash_server`] with more top-level TOML sections (`[retention]`...).
+fn dash_server_with(dir: &Path, nats: Option<(&str, &str)>, more: &str) -> Server {
     let hs = dir.join("hs-1");
     std::fs::write(&hs, HS_SECRET).unwrap();
     let dash = dir.join("dash.json");
@@ -334,7 +339,7 @@ fn dash_server(dir: &Path, nats: Option<(&str, &str)>) -> Server {
         None => String::new(),
     };
     let toml = format!(
-        "data_dir = {:?}\n{store}[templates.dash]\ntemplate = {dash:?}\n[players]\naudience = \"treasure\"\n\
+        "data_dir = {:?}\n{store}{more}\n[templates.dash]\ntemplate = {dash:?}\n[players]\naudience = \"treasure\"\n\
          issuer = \"backend\"\n[[players.keys]]\nkid = \"hs-1\"\nalg = \"HS256\"\nsecret_file = {hs:?}\n",
         dir.join("data")
     );
@@ -356,11 +361,15 @@ fn site_ids(created: &Value) -> Vec<String> {
 /// Opens a `dash` hunt for `ann` on `url` and plays it to the end; returns the session's answer
 /// and her profile afterwards, checked against what she did.
 async fn ann_finishes_a_hunt(url: &str) -> (Value, Value) {
-    let ann = hs256("hs-1", &claims("ann"));
+    finishes_a_hunt(url, "ann").await
+}
+
+async fn finishes_a_hunt(url: &str, player: &str) -> (Value, Value) {
+    let ann = hs256("hs-1", &claims(player));
     let (status, _, created) = post_to(url, &ann).await;
     assert_eq!(status, 200, "{created}");
     play_through(url, &created).await;
-    let (status, mine) = profile(url, "ann", &ann).await;
+    let (status, mine) = profile(url, player, &ann).await;
     assert_eq!(status, 200, "{mine}");
     assert_eq!((mine["sessions"].as_u64(), mine["completed"].as_u64()), (Some(1), Some(1)), "{mine}");
     let mut found = site_ids(&created);
@@ -426,4 +435,185 @@ async fn profiles_are_the_same_on_every_server_on_jetstream() {
     let second = dash_server(b.path(), Some((&nats.url, "profiles")));
     let (created, mine) = ann_finishes_a_hunt(&first.url).await;
     her_profile_holds_on(&second.url, &created, &mine).await;
+}
+
+async fn get(url: &str, token: &str) -> (u16, String) {
+    let response = reqwest::Client::new().get(url).bearer_auth(token).send().await.unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Waits until a session's log is compacted (`410`), up to 15 s.
+async fn await_compacted(url: &str, created: &Value) {
+    let log = format!("{url}/v1/sessions/{}/log", created["session"].as_str().unwrap());
+    for _ in 0..150 {
+        if get(&log, created["token"].as_str().unwrap()).await.0 == 410 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the session was not compacted within 15 s");
+}
+
+async fn verify_log(url: &str, log: String) -> Value {
+    let response = reqwest::Client::new().post(format!("{url}/v1/verify")).body(log).send().await.unwrap();
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ended_sessions_are_compacted_to_their_summary_and_archived_and_profiles_do_not_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    let retention = format!("[retention]\ncompact_after_s = 2\narchive_dir = {archive:?}\n");
+    let mut server = dash_server_with(dir.path(), None, &retention);
+    let (created, mine) = ann_finishes_a_hunt(&server.url).await;
+    let (id, token) = (created["session"].as_str().unwrap(), created["token"].as_str().unwrap());
+    let (_, view) = get(&format!("{}/v1/sessions/{id}", server.url), token).await;
+    let view: Value = serde_json::from_str(&view).unwrap();
+    assert_eq!(view["status"], "completed");
+
+    await_compacted(&server.url, &created).await;
+    let (status, summary) = get(&format!("{}/v1/sessions/{id}/summary", server.url), token).await;
+    assert_eq!(status, 200, "{summary}");
+    let summary: Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!((&summary["state_hash"], &summary["seq"]), (&view["state_hash"], &view["seq"]), "{summary}");
+    assert_eq!(summary["status"], "completed");
+    // The archived log is the whole log: it replays to the same state.
+    let archived = std::fs::read_to_string(archive.join(format!("{id}.jsonl"))).unwrap();
+    let verified = verify_log(&server.url, archived).await;
+    assert_eq!((&verified["valid"], &verified["state_hash"]), (&json!(true), &view["state_hash"]), "{verified}");
+    let ann = hs256("hs-1", &claims("ann"));
+    assert_eq!(profile(&server.url, "ann", &ann).await.1, mine, "the profile did not change");
+
+    server.kill();
+    let restarted = dash_server_with(dir.path(), None, &retention);
+    assert_eq!(profile(&restarted.url, "ann", &ann).await.1, mine, "nor after a restart");
+    assert_eq!(get(&format!("{}/v1/sessions/{id}/log", restarted.url), token).await.0, 410);
+    // Her next hunt still avoids what she found.
+    let next = post_to(&restarted.url, &ann).await.2;
+    assert!(site_ids(&next).iter().all(|s| !site_ids(&created).contains(s)), "{next}");
+}
+
+/// Every file under `dir`, as bytes, contains `needle` nowhere.
+fn nowhere_in(dir: &Path, needle: &str) -> Result<(), String> {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            nowhere_in(&path, needle)?;
+        } else {
+            let bytes = std::fs::read(&path).unwrap();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                return Err(format!("{} holds {needle:?}", path.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_erased_player_is_gone_from_the_store_and_others_still_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    let retention = format!("[retention]\ncompact_after_s = 1\narchive_dir = {archive:?}\n");
+    let mut server = dash_server_with(dir.path(), None, &retention);
+    let erased = "erasable-player-q7";
+    let (hers, _) = finishes_a_hunt(&server.url, erased).await;
+    await_compacted(&server.url, &hers).await;
+    let her_token = hs256("hs-1", &claims(erased));
+    // A second session, still active when she is erased.
+    let (status, _, active) = post_to(&server.url, &her_token).await;
+    assert_eq!(status, 200, "{active}");
+    let (his, his_profile) = finishes_a_hunt(&server.url, "bob").await;
+    let his_log = get(
+        &format!("{}/v1/sessions/{}/log", server.url, his["session"].as_str().unwrap()),
+        his["token"].as_str().unwrap(),
+    )
+    .await
+    .1;
+
+    let response = reqwest::Client::new()
+        .delete(format!("{}/v1/players/{erased}", server.url))
+        .bearer_auth(hs256("hs-1", &claims("bob")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403, "only the backend erases");
+    let response = reqwest::Client::new()
+        .delete(format!("{}/v1/players/{erased}", server.url))
+        .bearer_auth(backend_token())
+        .send()
+        .await
+        .unwrap();
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer, json!({"erased": true, "sessions": 2}));
+
+    // Her tokens are refused; her sessions are summaries that name nobody; no archive is left.
+    let (status, _, refused) = post_to(&server.url, &her_token).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("token_player_erased")), "{refused}");
+    for session in [&hers, &active] {
+        let id = session["session"].as_str().unwrap();
+        let token = session["token"].as_str().unwrap();
+        assert_eq!(get(&format!("{}/v1/sessions/{id}/log", server.url), token).await.0, 410);
+        let summary: Value =
+            serde_json::from_str(&get(&format!("{}/v1/sessions/{id}/summary", server.url), token).await.1).unwrap();
+        assert_eq!(summary["player_key"], "erased", "{summary}");
+        assert!(summary.get("archive").is_none(), "{summary}");
+    }
+    assert_eq!(std::fs::read_dir(&archive).unwrap().count(), 0, "her archived log was deleted");
+
+    // His log verifies as before, and his profile is unchanged.
+    let verified = verify_log(&server.url, his_log).await;
+    assert_eq!(verified["valid"], true, "{verified}");
+    let bob = hs256("hs-1", &claims("bob"));
+    assert_eq!(profile(&server.url, "bob", &bob).await.1, his_profile);
+
+    // Nothing on disk names her, and the refusal outlives a restart.
+    server.kill();
+    nowhere_in(dir.path(), erased).unwrap();
+    let restarted = dash_server_with(dir.path(), None, &retention);
+    assert_eq!(post_to(&restarted.url, &her_token).await.0, 401);
+    assert_eq!(profile(&restarted.url, "bob", &bob).await.1, his_profile);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erasure_and_compaction_on_jetstream_hold_on_every_server() {
+    let nats = common::Nats::start();
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let retention = "[retention]\ncompact_after_s = 1\n";
+    let first = dash_server_with(a.path(), Some((&nats.url, "erasure")), retention);
+    let second = dash_server_with(b.path(), Some((&nats.url, "erasure")), "");
+    let (bobs, his_profile) = finishes_a_hunt(&first.url, "bob").await;
+    await_compacted(&first.url, &bobs).await;
+    // Compacted on the first, seen so on the second; his profile the same on both.
+    assert_eq!(
+        get(
+            &format!("{}/v1/sessions/{}/log", second.url, bobs["session"].as_str().unwrap()),
+            bobs["token"].as_str().unwrap()
+        )
+        .await
+        .0,
+        410
+    );
+    let bob = hs256("hs-1", &claims("bob"));
+    assert_eq!(profile(&second.url, "bob", &bob).await.1, his_profile);
+
+    let (hers, _) = finishes_a_hunt(&first.url, "ann").await;
+    let response = reqwest::Client::new()
+        .delete(format!("{}/v1/players/ann", second.url))
+        .bearer_auth(backend_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let ann = hs256("hs-1", &claims("ann"));
+    assert_eq!(post_to(&first.url, &ann).await.2["error"]["code"], "token_player_erased");
+    assert_eq!(
+        get(
+            &format!("{}/v1/sessions/{}/log", first.url, hers["session"].as_str().unwrap()),
+            hers["token"].as_str().unwrap()
+        )
+        .await
+        .0,
+        410
+    );
+    assert_eq!(profile(&first.url, "bob", &bob).await.1, his_profile);
 }

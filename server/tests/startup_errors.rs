@@ -83,9 +83,9 @@ async fn streams_created_with_other_settings_or_by_a_newer_server() {
     // A newer server recorded its format.
     let client = async_nats::connect(nats.url.as_str()).await.unwrap();
     let caps = async_nats::jetstream::new(client).get_key_value("startup_caps").await.unwrap();
-    caps.put("format", "2".into()).await.unwrap();
+    caps.put("format", "3".into()).await.unwrap();
     let stderr = fails_to_start(&write_config(dir.path(), &nats_section(&nats.url, "")), &[]);
-    assert!(stderr.contains("store format 2, written by a newer xmarks-server"), "{stderr}");
+    assert!(stderr.contains("store format 3, written by a newer xmarks-server"), "{stderr}");
 }
 
 #[test]
@@ -93,15 +93,15 @@ fn a_data_directory_from_a_newer_server() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     let db = rusqlite::Connection::open(dir.path().join("data/sessions.db")).unwrap();
-    db.pragma_update(None, "user_version", 2).unwrap();
+    db.pragma_update(None, "user_version", 3).unwrap();
     drop(db);
     let stderr = fails_to_start(&write_config(dir.path(), ""), &[]);
     assert!(
-        stderr.contains("store format 2, written by a newer xmarks-server") && stderr.contains("data_dir"),
+        stderr.contains("store format 3, written by a newer xmarks-server") && stderr.contains("data_dir"),
         "{stderr}"
     );
 
-    // One from before formats were recorded opens, and is recorded as format 1.
+    // One from before formats were recorded opens, and is recorded as the current format.
     let old = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(old.path().join("data")).unwrap();
     let db = rusqlite::Connection::open(old.path().join("data/sessions.db")).unwrap();
@@ -112,5 +112,5 @@ fn a_data_directory_from_a_newer_server() {
         Server::start(old.path(), &format!("insecure_dev_players = true\ndata_dir = {:?}\n", old.path().join("data")));
     drop(server);
     let db = rusqlite::Connection::open(old.path().join("data/sessions.db")).unwrap();
-    assert_eq!(db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 1);
+    assert_eq!(db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
 }

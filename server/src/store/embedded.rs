@@ -15,6 +15,7 @@
 //! kept in memory instead (8 bytes a line), rebuilt by the scan the server does at start anyway.
 
 use super::{StoreError, Stored};
+use crate::auth::Keys;
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
 use std::path::Path;
@@ -39,6 +40,16 @@ enum Op {
     },
     /// A write that proves the database takes writes again (the circuit breaker's probe).
     Probe,
+    /// Replaces a session's log by its summary.
+    Compact {
+        id: String,
+        player: String,
+        summary: String,
+    },
+    /// Marks a player (by key) as erased.
+    Erase {
+        player: String,
+    },
 }
 
 impl Op {
@@ -77,8 +88,11 @@ pub struct EmbeddedStore {
     /// Counts of global caps; this process is their only writer, so memory is authoritative and
     /// the table follows.
     caps: Mutex<HashMap<String, u64>>,
-    /// Each player's sessions, oldest first: read from the headers at start, then kept.
+    /// Each player's sessions by player key, oldest first: read from the headers and summaries
+    /// at start, then kept.
     by_player: Mutex<HashMap<String, Vec<String>>>,
+    erased: Mutex<std::collections::HashSet<String>>,
+    keys: Keys,
 }
 
 /// The player a session's header names (`hunt.player`).
@@ -112,10 +126,13 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
 
 /// The layout this server writes, kept in SQLite's `user_version`. A database written by a newer
 /// server is refused at start rather than misread.
-pub const FORMAT: i64 = 1;
+pub const FORMAT: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS probe (n INTEGER PRIMARY KEY, at INTEGER NOT NULL);
+-- Format 2: sessions compacted to their summaries, and erased players, both by player key.
+CREATE TABLE IF NOT EXISTS summaries (id TEXT PRIMARY KEY, player TEXT NOT NULL, summary TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS erased (player TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, header TEXT NOT NULL);
 -- Appended in commit order; no index (see the module's documentation).
 CREATE TABLE IF NOT EXISTS events (session INTEGER NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL);
@@ -126,7 +143,8 @@ impl EmbeddedStore {
     /// Opens (or creates) `dir/sessions.db` and returns the store with every session's log, for
     /// the server to rebuild by replay.
     /// `queue` bounds the writes waiting for the writer thread.
-    pub fn open(dir: &Path, commit_batch: usize, queue: usize) -> anyhow::Result<(EmbeddedStore, Logs)> {
+    /// `keys` turn player ids into the keys they are stored under.
+    pub fn open(dir: &Path, commit_batch: usize, queue: usize, keys: Keys) -> anyhow::Result<(EmbeddedStore, Logs)> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join("sessions.db");
         let writer = open(&path)?;
@@ -138,8 +156,10 @@ impl EmbeddedStore {
                 path.display()
             );
         }
-        // Databases from before the format was recorded are format 1.
+        // Databases from before the format was recorded are format 1; 1 becomes 2 by adding tables.
         writer.execute_batch(SCHEMA)?;
+        // Deleted rows are overwritten, not left in free pages: erasure means gone from the file.
+        writer.pragma_update(None, "secure_delete", true)?;
         writer.pragma_update(None, "user_version", FORMAT)?;
         // Checkpoints (copying the WAL into the database file and fsyncing it) run on their own
         // thread: done by the writer when the WAL fills, they stalled every commit behind them.
@@ -163,11 +183,23 @@ impl EmbeddedStore {
             rows.collect::<rusqlite::Result<HashMap<_, _>>>()?
         };
         let mut by_player: HashMap<String, Vec<String>> = HashMap::new();
-        for (id, log) in &logs {
-            if let Some(player) = player_of(log.lines().next().unwrap_or_default()) {
-                by_player.entry(player).or_default().push(id.clone());
+        {
+            let mut stmt = reader.prepare("SELECT id, player FROM summaries")?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+                let (id, player) = row?;
+                by_player.entry(player).or_default().push(id);
             }
         }
+        for (id, log) in &logs {
+            if let Some(player) = player_of(log.lines().next().unwrap_or_default()) {
+                by_player.entry(keys.player_key(&player)).or_default().push(id.clone());
+            }
+        }
+        let erased = {
+            let mut stmt = reader.prepare("SELECT player FROM erased")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<std::collections::HashSet<_>>>()?
+        };
         let (tx, rx) = mpsc::channel(queue.max(1));
         let writer_index = Arc::clone(&index);
         std::thread::Builder::new()
@@ -179,6 +211,8 @@ impl EmbeddedStore {
             index,
             caps: Mutex::new(caps),
             by_player: Mutex::new(by_player),
+            erased: Mutex::new(erased),
+            keys,
         };
         Ok((store, logs))
     }
@@ -194,12 +228,46 @@ impl EmbeddedStore {
 
     pub async fn create(&self, id: &str, player: &str, header: String) -> Result<u64, StoreError> {
         self.submit(Op::Create { id: id.into(), header }).await?;
-        self.by_player.lock().expect("players lock").entry(player.to_owned()).or_default().push(id.to_owned());
+        let key = self.keys.player_key(player);
+        self.by_player.lock().expect("players lock").entry(key).or_default().push(id.to_owned());
         Ok(0)
     }
 
     pub fn sessions_of(&self, player: &str) -> Vec<String> {
-        self.by_player.lock().expect("players lock").get(player).cloned().unwrap_or_default()
+        let key = self.keys.player_key(player);
+        self.by_player.lock().expect("players lock").get(&key).cloned().unwrap_or_default()
+    }
+
+    /// Replaces a session's log by `summary`, listed under `player_key`.
+    pub async fn compact(&self, id: &str, player_key: &str, summary: String) -> Result<(), StoreError> {
+        self.submit(Op::Compact { id: id.into(), player: player_key.into(), summary }).await
+    }
+
+    pub async fn summary(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let (reader, id) = (Arc::clone(&self.reader), id.to_owned());
+        tokio::task::spawn_blocking(move || {
+            let conn = reader.lock().expect("reader lock");
+            let mut stmt = conn.prepare_cached("SELECT summary FROM summaries WHERE id = ?1")?;
+            let mut rows = stmt.query([id])?;
+            rows.next()?.map(|row| row.get::<_, String>(0)).transpose()
+        })
+        .await
+        .map_err(unavailable)?
+        .map_err(unavailable)
+    }
+
+    /// Marks `player` erased and forgets which sessions were theirs; their logs must have been
+    /// compacted already.
+    pub async fn erase(&self, player: &str) -> Result<(), StoreError> {
+        let key = self.keys.player_key(player);
+        self.submit(Op::Erase { player: key.clone() }).await?;
+        self.by_player.lock().expect("players lock").remove(&key);
+        self.erased.lock().expect("erased lock").insert(key);
+        Ok(())
+    }
+
+    pub fn is_erased(&self, player: &str) -> bool {
+        self.erased.lock().expect("erased lock").contains(&self.keys.player_key(player))
     }
 
     /// Appends after the session's first `version` lines (its seq); the new version is its seq
@@ -315,6 +383,7 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch:
             }
         }
         let verdicts = check(&batch, &index);
+        let erasing = batch.iter().any(|job| matches!(job.op, Op::Erase { .. } | Op::Compact { .. }));
         let result = match write(&mut conn, &batch, &verdicts, &index) {
             Ok(written) => {
                 // Only what was committed becomes readable.
@@ -325,12 +394,21 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch:
                             index.insert(id, Rows { n, lines: Vec::new() });
                         }
                         Row::Line(rowid) => index.get_mut(&id).expect("created before").lines.push(rowid),
+                        Row::Removed => {
+                            index.remove(&id);
+                        }
                     }
                 }
                 Ok(())
             }
             Err(e) => Err(unavailable(e)),
         };
+        if erasing && result.is_ok() {
+            // The WAL still holds the pages as they were before the deletion: start it over.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                tracing::warn!("checkpoint after a deletion: {e}");
+            }
+        }
         for (job, verdict) in batch.into_iter().zip(verdicts) {
             let _ = job.done.send(result.clone().and(verdict));
         }
@@ -340,6 +418,7 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch:
 enum Row {
     Session(i64),
     Line(i64),
+    Removed,
 }
 
 /// Which jobs of a batch may be written: an append must come after exactly the lines the session
@@ -365,7 +444,7 @@ fn check(batch: &[Job], index: &Index) -> Vec<Result<(), StoreError>> {
                 *length += lines.len() as u64;
                 Ok(())
             }
-            Op::Cap { .. } | Op::Probe => Ok(()),
+            Op::Cap { .. } | Op::Probe | Op::Compact { .. } | Op::Erase { .. } => Ok(()),
         })
         .collect()
 }
@@ -388,6 +467,11 @@ fn write(
             "INSERT INTO caps (key, count) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET count = max(count, ?2)",
         )?;
         let mut probe = tx.prepare_cached("INSERT OR REPLACE INTO probe (n, at) VALUES (1, ?1)")?;
+        let mut summarise =
+            tx.prepare_cached("INSERT OR REPLACE INTO summaries (id, player, summary) VALUES (?1, ?2, ?3)")?;
+        let mut drop_line = tx.prepare_cached("DELETE FROM events WHERE rowid = ?1")?;
+        let mut drop_session = tx.prepare_cached("DELETE FROM sessions WHERE n = ?1")?;
+        let mut erase = tx.prepare_cached("INSERT OR IGNORE INTO erased (player) VALUES (?1)")?;
         for (job, _) in batch.iter().zip(verdicts).filter(|(_, verdict)| verdict.is_ok()) {
             match &job.op {
                 Op::Create { id, header } => {
@@ -411,6 +495,20 @@ fn write(
                 }
                 Op::Cap { key, count } => {
                     cap.execute(params![key, *count as i64])?;
+                }
+                Op::Compact { id, player, summary } => {
+                    summarise.execute(params![id, player, summary])?;
+                    let rows = index.lock().expect("index lock").get(id).map(|r| (r.n, r.lines.clone()));
+                    if let Some((n, lines)) = rows {
+                        for rowid in lines {
+                            drop_line.execute([rowid])?;
+                        }
+                        drop_session.execute([n])?;
+                    }
+                    written.push((id.clone(), Row::Removed));
+                }
+                Op::Erase { player } => {
+                    erase.execute([player])?;
                 }
                 Op::Probe => {
                     let at =

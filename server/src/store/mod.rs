@@ -51,6 +51,17 @@ impl StoreError {
     }
 }
 
+/// A session's log as the store's other writers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// This process is the store's only writer: its copies are never stale.
+    Alone,
+    /// The log is at this version.
+    At(u64),
+    /// There is no log (any more: compacted or erased elsewhere).
+    Missing,
+}
+
 /// A session's log as stored, and the version to append after.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -59,7 +70,7 @@ pub struct Stored {
 }
 
 pub enum Backend {
-    Embedded(EmbeddedStore),
+    Embedded(Box<EmbeddedStore>),
     Nats(Box<NatsStore>),
 }
 
@@ -186,6 +197,47 @@ impl Store {
         .await
     }
 
+    /// Replaces a session's log by its summary, listed under `player_key` (a keyed hash of the
+    /// player's id, never the id).
+    pub async fn compact(&self, id: &str, player_key: &str, summary: String) -> Result<(), StoreError> {
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.compact(id, player_key, summary).await,
+                Backend::Nats(s) => s.compact(id, summary).await,
+            }
+        })
+        .await
+    }
+
+    /// The summary a compacted session left.
+    pub async fn summary(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.summary(id).await,
+                Backend::Nats(s) => s.summary(id).await,
+            }
+        })
+        .await
+    }
+
+    /// Marks a player erased and forgets which sessions were theirs.
+    pub async fn erase(&self, player: &str) -> Result<(), StoreError> {
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.erase(player).await,
+                Backend::Nats(s) => s.erase(player).await,
+            }
+        })
+        .await
+    }
+
+    pub async fn is_erased(&self, player: &str) -> Result<bool, StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => Ok(s.is_erased(player)),
+            Backend::Nats(s) => self.guard(s.is_erased(player)).await,
+        }
+    }
+
     /// A player's sessions, oldest first (some may have no log yet, or no longer).
     pub async fn sessions_of(&self, player: &str) -> Result<Vec<String>, StoreError> {
         match &self.backend {
@@ -217,12 +269,15 @@ impl Store {
         .await
     }
 
-    /// The current version of a session written by other processes too, to tell whether a
-    /// cached copy is stale; `None` where this process is the only writer.
-    pub async fn shared_version(&self, id: &str) -> Result<Option<u64>, StoreError> {
+    /// Where a session's log stands for the other processes writing to the store, to tell
+    /// whether a cached copy is stale.
+    pub async fn shared_version(&self, id: &str) -> Result<Shared, StoreError> {
         match &self.backend {
-            Backend::Embedded(_) => Ok(None),
-            Backend::Nats(s) => self.guard(s.version(id)).await,
+            Backend::Embedded(_) => Ok(Shared::Alone),
+            Backend::Nats(s) => Ok(match self.guard(s.version(id)).await? {
+                Some(version) => Shared::At(version),
+                None => Shared::Missing,
+            }),
         }
     }
 

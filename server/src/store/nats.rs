@@ -14,6 +14,7 @@
 
 use super::breaker::Breaker;
 use super::{StoreError, Stored};
+use crate::auth::Keys;
 use crate::config::NatsConfig;
 use anyhow::Context as _;
 use async_nats::jetstream::context::GetStreamErrorKind;
@@ -28,8 +29,12 @@ pub struct NatsStore {
     /// By index `partition % streams`.
     streams: Vec<stream::Stream<()>>,
     caps: kv::Store,
-    /// Each player's sessions: the key `p.<hex of the player id>` holds their ids, one a line.
+    /// Each player's sessions: the key `p.<player key>` holds their ids, one a line; `e.<player
+    /// key>` marks an erased player.
     players: kv::Store,
+    /// Compacted sessions' summaries, under `s.<session id>`.
+    summaries: kv::Store,
+    keys: Keys,
     prefix: String,
     partitions: u32,
 }
@@ -58,7 +63,7 @@ pub fn partition(id: &str, partitions: u32) -> u32 {
 
 /// The layout this server writes, kept under the key `format` in the caps bucket. Streams
 /// written by a newer server are refused at start rather than misread.
-pub const FORMAT: u64 = 1;
+pub const FORMAT: u64 = 2;
 
 /// Streams this server needs, and the setting each part of them comes from.
 fn stream_configs(config: &NatsConfig) -> Vec<stream::Config> {
@@ -79,7 +84,7 @@ fn stream_configs(config: &NatsConfig) -> Vec<stream::Config> {
     // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
     // `create_key_value` first reads account details in a form that nats-server 2.9 (the
     // Debian package) does not send. It is then opened as an ordinary bucket.
-    for bucket in [format!("{}_caps", config.prefix), format!("{}_players", config.prefix)] {
+    for bucket in ["caps", "players", "summaries"].map(|b| format!("{}_{b}", config.prefix)) {
         streams.push(stream::Config {
             name: format!("KV_{bucket}"),
             subjects: vec![format!("$KV.{bucket}.>")],
@@ -125,7 +130,7 @@ impl NatsStore {
     /// Connects, creates the streams and the bucket if they do not exist yet, and checks those
     /// that do against the configuration. The client reconnects by itself for as long as the
     /// server runs, and tells `breaker` when it loses and regains its connection.
-    pub async fn connect(config: &NatsConfig, breaker: Arc<Breaker>) -> anyhow::Result<NatsStore> {
+    pub async fn connect(config: &NatsConfig, breaker: Arc<Breaker>, keys: Keys) -> anyhow::Result<NatsStore> {
         let addrs = config
             .url
             .split(',')
@@ -195,11 +200,21 @@ impl NatsStore {
             }
             streams.push(js.get_stream_no_info(&name).await?);
         }
-        streams.truncate(streams.len() - 2); // the buckets', used as buckets
+        streams.truncate(streams.len() - 3); // the buckets', used as buckets
         let caps = js.get_key_value(format!("{}_caps", config.prefix)).await?;
         let players = js.get_key_value(format!("{}_players", config.prefix)).await?;
+        let summaries = js.get_key_value(format!("{}_summaries", config.prefix)).await?;
         check_format(&caps, &config.prefix).await?;
-        Ok(NatsStore { js, streams, caps, players, prefix: config.prefix.clone(), partitions: config.partitions })
+        Ok(NatsStore {
+            js,
+            streams,
+            caps,
+            players,
+            summaries,
+            keys,
+            prefix: config.prefix.clone(),
+            partitions: config.partitions,
+        })
     }
 
     /// The breaker's probe: every sessions stream's leader takes a publish, which it refuses
@@ -241,7 +256,7 @@ impl NatsStore {
     /// Lists the session under its player first, then writes its header: a crash in between
     /// leaves a listed session with no log, which readers skip, never a log nobody can find.
     pub async fn create(&self, id: &str, player: &str, header: String) -> Result<u64, StoreError> {
-        let key = format!("p.{}", hex::encode(player));
+        let key = format!("p.{}", self.keys.player_key(player));
         loop {
             let done = match self.players.entry(&key).await.map_err(unavailable)? {
                 None => match self.players.create(&key, format!("{id}\n").into()).await {
@@ -267,7 +282,7 @@ impl NatsStore {
     }
 
     pub async fn sessions_of(&self, player: &str) -> Result<Vec<String>, StoreError> {
-        let ids = self.players.get(format!("p.{}", hex::encode(player))).await.map_err(unavailable)?;
+        let ids = self.players.get(format!("p.{}", self.keys.player_key(player))).await.map_err(unavailable)?;
         let ids = ids.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()).unwrap_or_default();
         Ok(ids.lines().map(str::to_owned).collect())
     }
@@ -301,6 +316,32 @@ impl NatsStore {
             }
             next = message.sequence + 1;
         }
+    }
+
+    /// Replaces a session's log by `summary`: the summary is stored, then the log's messages are
+    /// purged from its stream.
+    pub async fn compact(&self, id: &str, summary: String) -> Result<(), StoreError> {
+        self.summaries.put(format!("s.{id}"), summary.into()).await.map_err(unavailable)?;
+        self.stream(id).purge().filter(self.subject(id)).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    pub async fn summary(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let value = self.summaries.get(format!("s.{id}")).await.map_err(unavailable)?;
+        Ok(value.map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    /// Marks `player` erased and purges the list of their sessions (its history too).
+    pub async fn erase(&self, player: &str) -> Result<(), StoreError> {
+        let key = self.keys.player_key(player);
+        self.players.put(format!("e.{key}"), "erased".into()).await.map_err(unavailable)?;
+        self.players.purge(format!("p.{key}")).await.map_err(unavailable)?;
+        Ok(())
+    }
+
+    pub async fn is_erased(&self, player: &str) -> Result<bool, StoreError> {
+        let key = format!("e.{}", self.keys.player_key(player));
+        Ok(self.players.get(key).await.map_err(unavailable)?.is_some())
     }
 
     fn cap_key(key: &str) -> String {
