@@ -2,8 +2,10 @@
 # Players with tokens (BENCHMARKS.md, "Players"): for each store, a fresh release xmarks-server
 # that verifies HS256 player tokens, then xmarks-load opens one session for each of PLAYERS players
 # (default 100,000; 64 requests at a time, each with its own signed token) and reads every
-# player's profile with the backend's token. Prints opens and profile reads per second with their
-# p50 and p99. Token verification alone: cargo bench -p xmarks-server --bench players.
+# player's profile with the backend's token, then ends every session and waits for the server to
+# compact them all (retention after 1 s, logs archived to a file each). Prints opens and profile
+# reads per second with their p50 and p99, and compactions per second. Token verification alone:
+# cargo bench -p xmarks-server --bench players.
 #   bash bench/players.sh [PLAYERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +21,11 @@ for mode in embedded nats; do
   cat > "$dir/server.toml" <<TOML
 data_dir = "$dir/data"
 secret_file = "$dir/secret"
+[retention]
+compact_after_s = 1
+archive_dir = "$dir/archive"
+[templates.blink]
+template = "$dir/blink.json"
 [limits]
 sessions_per_address_per_min = 100000000
 sessions_per_player_per_min = 1000
@@ -29,6 +36,8 @@ kid = "load"
 alg = "HS256"
 secret_file = "$dir/player-key"
 TOML
+  # The built-in sprint with one second to play, so that every session can be ended at once.
+  sed 's/"id": "sprint"/"id": "blink"/; s/"time_limit_s": 900/"time_limit_s": 1/' server/templates/sprint.json > "$dir/blink.json"
   flags=()
   if [ "$mode" = nats ]; then
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -43,7 +52,8 @@ TOML
   for _ in $(seq 100); do grep -q '^listening on ' "$dir/server.out" && break; sleep 0.1; done
   url=$(sed -n 's/^listening on //p' "$dir/server.out")
   echo "== $mode: $players players, each opening a session with a signed token, then each profile read"
-  target/release/xmarks-load --url "$url" --open-only "$players" --player-key-file "$dir/player-key" --player-kid load
+  target/release/xmarks-load --url "$url" --open-only "$players" --compact --template blink \
+    --player-key-file "$dir/player-key" --player-kid load
   kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$dir"

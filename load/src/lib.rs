@@ -88,22 +88,29 @@ pub struct OpenReport {
     pub profile_reads_per_s: f64,
     pub profile_p50_ms: f64,
     pub profile_p99_ms: f64,
+    /// With `compact`: sessions compacted per second once they all ended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compacted_per_s: Option<f64>,
 }
 
 /// Opens one session for each of `players` players (`concurrency` at a time), then reads each
 /// player's profile (`GET /v1/players/{id}`) with the backend's token: throughput and latency
-/// of both.
+/// of both. With `compact`, the template's time limit must be a second: then every session is
+/// ended by a tick once it has run out, and the time until the server has compacted them all
+/// (its `xmarks_sessions_compacted` counter) gives a rate.
 pub async fn open_and_read(
     url: &str,
     players: usize,
     concurrency: usize,
     template: &str,
     signer: Option<&Signer>,
+    compact: bool,
 ) -> Result<OpenReport> {
+    let opened = std::sync::Mutex::new(Vec::with_capacity(if compact { players } else { 0 }));
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?;
     let admin = signer.map(|s| s.token("backend", true));
     let open = |i: usize| {
-        let (http, signer) = (http.clone(), signer.cloned());
+        let (http, signer, opened) = (http.clone(), signer.cloned(), &opened);
         let body = serde_json::json!({
             "template": template, "player": { "id": format!("p{i}"), "start": { "x": 0.0, "y": 0.0 } },
         });
@@ -116,6 +123,10 @@ pub async fn open_and_read(
             let response = request.send().await?;
             if !response.status().is_success() {
                 bail!("open: HTTP {}: {}", response.status().as_u16(), response.text().await.unwrap_or_default());
+            }
+            if compact {
+                let created: Created = response.json().await?;
+                opened.lock().expect("opened lock").push((created.session, created.token, created.started_ms));
             }
             Ok(())
         }
@@ -137,8 +148,14 @@ pub async fn open_and_read(
     };
     let (opened_per_s, open) = timed(players, concurrency, open).await?;
     let (profile_reads_per_s, read) = timed(players, concurrency, read).await?;
+    let compacted_per_s = if compact {
+        Some(end_and_compact(&http, url, opened.into_inner().expect("opened lock")).await?)
+    } else {
+        None
+    };
     let ms = |h: &Histogram<u64>, q| h.value_at_quantile(q) as f64 / 1000.0;
     Ok(OpenReport {
+        compacted_per_s,
         players,
         opened_per_s,
         open_p50_ms: ms(&open, 0.5),
@@ -147,6 +164,42 @@ pub async fn open_and_read(
         profile_p50_ms: ms(&read, 0.5),
         profile_p99_ms: ms(&read, 0.99),
     })
+}
+
+/// Ends every session with a tick after its one-second limit, then waits until the server's
+/// compaction counter has grown by as many: sessions compacted per second.
+async fn end_and_compact(http: &reqwest::Client, url: &str, sessions: Vec<(String, String, u64)>) -> Result<f64> {
+    let counter = || async {
+        let text = http.get(format!("{url}/metrics")).send().await?.text().await?;
+        let line = text.lines().find(|l| l.starts_with("xmarks_sessions_compacted_total ")).unwrap_or("x 0");
+        Ok::<f64, anyhow::Error>(line.split(' ').nth(1).and_then(|n| n.parse().ok()).unwrap_or(0.0))
+    };
+    let before = counter().await?;
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    let end = |i: usize| {
+        let (session, token, started) = &sessions[i];
+        let request = http
+            .post(format!("{url}/v1/sessions/{session}/events"))
+            .bearer_auth(token)
+            .body(format!(r#"{{"type":"tick","t":{}}}"#, started + 1_100));
+        async move {
+            let response = request.send().await?;
+            if !response.status().is_success() {
+                bail!("tick: HTTP {}", response.status().as_u16());
+            }
+            Ok(())
+        }
+    };
+    timed(sessions.len(), 64, end).await?;
+    let ended = Instant::now();
+    let target = before + sessions.len() as f64;
+    while counter().await? < target {
+        if ended.elapsed() > Duration::from_secs(600) {
+            bail!("the server did not compact every session within 10 minutes");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(sessions.len() as f64 / ended.elapsed().as_secs_f64())
 }
 
 /// Runs `task(0..n)`, `concurrency` at a time: per second, and each one's latency.

@@ -46,6 +46,10 @@ struct Args {
     /// read each one's profile, and print both rates and latencies as JSON.
     #[arg(long)]
     open_only: Option<usize>,
+    /// With --open-only on a template with a one-second time limit: end every session, then
+    /// measure how fast the server compacts them (it must have [retention] set).
+    #[arg(long)]
+    compact: bool,
 }
 
 #[tokio::main]
@@ -60,7 +64,8 @@ async fn main() -> anyhow::Result<()> {
     };
     if let Some(players) = args.open_only {
         let url = args.urls.first().map(String::as_str).unwrap_or("http://127.0.0.1:8080");
-        let report = xmarks_load::open_and_read(url, players, 64, &args.template, signer.as_ref()).await?;
+        let report =
+            xmarks_load::open_and_read(url, players, 64, &args.template, signer.as_ref(), args.compact).await?;
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }

@@ -121,7 +121,6 @@ pub struct RetentionConfig {
     pub archive_dir: Option<PathBuf>,
 }
 
-
 /// How the server protects itself from a failing or slow store (either kind).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]

@@ -774,6 +774,7 @@ impl Engine {
             }
         }
         self.ended.lock().expect("ended lock").insert(id.to_owned(), Arc::new(summary.contribution()));
+        self.metrics.compacted.inc();
         Ok(true)
     }
 
@@ -785,9 +786,19 @@ impl Engine {
             let to_compact = self.to_compact.lock().expect("compact lock");
             to_compact.iter().filter(|(_, &ended)| ended <= cutoff).map(|(id, _)| id.clone()).collect()
         };
+        // Many at once, so that the store's group commit covers many compactions per write.
+        use futures_util::stream::{self, StreamExt as _};
+        let results: Vec<(String, Result<bool, ApiError>)> = stream::iter(due)
+            .map(|id| async move {
+                let result = self.compact(&id, Compaction::Retire { archive }).await;
+                (id, result)
+            })
+            .buffer_unordered(32)
+            .collect()
+            .await;
         let mut compacted = 0;
-        for id in due {
-            match self.compact(&id, Compaction::Retire { archive }).await {
+        for (id, result) in results {
+            match result {
                 Ok(done) => {
                     compacted += usize::from(done);
                     self.to_compact.lock().expect("compact lock").remove(&id);

@@ -76,6 +76,8 @@ pub struct Metrics {
     pub websockets: Gauge,
     pub throttled: Counter,
     pub conflicts: Counter,
+    /// Sessions whose logs were replaced by their summaries (retention and erasure).
+    pub compacted: Counter,
     pub store: StoreMetrics,
 }
 
@@ -104,6 +106,12 @@ impl Metrics {
         registry.register("websockets", "Open WebSocket connections", websockets.clone());
         registry.register("throttled", "Requests and messages refused for flooding", throttled.clone());
         registry.register("store_conflicts", "Appends retried because another server wrote first", conflicts.clone());
+        let compacted = Counter::default();
+        registry.register(
+            "sessions_compacted",
+            "Sessions whose logs were replaced by their summaries",
+            compacted.clone(),
+        );
         let store = StoreMetrics::default();
         registry.register(
             "store_breaker_state",
@@ -119,6 +127,7 @@ impl Metrics {
         registry.register("store_failures", "Store operations that failed, by reason", store.failures.clone());
         registry.register("store_in_flight", "Store operations under way", store.in_flight.clone());
         Metrics {
+            compacted,
             store,
             registry,
             requests,
