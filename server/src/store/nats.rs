@@ -373,7 +373,7 @@ impl NatsStore {
     }
 }
 
-/// Records this server's format in a new bucket, or refuses one written in a newer format.
+/// Records this server's format in a new bucket, upgrades an older one, or refuses one written in a newer format.
 async fn check_format(caps: &kv::Store, prefix: &str) -> anyhow::Result<()> {
     loop {
         let found = caps.get("format").await.context("reading the store's format")?;
@@ -385,6 +385,11 @@ async fn check_format(caps: &kv::Store, prefix: &str) -> anyhow::Result<()> {
             }
         };
         let format: u64 = std::str::from_utf8(&found).ok().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
+        if format < FORMAT {
+            // Upgraded in place (format 2 only adds buckets): older servers must not write here now.
+            caps.put("format", FORMAT.to_string().into()).await.context("recording the store's format")?;
+            return Ok(());
+        }
         if format > FORMAT {
             anyhow::bail!(
                 "the streams under nats.prefix {prefix:?} are in store format {}, written by a newer \
