@@ -134,10 +134,40 @@ c("geojson", "100,000 nesting levels", big('{"type": "FeatureCollection", "featu
 c("hunt", "malformed", '{"generator": ', "hunt_malformed")
 c("hunt", "fingerprint does not match", json.dumps({"fingerprint": "00"}), "hunt_malformed")
 
+# Players' tokens, as the reference server reads them (server/tests/players.rs, against a real process):
+# each input is a recipe the runner signs, as the server's test backend would.
+def tok(name, code, **recipe):
+    cases.append({"entry": "player_token", "name": name, "input": recipe, "code": code, "js": False, "server": True})
+
+
+tok("expired a minute ago", "token_expired", exp_in_s=-60)
+tok("not valid for a minute", "token_not_yet_valid", nbf_in_s=60)
+tok("signed with another secret", "token_signature", key="other-hs")
+tok("alg none, unsigned", "token_algorithm", alg="none")
+tok("HS256 under the EdDSA key's id, its public key as the secret", "token_algorithm", kid="ed-1", key="ed-public-as-hmac")
+tok("unknown key id", "token_key_unknown", kid="hs-0")
+tok("no key id", "token_key_unknown", kid=None)
+tok("another audience", "token_audience", claims={"aud": "another-game"})
+tok("another issuer", "token_issuer", claims={"iss": "someone"})
+tok("oversized", "token_too_large", claims={"padding": "x" * 5000})
+tok("level of the wrong type", "token_claims", claims={"level": "high"})
+tok("level 0", "token_claims", claims={"level": 0})
+tok("sub of the wrong type", "token_claims", claims={"sub": 42})
+tok("sub past 128 bytes", "token_claims", claims={"sub": "x" * 129})
+tok("a negative interest", "token_claims", claims={"interests": {"ruin": -1.0}})
+tok("no exp", "token_claims", remove=["exp"])
+tok("no sub", "token_claims", remove=["sub"])
+tok("not a token", "token_malformed", raw="not a token")
+tok("three empty parts", "token_malformed", raw="a.b.c")
+tok("a token after its player was erased", "token_player_erased", sub="erased-before")
+
 about = ("Hostile inputs at every entry point and the error code (and path) each must get, natively "
          "(core/tests/catalogue.rs) and through the npm package (wasm/tests/catalogue.test.mjs). Written by make.py. "
          "`input` is text, {hex} bytes, or {prefix, repeat, times, middle, close, tail}: prefix + repeat x times + "
-         "middle + close x times + tail. Cases with \"js\": false are text that JS callers, who pass objects, cannot send.")
+         "middle + close x times + tail. Cases with \"js\": false are text that JS callers, who pass objects, cannot send. "
+         "Cases with \"server\": true are players' tokens, run against a real xmarks-server (server/tests/players.rs); "
+         "their input is a recipe: alg (HS256 unless said), kid (hs-1 unless said, null for none), key (the server's "
+         "unless said), claims merged over a valid set, remove, exp_in_s, nbf_in_s, sub, or a raw token.")
 out = pathlib.Path(__file__).with_name("catalogue.json")
 out.write_text(json.dumps({"about": about, "cases": cases}, indent=1) + "\n")
 print(f"{len(cases)} cases")
