@@ -54,6 +54,7 @@ pub use error::Coded;
 pub use geom::{Bounds, Point, Wind};
 pub use hunt::clue::{Clue, ClueText, Pointer};
 pub use hunt::template::{Template, TemplateError};
+pub use hunt::view::{HuntView, StageView};
 pub use hunt::{generate, Hunt, HuntError, Player, Seeds, Stage};
 pub use index::{SiteIndex, SiteIndexBuilder};
 pub use site::Site;

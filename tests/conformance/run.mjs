@@ -14,7 +14,7 @@ const canonical = (v) => JSON.stringify(sorted(v));
  * @param io `{ text(path), bytes(path) }`, async readers of files under tests/
  */
 export async function runConformance(xmarks, io) {
-  const out = { hunts: 0, fullHunts: 0, sessions: 0, events: 0, jsonlogic: 0, mismatches: [] };
+  const out = { hunts: 0, fullHunts: 0, views: 0, sessions: 0, events: 0, jsonlogic: 0, mismatches: [] };
   const miss = (m) => out.mismatches.push(m);
   const json = async (path) => JSON.parse(await io.text(path));
   const worldOf = async (spec) => {
@@ -22,7 +22,7 @@ export async function runConformance(xmarks, io) {
     if (spec.csv) return xmarks.World.importCsv(await io.bytes(spec.csv));
     return xmarks.World.importGeojson(await io.text(spec.geojson));
   };
-  const { generateHunt, canonicalHuntJson, Rules, Session, replay, applyLogic, versions } = xmarks;
+  const { generateHunt, canonicalHuntJson, playerView, playerViewJson, stageCommitment, Rules, Session, replay, applyLogic, versions } = xmarks;
 
   const hunts = await json("golden/hunts.json");
   if (hunts.generator !== versions().generator) miss(`hunts.json was made by ${hunts.generator}`);
@@ -42,6 +42,19 @@ export async function runConformance(xmarks, io) {
       world.free();
     }
     out.hunts++;
+  }
+
+  const views = await json("golden/views.json");
+  if (views.view !== versions().view) miss(`views.json is format ${views.view}`);
+  for (const c of views.cases) {
+    const hunt = await io.text(`golden/${c.hunt}`);
+    if (playerViewJson(hunt, c.salt, c.found) !== c.canonical) miss(`view of ${c.hunt} (${c.found} found): canonical JSON differs`);
+    const view = playerView(JSON.parse(hunt), c.salt, c.found);
+    const full = JSON.parse(hunt);
+    full.stages.forEach((stage, i) => {
+      if (stageCommitment(c.salt, stage.site) !== view.stages[i].commitment) miss(`view of ${c.hunt}: commitment ${i + 1}`);
+    });
+    out.views++;
   }
 
   const sessions = await json("golden/sessions.json");

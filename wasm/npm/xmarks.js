@@ -5,7 +5,7 @@
 // bindings' own call, which refuses it with the usual error. The `__` exports serve this file only.
 export * from "./bindings.js";
 export { default } from "./bindings.js";
-import { Logic as Bindings, applyLogic as bindingsApplyLogic, __applyLogicEncoded, __inputBuffer, __memory } from "./bindings.js";
+import { Logic as Bindings, applyLogic as bindingsApplyLogic, playerViewJson, __applyLogicEncoded, __inputBuffer, __memory } from "./bindings.js";
 import { encodeJson } from "./encode.js";
 
 let memory = null;
@@ -40,4 +40,9 @@ export class Logic extends Bindings {
 
 export function applyLogic(rule, data) {
   return encode(rule, data) ? __applyLogicEncoded(first, second) : bindingsApplyLogic(rule, data);
+}
+
+/** What a hunt's player may see of it (see `playerViewJson`, which gives its canonical bytes). */
+export function playerView(hunt, salt, found) {
+  return JSON.parse(playerViewJson(hunt, salt, found));
 }

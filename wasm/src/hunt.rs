@@ -3,7 +3,8 @@
 use crate::convert::{coded, json_text, parse, to_js, JsResult};
 use crate::world::{integer, World};
 use wasm_bindgen::prelude::*;
-use xmarks::{Hunt, HuntError, Player, Seeds, Template};
+use xmarks::hunt::view::commitment;
+use xmarks::{Hunt, HuntError, Player, Seeds, Site, Template};
 
 /// Generates `player`'s hunt from a template on a world: the same bytes on every target.
 #[wasm_bindgen(js_name = generateHunt, unchecked_return_type = "Hunt")]
@@ -43,6 +44,27 @@ pub fn walkthrough(
 ) -> JsResult<JsValue> {
     let started_ms = integer(started_ms, "startedMs", xmarks::limits::MAX_SEED)?;
     to_js(&xmarks::session::script::walkthrough(&read_hunt(&hunt)?, started_ms))
+}
+
+/// What `hunt`'s player may see of it, as canonical JSON (the golden vectors' bytes): clues, dig
+/// radii and rewards, each stage's site replaced by a commitment under `salt` (a secret of the
+/// game's), and the first `found` stages' sites shown. `playerView` in the package's module
+/// parses it. Text, not an object, so that the view costs no deserialiser in the wasm.
+#[wasm_bindgen(js_name = playerViewJson)]
+pub fn player_view_json(
+    #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+    salt: &str,
+    found: f64,
+) -> JsResult<String> {
+    let found = integer(found, "found", u64::from(u32::MAX))? as u32;
+    Ok(read_hunt(&hunt)?.player_view(salt, found).canonical_json())
+}
+
+/// The commitment to `site` under `salt`, to check a view's stage once the salt is revealed.
+#[wasm_bindgen(js_name = stageCommitment)]
+pub fn stage_commitment(salt: &str, #[wasm_bindgen(unchecked_param_type = "Site")] site: JsValue) -> JsResult<String> {
+    let site: Site = parse(&site, "site")?;
+    Ok(commitment(salt, &site))
 }
 
 fn read_template(template: &JsValue) -> JsResult<Template> {

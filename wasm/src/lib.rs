@@ -32,6 +32,7 @@ pub fn versions() -> JsValue {
     convert::to_js(&serde_json::json!({
         "generator": xmarks::hunt::GENERATOR,
         "session": xmarks::session::SESSION_VERSION,
+        "view": xmarks::hunt::view::VIEW,
     }))
     .unwrap_or(JsValue::NULL)
 }

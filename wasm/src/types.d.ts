@@ -91,6 +91,20 @@ export interface Hunt {
   stages: Stage[]; fingerprint: string;
 }
 
+/** One stage as its player sees it: the site only once found, a commitment to it always. */
+export interface StageView {
+  number: number; dig_radius: number; clue: Clue; reward: { points: number; item: string | null };
+  treasure: Treasure | null;
+  /** Hex SHA-256 of the salt, a newline and the site's canonical JSON (`stageCommitment`). */
+  commitment: string;
+  site?: Site;
+}
+/** What a player may see of a hunt (`playerView`): no site of a stage not yet found. */
+export interface HuntView {
+  view: string; fingerprint: string; template: string; player: string; level: number; start: Point;
+  difficulty: number; time_limit_s: number | null; max_speed: number; stages: StageView[];
+}
+
 // ---- Rules ----
 
 export interface Cap { key: string; limit: number }

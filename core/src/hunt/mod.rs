@@ -8,6 +8,7 @@
 pub mod clue;
 mod generate;
 pub mod template;
+pub mod view;
 
 pub use generate::generate;
 
