@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
-use xmarks::session::{log, script::walkthrough, Event};
-use xmarks::Hunt;
+use xmarks::session::{log, script::walkthrough_view, Event};
+use xmarks::HuntView;
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -508,8 +508,10 @@ async fn hunt(run: &Run, i: usize, round: u64, server: &mut usize, report: &mut 
         run.create.lock().expect("histogram lock").record(sent.elapsed().as_micros().max(1) as u64)?;
     }
     report.sessions += 1;
-    let hunt = Hunt::from_json(created.hunt.get()).map_err(|e| anyhow!("create: hunt: {e}"))?;
-    let events = walkthrough(&hunt, created.started_ms);
+    // The server hands out the player's view of the hunt; its difficulty-1 clues give coordinates.
+    let view: HuntView = serde_json::from_str(created.hunt.get()).map_err(|e| anyhow!("create: hunt: {e}"))?;
+    let events = walkthrough_view(&view, created.started_ms)
+        .ok_or_else(|| anyhow!("create: the hunt's clues give no coordinates (the load walks difficulty 1 only)"))?;
     let mut record = SessionRecord {
         url: urls[*server].clone(),
         session: created.session,

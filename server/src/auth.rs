@@ -56,6 +56,15 @@ impl Keys {
         hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
+    /// The secret salt of the commitments in the hunt view handed out for `id` (a session id, or
+    /// a hunt's fingerprint): derived, so that any server can reveal it when the session ends.
+    pub fn salt(&self, id: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"xmarks-salt:");
+        mac.update(id.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     pub fn token(&self, id: &str) -> String {
         hex::encode(self.mac(id).finalize().into_bytes())
     }

@@ -106,10 +106,21 @@ pub enum EventResult {
         /// client mirroring the session applies them after its own event.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         host_events: Vec<Event>,
+        /// Stages this event found, with their sites: the hunt the player was given shows no
+        /// site of a stage not yet found.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        revealed: Vec<Revealed>,
     },
     Rejected {
         rejected: Refusal,
     },
+}
+
+/// A stage found, and its site: what the player's view of the hunt committed to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revealed {
+    pub number: u32,
+    pub site: xmarks::Site,
 }
 
 /// The answer to a batch of events, once every accepted one is durable.
@@ -119,6 +130,9 @@ pub struct Submitted {
     pub seq: u64,
     pub state_hash: String,
     pub status: &'static str,
+    /// Once the session has ended: the salt of its hunt's commitments, to check them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -165,6 +179,9 @@ pub struct View {
     pub state_hash: String,
     pub fingerprint: String,
     pub state: xmarks::session::State,
+    /// Once the session has ended: the salt of its hunt's commitments, to check them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 /// What a replayed log rebuilt, or where it broke.
@@ -588,10 +605,27 @@ impl Engine {
         Ok((hunt, game))
     }
 
-    /// A hunt for a player, without a session.
+    /// The view of a hunt for a player, without a session (its salt is never revealed).
     pub async fn hunt(&self, request: &CreateRequest, identity: Option<&Identity>) -> Result<String, ApiError> {
         let player = self.player(&request.player, identity).await?;
-        self.hunt_for(request, &player).map(|(hunt, _)| hunt.canonical_json())
+        let (hunt, _) = self.hunt_for(request, &player)?;
+        Ok(hunt.player_view(&self.keys.salt(&hunt.fingerprint), 0).canonical_json())
+    }
+
+    /// The salt of a session's hunt view, once the session has ended.
+    fn revealed_salt(&self, id: &str, session: &Session) -> Option<String> {
+        (!active(session)).then(|| self.keys.salt(id))
+    }
+
+    /// Whether a session's log (whose header holds the whole hunt) may be read with its own
+    /// token: once it has ended, or always in development mode.
+    pub async fn log_readable(&self, id: &str) -> Result<bool, ApiError> {
+        if self.players.insecure() {
+            return Ok(true);
+        }
+        let slot = self.live(id).await?;
+        let live = slot.live.lock().await;
+        Ok(!active(&live.session))
     }
 
     /// Generates the player's hunt and opens a session on it, durable before it is answered.
@@ -613,7 +647,8 @@ impl Engine {
             token: self.keys.token(&id),
             started_ms,
             state_hash: session.state_hash(),
-            hunt: RawValue::from_string(session.hunt().canonical_json()).expect("canonical JSON"),
+            hunt: RawValue::from_string(session.hunt().player_view(&self.keys.salt(&id), 0).canonical_json())
+                .expect("canonical JSON"),
             session: id.clone(),
         };
         tracing::info!(session = %id, template = %request.template, player = %self.keys.player_key(&player.id), "session opened");
@@ -693,6 +728,7 @@ impl Engine {
             state_hash: s.state_hash(),
             fingerprint: s.hunt().fingerprint.clone(),
             state: s.state().clone(),
+            salt: self.revealed_salt(id, s),
         })
     }
 
@@ -887,8 +923,13 @@ impl Engine {
         live.session = next;
         live.version = version;
         let s = &live.session;
-        let submitted =
-            Submitted { results, seq: s.state().seq, state_hash: s.state_hash(), status: s.state().status.name() };
+        let submitted = Submitted {
+            results,
+            seq: s.state().seq,
+            state_hash: s.state_hash(),
+            status: s.state().status.name(),
+            salt: self.revealed_salt(id, s),
+        };
         self.metrics.event_seconds.observe(started.elapsed().as_secs_f64());
         Ok(submitted)
     }
@@ -911,6 +952,7 @@ impl Engine {
         if ahead > self.limits.max_ahead_ms {
             return refuse("ahead_of_clock", "t", format!("{ahead} ms ahead of the server's clock"));
         }
+        let found_before = next.state().stage;
         let (first, json) = match next.apply_canonical(event) {
             Ok(applied) => applied,
             Err(r) => return Ok(EventResult::Rejected { rejected: Refusal::from(&r) }),
@@ -940,7 +982,14 @@ impl Engine {
             }
             outcomes.push(outcome);
         }
-        Ok(EventResult::Accepted { seq: next.state().seq, outcomes, host_events })
+        let found = next
+            .hunt()
+            .stages
+            .iter()
+            .skip(found_before as usize)
+            .take(next.state().stage.saturating_sub(found_before) as usize);
+        let revealed = found.map(|stage| Revealed { number: stage.number, site: stage.site.clone() }).collect();
+        Ok(EventResult::Accepted { seq: next.state().seq, outcomes, host_events, revealed })
     }
 
     /// Replays a client's log: whether it is intact, and the state it rebuilds.

@@ -281,6 +281,10 @@ async fn view(State(app): State<Shared>, Authorized(id): Authorized) -> Result<R
 }
 
 async fn session_log(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
+    if !app.engine.log_readable(&id).await? {
+        let message = "the log holds the hunt's answers: it can be read once the session has ended";
+        return Err(ApiError::new("forbidden", message).into());
+    }
     let text = app.engine.log(&id).await?;
     Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], text).into_response())
 }

@@ -8,8 +8,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
-use xmarks::session::{log, script::walkthrough};
-use xmarks::Hunt;
+use xmarks::hunt::view::commitment;
+use xmarks::session::{log, script::walkthrough_view};
+use xmarks::HuntView;
 
 struct Client {
     http: reqwest::Client,
@@ -19,7 +20,8 @@ struct Client {
 struct Opened {
     id: String,
     token: String,
-    hunt: Hunt,
+    /// The player's view of the hunt: no site until found.
+    hunt: HuntView,
     started_ms: u64,
 }
 
@@ -36,7 +38,7 @@ impl Client {
         Opened {
             id: v["session"].as_str().unwrap().into(),
             token: v["token"].as_str().unwrap().into(),
-            hunt: Hunt::from_json(&v["hunt"].to_string()).unwrap(),
+            hunt: serde_json::from_str(&v["hunt"].to_string()).unwrap(),
             started_ms: v["started_ms"].as_u64().unwrap(),
         }
     }
@@ -85,7 +87,8 @@ async fn a_hunt_played_over_http_and_websocket_is_stored_and_replays() {
     let (_dir, server) = server_with("", "max_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n");
     let c = Client::new(&server);
     let s = c.open("ann").await;
-    let events = walkthrough(&s.hunt, s.started_ms);
+    assert!(s.hunt.stages.iter().all(|stage| stage.site.is_none()), "the hunt handed out shows no site");
+    let events = walkthrough_view(&s.hunt, s.started_ms).expect("sprint's clues give coordinates");
     // Two events over HTTP, the rest over a WebSocket in batches.
     let (status, v) = c.post_events(&s, Some(&s.token), format!("[{},{}]", event(&events[0]), event(&events[1]))).await;
     assert_eq!(status, 200, "{v}");
@@ -95,6 +98,7 @@ async fn a_hunt_played_over_http_and_websocket_is_stored_and_replays() {
     let url = format!("{}/v1/sessions/{}/ws?token={}", server.url.replacen("http", "ws", 1), s.id, s.token);
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let mut last = Value::Null;
+    let mut revealed = Vec::new();
     let mut k = 2;
     while k < events.len() {
         let mut batch = vec![];
@@ -106,8 +110,20 @@ async fn a_hunt_played_over_http_and_websocket_is_stored_and_replays() {
         let Some(Ok(Message::Text(reply))) = ws.next().await else { panic!("no answer") };
         last = serde_json::from_str(&reply).unwrap();
         assert!(last["results"].as_array().unwrap().iter().all(|r| r.get("seq").is_some()), "{last}");
+        for result in last["results"].as_array().unwrap() {
+            revealed.extend(result["revealed"].as_array().into_iter().flatten().cloned());
+        }
     }
     assert_eq!(last["status"], "completed");
+    // Each stage's site came with the dig that found it, and once the hunt is over the salt
+    // shows that none was moved after the hunt was handed out.
+    assert_eq!(revealed.len(), s.hunt.stages.len(), "{revealed:?}");
+    let salt = last["salt"].as_str().expect("the salt, once the session has ended");
+    for (stage, found) in s.hunt.stages.iter().zip(&revealed) {
+        assert_eq!(found["number"], stage.number);
+        let site: xmarks::Site = serde_json::from_value(found["site"].clone()).unwrap();
+        assert_eq!(commitment(salt, &site), stage.commitment, "stage {}", stage.number);
+    }
     assert_eq!(last["seq"], events.len() as u64);
 
     // The server's view, its log and the native replay agree.

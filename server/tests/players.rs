@@ -90,6 +90,17 @@ async fn the_token_says_who_the_player_is_and_their_level() {
     assert_eq!(status, 200, "{created}");
     assert_eq!(created["hunt"]["player"], "ann");
     assert_eq!(created["hunt"]["level"], 4);
+    // The player gets the view of the hunt, and its log (which holds the whole hunt) stays closed
+    // to them while they play.
+    assert_eq!(created["hunt"]["view"], "xmarks-view/1");
+    assert!(created["hunt"]["stages"].as_array().unwrap().iter().all(|s| s.get("site").is_none()), "{created}");
+    let log = reqwest::Client::new()
+        .get(format!("{}/v1/sessions/{}/log", server.url, created["session"].as_str().unwrap()))
+        .bearer_auth(created["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(log.status().as_u16(), 403);
 
     // The other key of the rotation works too, and a token's extra claims are fine.
     let mut bob = claims("bob");
@@ -289,16 +300,22 @@ fn backend_token() -> String {
 }
 
 /// Plays a session to its end with the core's scripted player on the `dash` template (fast
-/// enough to walk in a few seconds), sending each event once the server's clock allows it.
-async fn play_through(url: &str, created: &Value) {
-    let hunt = xmarks::Hunt::from_json(&created["hunt"].to_string()).unwrap();
+/// enough to walk in a few seconds), sending each event once the server's clock allows it. The
+/// hunt handed out is the player's view: it shows no site; each dig that finds a stage reveals
+/// its site, and once the hunt is over the salt shows every commitment held. Returns the ids of
+/// the sites found.
+async fn play_through(url: &str, created: &Value) -> Vec<String> {
+    let view: xmarks::HuntView = serde_json::from_value(created["hunt"].clone()).unwrap();
+    assert!(view.stages.iter().all(|stage| stage.site.is_none()), "{view:?}");
     let started = created["started_ms"].as_u64().unwrap();
     let http = reqwest::Client::new();
-    for event in xmarks::session::script::walkthrough(&hunt, started) {
+    let mut revealed = Vec::new();
+    let mut last = Value::Null;
+    for event in xmarks::session::script::walkthrough_view(&view, started).expect("coordinates clues") {
         let due = event.t().saturating_sub(1_000);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
         tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now))).await;
-        let answer: Value = http
+        last = http
             .post(format!("{url}/v1/sessions/{}/events", created["session"].as_str().unwrap()))
             .bearer_auth(created["token"].as_str().unwrap())
             .body(event.canonical_json())
@@ -308,8 +325,40 @@ async fn play_through(url: &str, created: &Value) {
             .json()
             .await
             .unwrap();
-        assert!(answer["results"][0].get("rejected").is_none(), "{answer}");
+        assert!(last["results"][0].get("rejected").is_none(), "{last}");
+        revealed.extend(last["results"][0]["revealed"].as_array().into_iter().flatten().cloned());
     }
+    assert_eq!(last["status"], "completed", "{last}");
+    let salt = last["salt"].as_str().expect("the salt, once the hunt is over");
+    assert_eq!(revealed.len(), view.stages.len());
+    revealed
+        .iter()
+        .zip(&view.stages)
+        .map(|(found, stage)| {
+            let site: xmarks::Site = serde_json::from_value(found["site"].clone()).unwrap();
+            assert_eq!(xmarks::hunt::view::commitment(salt, &site), stage.commitment, "a site moved");
+            site.id
+        })
+        .collect()
+}
+
+/// The `dash` template.
+fn dash_template() -> Value {
+    let mut template: Value = serde_json::from_str(common::sprint_template()).unwrap();
+    template["id"] = json!("dash");
+    template["stages"] = json!(2);
+    template["max_speed"] = json!(100);
+    template
+}
+
+/// The fingerprint of the `dash` hunt `player` gets on the test servers (procedural world 7, game
+/// seed 1, round 1, from the origin) when they have found `found`.
+fn dash_fingerprint(player: &str, found: &[String]) -> String {
+    use xmarks::{generate, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
+    let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+    let template = Template::from_json(&dash_template().to_string()).unwrap();
+    let player = Player { id: player.into(), start: Point::new(0.0, 0.0), level: 1, found: found.to_vec() };
+    generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap().fingerprint
 }
 
 /// A server (embedded, or on `nats` with `prefix`) with the `dash` template: two stages, at
@@ -323,11 +372,7 @@ fn dash_server_with(dir: &Path, nats: Option<(&str, &str)>, more: &str) -> Serve
     let hs = dir.join("hs-1");
     std::fs::write(&hs, HS_SECRET).unwrap();
     let dash = dir.join("dash.json");
-    let mut template: Value = serde_json::from_str(common::sprint_template()).unwrap();
-    template["id"] = json!("dash");
-    template["stages"] = json!(2);
-    template["max_speed"] = json!(100);
-    std::fs::write(&dash, template.to_string()).unwrap();
+    std::fs::write(&dash, dash_template().to_string()).unwrap();
     let store = match nats {
         Some((url, prefix)) => {
             format!("secret_file = {:?}\n[nats]\nurl = {url:?}\nprefix = {prefix:?}\n", common::secret(dir))
@@ -350,8 +395,17 @@ async fn profile(url: &str, player: &str, token: &str) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+/// The sites found in a session [`finishes_a_hunt`] played.
 fn site_ids(created: &Value) -> Vec<String> {
-    created["hunt"]["stages"].as_array().unwrap().iter().map(|s| s["site"]["id"].as_str().unwrap().to_owned()).collect()
+    serde_json::from_value(created["found_sites"].clone()).unwrap()
+}
+
+/// Whether `created` (a session just opened for `player`) got the hunt that avoids `found`.
+fn avoids(created: &Value, player: &str, found: &[String]) {
+    assert!(!found.is_empty());
+    let fingerprint = created["hunt"]["fingerprint"].as_str().unwrap();
+    assert_eq!(fingerprint, dash_fingerprint(player, found), "the hunt of a player who found {found:?}");
+    assert_ne!(fingerprint, dash_fingerprint(player, &[]), "not the hunt of a player who found nothing");
 }
 
 /// Opens a `dash` hunt for `ann` on `url` and plays it to the end; returns the session's answer
@@ -362,9 +416,11 @@ async fn ann_finishes_a_hunt(url: &str) -> (Value, Value) {
 
 async fn finishes_a_hunt(url: &str, player: &str) -> (Value, Value) {
     let ann = hs256("hs-1", &claims(player));
-    let (status, _, created) = post_to(url, &ann).await;
+    let (status, _, mut created) = post_to(url, &ann).await;
     assert_eq!(status, 200, "{created}");
-    play_through(url, &created).await;
+    assert_eq!(created["hunt"]["fingerprint"], dash_fingerprint(player, &[]), "a first hunt");
+    let found = play_through(url, &created).await;
+    created["found_sites"] = json!(found);
     let (status, mine) = profile(url, player, &ann).await;
     assert_eq!(status, 200, "{mine}");
     assert_eq!((mine["sessions"].as_u64(), mine["completed"].as_u64()), (Some(1), Some(1)), "{mine}");
@@ -403,11 +459,9 @@ async fn her_profile_holds_on(url: &str, created: &Value, mine: &Value) {
     let (status, answer) = profile(url, "ann", &hs256("hs-1", &claims("bob"))).await;
     assert_eq!((status, answer["error"]["code"].as_str()), (403, Some("forbidden")), "{answer}");
 
-    let found = site_ids(created);
     let (status, _, again) = post_to(url, &ann).await;
     assert_eq!(status, 200, "{again}");
-    let next = site_ids(&again);
-    assert!(next.iter().all(|id| !found.contains(id)), "{found:?} came back in {next:?}");
+    avoids(&again, "ann", &site_ids(created));
     // Bob, asking the same, gets the hunt she first got: the sites are hers only.
     let (_, _, bobs) = post_to(url, &hs256("hs-1", &claims("bob"))).await;
     assert_eq!(bobs["hunt"]["stages"].as_array().map(Vec::len), Some(2), "{bobs}");
@@ -485,8 +539,7 @@ async fn ended_sessions_are_compacted_to_their_summary_and_archived_and_profiles
     assert_eq!(profile(&restarted.url, "ann", &ann).await.1, mine, "nor after a restart");
     assert_eq!(get(&format!("{}/v1/sessions/{id}/log", restarted.url), token).await.0, 410);
     // Her next hunt still avoids what she found.
-    let next = post_to(&restarted.url, &ann).await.2;
-    assert!(site_ids(&next).iter().all(|s| !site_ids(&created).contains(s)), "{next}");
+    avoids(&post_to(&restarted.url, &ann).await.2, "ann", &site_ids(&created));
 }
 
 /// Every file under `dir`, as bytes, contains `needle` nowhere.

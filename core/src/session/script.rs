@@ -3,17 +3,38 @@
 
 use super::Event;
 use crate::geom::Point;
+use crate::hunt::clue::Pointer;
+use crate::hunt::view::HuntView;
 use crate::hunt::Hunt;
 
 /// Events of a player who starts at `started_ms`, walks each leg in one-second steps at 90% of the
 /// hunt's speed limit, and digs at each site.
 pub fn walkthrough(hunt: &Hunt, started_ms: u64) -> Vec<Event> {
+    let sites: Vec<Point> = hunt.stages.iter().map(|stage| stage.site.pos()).collect();
+    walk(hunt.start, hunt.max_speed, &sites, started_ms)
+}
+
+/// The same walk from what a player sees: each stage's site once shown, or the coordinates its
+/// clue gives (difficulty 1 gives them all). `None` when a clue points some other way.
+pub fn walkthrough_view(view: &HuntView, started_ms: u64) -> Option<Vec<Event>> {
+    let sites = view
+        .stages
+        .iter()
+        .map(|stage| match (&stage.site, &stage.clue.pointer) {
+            (Some(site), _) => Some(site.pos()),
+            (None, Pointer::Coordinates { x, y }) => Some(Point::new(*x, *y)),
+            _ => None,
+        })
+        .collect::<Option<Vec<Point>>>()?;
+    Some(walk(view.start, view.max_speed, &sites, started_ms))
+}
+
+fn walk(start: Point, max_speed: f64, sites: &[Point], started_ms: u64) -> Vec<Event> {
     let mut events = Vec::new();
     let mut t = started_ms;
-    let mut at = hunt.start;
-    let step = hunt.max_speed * 0.9;
-    for stage in &hunt.stages {
-        let to = stage.site.pos();
+    let mut at = start;
+    let step = max_speed * 0.9;
+    for &to in sites {
         let steps = (at.distance(to) / step).ceil().max(1.0) as u64;
         let from = at;
         for i in 1..=steps {
@@ -26,4 +47,26 @@ pub fn walkthrough(hunt: &Hunt, started_ms: u64) -> Vec<Event> {
         events.push(Event::Dig { t, x: at.x, y: at.y });
     }
     events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{generate, Player, ProceduralWorld, Seeds, Template, World, WorldConfig};
+
+    #[test]
+    fn a_view_of_a_difficulty_1_hunt_walks_as_the_hunt_does() {
+        let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+        let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+        let seeds = Seeds { game: 1, round: 1 };
+        let easy = Template::from_json(r#"{"id": "t", "stages": 3, "difficulty": 1}"#).unwrap();
+        let hunt = generate(&world, &easy, &seeds, &player).unwrap();
+        let view = hunt.player_view("salt", 0);
+        assert_eq!(walkthrough_view(&view, 5).unwrap(), walkthrough(&hunt, 5));
+        // Harder clues point some other way: only the stages already shown can be walked to.
+        let hard = Template::from_json(r#"{"id": "t", "stages": 3, "difficulty": 4}"#).unwrap();
+        let hunt = generate(&world, &hard, &seeds, &player).unwrap();
+        assert_eq!(walkthrough_view(&hunt.player_view("salt", 0), 5), None);
+        assert_eq!(walkthrough_view(&hunt.player_view("salt", 3), 5).unwrap(), walkthrough(&hunt, 5));
+    }
 }
