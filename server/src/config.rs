@@ -40,37 +40,45 @@ impl Default for WorldConfig {
 
 /// Scale-out on NATS JetStream.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct NatsConfig {
     /// One server, or several separated by commas (the client also learns a cluster's other
     /// servers from the one it reaches).
     pub url: String,
     /// User name, with `password_file`, when the NATS server asks for one (credentials may
     /// also be given in the URL: `nats://user:password@host`).
-    #[serde(default)]
     pub user: Option<String>,
     /// File holding the password of `user`.
-    #[serde(default)]
     pub password_file: Option<PathBuf>,
     /// File holding an authentication token, when the NATS server asks for one.
-    #[serde(default)]
     pub token_file: Option<PathBuf>,
     /// How long to wait for NATS to answer at start-up, in ms.
-    #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,
     /// Prefix of the stream's subjects and name, and of the caps bucket: servers sharing a prefix
     /// share sessions and caps.
-    #[serde(default = "default_prefix")]
     pub prefix: String,
     /// Number of subject partitions session logs are spread over (a stable hash of the session id).
-    #[serde(default = "default_partitions")]
     pub partitions: u32,
     /// Number of streams the partitions are grouped into (partition `p` in stream `p % streams`).
-    #[serde(default = "default_streams")]
     pub streams: u32,
     /// JetStream replicas of the stream and the bucket (3 on a three-node cluster).
-    #[serde(default = "default_replicas")]
     pub replicas: usize,
+}
+
+impl Default for NatsConfig {
+    fn default() -> Self {
+        NatsConfig {
+            url: String::new(),
+            user: None,
+            password_file: None,
+            token_file: None,
+            connect_timeout_ms: 5_000,
+            prefix: "xmarks".into(),
+            partitions: 16,
+            streams: 1,
+            replicas: 1,
+        }
+    }
 }
 
 /// A key the game's backend signs players' tokens with, named by the tokens' `kid`.
@@ -259,21 +267,6 @@ impl Default for Config {
 fn default_world_seed() -> u64 {
     7
 }
-fn default_prefix() -> String {
-    "xmarks".into()
-}
-fn default_partitions() -> u32 {
-    16
-}
-fn default_streams() -> u32 {
-    1
-}
-fn default_replicas() -> usize {
-    1
-}
-fn default_connect_timeout_ms() -> u64 {
-    5_000
-}
 
 /// Command-line flags; each overrides the file's value.
 #[derive(Debug, Parser)]
@@ -324,17 +317,7 @@ impl Config {
             config.data_dir = dir;
         }
         if let Some(url) = args.nats {
-            let mut nats = config.nats.take().unwrap_or(NatsConfig {
-                url: String::new(),
-                user: None,
-                password_file: None,
-                token_file: None,
-                connect_timeout_ms: default_connect_timeout_ms(),
-                prefix: default_prefix(),
-                partitions: default_partitions(),
-                streams: default_streams(),
-                replicas: default_replicas(),
-            });
+            let mut nats = config.nats.take().unwrap_or_default();
             nats.url = url;
             config.nats = Some(nats);
         }
@@ -372,6 +355,9 @@ impl Config {
             bail!("store.timeout_ms, store.max_in_flight, store.breaker_failures and store.breaker_open_ms must be at least 1");
         }
         if let Some(nats) = &self.nats {
+            if nats.url.trim().is_empty() {
+                bail!("nats.url is required with [nats]");
+            }
             if nats.password_file.is_some() != nats.user.is_some() {
                 bail!("nats.user and nats.password_file go together");
             }
@@ -408,5 +394,9 @@ mod tests {
         assert!(config.check().is_err());
         config.secret_file = Some("secret".into());
         assert!(config.check().is_ok());
+        let mut no_url: Config = toml::from_str("secret_file = \"secret\"\n[nats]\nprefix = \"p\"").unwrap();
+        assert!(no_url.check().unwrap_err().to_string().contains("nats.url"));
+        no_url.nats.as_mut().unwrap().url = "nats://127.0.0.1:4222".into();
+        assert!(no_url.check().is_ok());
     }
 }

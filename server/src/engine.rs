@@ -8,7 +8,7 @@
 //! logged like any other.
 
 use crate::auth::{new_session_id, Keys};
-use crate::config::Limits;
+use crate::config::{Limits, RetentionConfig};
 use crate::metrics::Metrics;
 use crate::players::{Identity, Players};
 use crate::store::{Shared, Store, StoreError, Stored};
@@ -216,12 +216,12 @@ pub struct Profile {
 }
 
 /// One session's part of its player's profile.
-#[derive(Debug, Clone)]
-struct Contribution {
-    status: Status,
-    points: i64,
-    items: BTreeMap<String, u64>,
-    sites_found: Vec<String>,
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contribution {
+    pub status: Status,
+    pub points: i64,
+    pub items: BTreeMap<String, u64>,
+    pub sites_found: Vec<String>,
 }
 
 impl Contribution {
@@ -243,29 +243,17 @@ impl Contribution {
 pub struct Summary {
     pub session: String,
     pub player_key: String,
-    pub status: String,
     pub seq: u64,
     pub state_hash: String,
     pub fingerprint: String,
-    pub points: i64,
-    pub items: BTreeMap<String, u64>,
-    pub sites_found: Vec<String>,
+    /// Status, points, items and sites found: its part of its player's profile.
+    #[serde(flatten)]
+    pub outcome: Contribution,
     /// The time of its last event (ms).
     pub ended_ms: u64,
     /// The file its full log was archived to, if it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub archive: Option<String>,
-}
-
-impl Summary {
-    fn contribution(&self) -> Contribution {
-        let status = match self.status.as_str() {
-            "completed" => Status::Completed,
-            "failed" => Status::Failed,
-            _ => Status::Active,
-        };
-        Contribution { status, points: self.points, items: self.items.clone(), sites_found: self.sites_found.clone() }
-    }
 }
 
 impl Profile {
@@ -293,6 +281,13 @@ struct Live {
     stale: bool,
 }
 
+/// Active sessions held, by player and in all (the limits on opening sessions read them).
+#[derive(Default)]
+struct Open {
+    by_player: HashMap<String, u32>,
+    total: u64,
+}
+
 /// A session held in memory, and when it was last asked for.
 struct Slot {
     live: AsyncMutex<Live>,
@@ -310,12 +305,13 @@ pub struct Engine {
     store: Arc<Store>,
     keys: Keys,
     sessions: Mutex<HashMap<String, Arc<Slot>>>,
-    /// Active sessions held, by player, and in all.
-    open: Mutex<(HashMap<String, u32>, u64)>,
+    open: Mutex<Open>,
     /// Profile parts of sessions that have ended: they never change again.
     ended: Mutex<HashMap<String, Arc<Contribution>>>,
-    /// Ended sessions this server knows of and has not compacted yet, with when they ended.
+    /// Ended sessions this server knows of and has not compacted yet, with when they ended; kept
+    /// only when retention is on.
     to_compact: Mutex<HashMap<String, u64>>,
+    retention: RetentionConfig,
     /// Players being erased here: no new session for them meanwhile.
     erasing: Mutex<std::collections::HashSet<String>>,
     players: Players,
@@ -343,12 +339,13 @@ pub struct Parts {
     /// Tells who a player is.
     pub players: Players,
     pub limits: Limits,
+    pub retention: RetentionConfig,
     pub metrics: Metrics,
 }
 
 impl Engine {
     pub fn new(parts: Parts) -> Engine {
-        let Parts { world, games, game_seed, store, keys, players, limits, metrics } = parts;
+        let Parts { world, games, game_seed, store, keys, players, limits, retention, metrics } = parts;
         Engine {
             world,
             games,
@@ -356,9 +353,10 @@ impl Engine {
             store,
             keys,
             sessions: Mutex::new(HashMap::new()),
-            open: Mutex::new((HashMap::new(), 0)),
+            open: Mutex::new(Open::default()),
             ended: Mutex::new(HashMap::new()),
             to_compact: Mutex::new(HashMap::new()),
+            retention,
             erasing: Mutex::new(Default::default()),
             players,
             epoch: Instant::now(),
@@ -403,29 +401,36 @@ impl Engine {
                 self.opened(&live.session.hunt().player);
             }
             if !active(&live.session) {
-                self.to_compact.lock().expect("compact lock").insert(id, live.session.state().t);
+                self.ended_at(id, live.session.state().t);
             }
             Arc::new(Slot { live: AsyncMutex::new(live), touched: AtomicU64::new(self.now()) })
         });
         Arc::clone(slot)
     }
 
+    /// A session ended at `t`: a candidate for compaction, if sessions are ever compacted.
+    fn ended_at(&self, id: String, t: u64) {
+        if self.retention.compact_after_s > 0 {
+            self.to_compact.lock().expect("compact lock").insert(id, t);
+        }
+    }
+
     fn opened(&self, player: &str) {
         let mut open = self.open.lock().expect("open lock");
-        *open.0.entry(player.to_owned()).or_default() += 1;
-        open.1 += 1;
+        *open.by_player.entry(player.to_owned()).or_default() += 1;
+        open.total += 1;
         self.metrics.sessions_open.inc();
     }
 
     /// An active session left memory or ended.
     fn closed(&self, player: &str) {
         let mut open = self.open.lock().expect("open lock");
-        if let Some(count) = open.0.get_mut(player) {
+        if let Some(count) = open.by_player.get_mut(player) {
             *count -= 1;
             if *count == 0 {
-                open.0.remove(player);
+                open.by_player.remove(player);
             }
-            open.1 -= 1;
+            open.total -= 1;
             self.metrics.sessions_open.dec();
         }
     }
@@ -434,14 +439,14 @@ impl Engine {
     fn reserve(&self, player: &str) -> Result<(), ApiError> {
         {
             let open = self.open.lock().expect("open lock");
-            if open.1 >= self.limits.open_sessions {
+            if open.total >= self.limits.open_sessions {
                 return Err(ApiError::new(
                     "server_full",
-                    format!("this server holds {} active sessions, its most; try again later", open.1),
+                    format!("this server holds {} active sessions, its most; try again later", open.total),
                 )
                 .retry_after(std::time::Duration::from_secs(30)));
             }
-            let mine = open.0.get(player).copied().unwrap_or(0);
+            let mine = open.by_player.get(player).copied().unwrap_or(0);
             if mine >= self.limits.open_sessions_per_player {
                 return Err(ApiError::new(
                     "too_many_open",
@@ -517,10 +522,7 @@ impl Engine {
                 .id
                 .clone()
                 .ok_or_else(|| ApiError::at("malformed", "the player's id is missing", "player.id"))?;
-            if id.is_empty() || id.len() > xmarks::limits::MAX_NAME_LEN {
-                let most = xmarks::limits::MAX_NAME_LEN;
-                return Err(ApiError::at("malformed", format!("must be 1 to {most} bytes"), "player.id"));
-            }
+            crate::players::check_id(&id).map_err(|why| ApiError::at("malformed", why, "player.id"))?;
             self.refuse_erased(&id).await?;
             let level = request.level.unwrap_or(1);
             let mut found = self.profile(&id).await?.sites_found;
@@ -569,7 +571,7 @@ impl Engine {
                 match self.refresh(id, &mut live).await {
                     Ok(()) => Contribution::of(&live.session),
                     Err(e) if e.code == "compacted" => match self.summary(id).await? {
-                        Some(summary) => summary.contribution(),
+                        Some(summary) => summary.outcome,
                         None => return Ok(None),
                     },
                     Err(e) if e.code == "not_found" => return Ok(None),
@@ -578,9 +580,9 @@ impl Engine {
             }
             // Replayed without being held: reading a profile does not fill memory.
             None => match self.store.load(id).await? {
-                Some(stored) => Contribution::of(&rebuild(stored)?.session),
+                Some(stored) => Contribution::of(&rebuild(&stored)?.session),
                 None => match self.summary(id).await? {
-                    Some(summary) => summary.contribution(),
+                    Some(summary) => summary.outcome,
                     None => return Ok(None),
                 },
             },
@@ -662,13 +664,8 @@ impl Engine {
             slot.touched.store(self.now(), Ordering::Relaxed);
             return Ok(Arc::clone(slot));
         }
-        let Some(stored) = self.store.load(id).await? else {
-            return Err(match self.summary(id).await? {
-                Some(_) => ApiError::compacted(),
-                None => ApiError::not_found(),
-            });
-        };
-        Ok(self.hold(id.to_owned(), rebuild(stored)?, false))
+        let Some(stored) = self.store.load(id).await? else { return Err(self.missing(id).await) };
+        Ok(self.hold(id.to_owned(), rebuild(&stored)?, false))
     }
 
     /// Whether the session exists (rebuilding it here if needed).
@@ -691,7 +688,7 @@ impl Engine {
     async fn reload(&self, id: &str, live: &mut Live) -> Result<(), ApiError> {
         let was_active = active(&live.session);
         let Some(stored) = self.store.load(id).await? else { return Err(self.gone(id, live).await) };
-        *live = rebuild(stored)?;
+        *live = rebuild(&stored)?;
         self.count_transition(id, was_active, &live.session);
         Ok(())
     }
@@ -702,6 +699,11 @@ impl Engine {
         if self.sessions.lock().expect("sessions lock").remove(id).is_some() && active(&live.session) {
             self.closed(&live.session.hunt().player);
         }
+        self.missing(id).await
+    }
+
+    /// Why a session has no log: it was compacted (a summary is left), or there is no such session.
+    async fn missing(&self, id: &str) -> ApiError {
         match self.summary(id).await {
             Ok(Some(_)) => ApiError::compacted(),
             Ok(None) => ApiError::not_found(),
@@ -712,7 +714,7 @@ impl Engine {
     fn count_transition(&self, id: &str, was_active: bool, now: &Session) {
         if was_active && !active(now) {
             self.closed(&now.hunt().player);
-            self.to_compact.lock().expect("compact lock").insert(id.to_owned(), now.state().t);
+            self.ended_at(id.to_owned(), now.state().t);
         }
     }
 
@@ -736,10 +738,7 @@ impl Engine {
     pub async fn log(&self, id: &str) -> Result<String, ApiError> {
         match self.store.load(id).await? {
             Some(stored) => Ok(stored.log),
-            None => match self.summary(id).await? {
-                Some(_) => Err(ApiError::compacted()),
-                None => Err(ApiError::not_found()),
-            },
+            None => Err(self.missing(id).await),
         }
     }
 
@@ -775,7 +774,7 @@ impl Engine {
             }
             return Ok(false);
         };
-        let session = rebuild(Stored { log: stored.log.clone(), version: stored.version })?.session;
+        let session = rebuild(&stored)?.session;
         if active(&session) && !erase {
             return Ok(false);
         }
@@ -786,17 +785,13 @@ impl Engine {
             _ => None,
         };
         let player_key = if erase { ERASED.to_owned() } else { self.keys.player_key(&player) };
-        let part = Contribution::of(&session);
         let summary = Summary {
             session: id.to_owned(),
             player_key: player_key.clone(),
-            status: state.status.name().to_owned(),
             seq: state.seq,
             state_hash: session.state_hash(),
             fingerprint: session.hunt().fingerprint.clone(),
-            points: part.points,
-            items: part.items.clone(),
-            sites_found: part.sites_found.clone(),
+            outcome: Contribution::of(&session),
             ended_ms: state.t,
             archive: archived,
         };
@@ -809,15 +804,16 @@ impl Engine {
                 }
             }
         }
-        self.ended.lock().expect("ended lock").insert(id.to_owned(), Arc::new(summary.contribution()));
+        self.ended.lock().expect("ended lock").insert(id.to_owned(), Arc::new(summary.outcome));
         self.metrics.compacted.inc();
         Ok(true)
     }
 
-    /// Compacts the ended sessions this server knows of that ended more than `age` ago; returns
-    /// how many.
-    pub async fn compact_ended(&self, age: std::time::Duration, archive: Option<&std::path::Path>) -> usize {
-        let cutoff = now_ms().saturating_sub(age.as_millis() as u64);
+    /// Compacts the ended sessions this server knows of that ended more than
+    /// `retention.compact_after_s` ago; returns how many.
+    pub async fn compact_ended(&self) -> usize {
+        let archive = self.retention.archive_dir.as_deref();
+        let cutoff = now_ms().saturating_sub(self.retention.compact_after_s * 1000);
         let due: Vec<String> = {
             let to_compact = self.to_compact.lock().expect("compact lock");
             to_compact.iter().filter(|(_, &ended)| ended <= cutoff).map(|(id, _)| id.clone()).collect()
@@ -1057,7 +1053,7 @@ fn remove_archive(file: &str) -> Result<(), ApiError> {
     }
 }
 
-fn rebuild(stored: Stored) -> Result<Live, ApiError> {
+fn rebuild(stored: &Stored) -> Result<Live, ApiError> {
     let replay = log::replay(&stored.log)
         .map_err(|e| ApiError::new("internal", format!("a stored log does not replay: {e}")))?;
     Ok(Live { session: replay.session, version: stored.version, stale: false })

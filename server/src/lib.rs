@@ -117,6 +117,7 @@ pub async fn build(config: &Config) -> Result<Engine> {
         keys,
         players,
         limits: config.limits.clone(),
+        retention: config.retention.clone(),
         metrics,
     });
     let started = Instant::now();
@@ -162,15 +163,14 @@ pub async fn serve(config: Config) -> Result<()> {
             }
         }
     });
-    let retention = config.retention.clone();
-    if retention.compact_after_s > 0 {
+    if config.retention.compact_after_s > 0 {
         let engine = Arc::clone(&app);
-        let age = Duration::from_secs(retention.compact_after_s);
+        let age = Duration::from_secs(config.retention.compact_after_s);
         let every = (age / 2).clamp(Duration::from_millis(250), Duration::from_secs(60));
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                let compacted = engine.engine.compact_ended(age, retention.archive_dir.as_deref()).await;
+                let compacted = engine.engine.compact_ended().await;
                 if compacted > 0 {
                     tracing::info!(compacted, "ended sessions compacted");
                 }

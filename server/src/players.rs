@@ -147,10 +147,7 @@ impl Verifier {
             token_error(code, message)
         })?;
         let claims = data.claims;
-        if claims.sub.is_empty() || claims.sub.len() > xmarks::limits::MAX_NAME_LEN {
-            let most = xmarks::limits::MAX_NAME_LEN;
-            return Err(token_error("token_claims", format!("sub must be 1 to {most} bytes")));
-        }
+        check_id(&claims.sub).map_err(|why| token_error("token_claims", format!("sub {why}")))?;
         if claims.level == Some(0) {
             return Err(token_error("token_claims", "level starts at 1"));
         }
@@ -162,6 +159,15 @@ impl Verifier {
         let admin = claims.scope.as_deref().is_some_and(|scope| scope.split(' ').any(|s| s == "admin"));
         Ok(Identity { id: claims.sub, level: claims.level, interests: claims.interests, team: claims.team, admin })
     }
+}
+
+/// A player id as hunts take it (checked before anything is looked up under it).
+pub fn check_id(id: &str) -> Result<(), String> {
+    let most = xmarks::limits::MAX_NAME_LEN;
+    if id.is_empty() || id.len() > most {
+        return Err(format!("must be 1 to {most} bytes"));
+    }
+    Ok(())
 }
 
 /// Whether a JWT's first segment (its header, base64url JSON) says `"alg":"none"`.

@@ -59,7 +59,7 @@ pub struct Breaker {
     threshold: u32,
     /// How long it stays open before a probe.
     open_for: Duration,
-    /// Wakes the prober early (the store's client reconnected).
+    /// Wakes the prober: the breaker opened, or the store's client reconnected.
     pub(super) wake: Notify,
     /// Called with the new state on every transition (metrics, logs).
     on_change: OnChange,
@@ -96,6 +96,10 @@ impl Breaker {
         *inner = next;
         if from != to {
             (self.on_change)(from, to, why);
+            if to == State::Open {
+                // The prober waits for this while the breaker is closed.
+                self.wake.notify_one();
+            }
         }
     }
 

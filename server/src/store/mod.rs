@@ -294,7 +294,8 @@ impl Store {
 }
 
 /// While the breaker is open, probes the store each time its open time is up (or at once when
-/// the client reconnects), until a probe succeeds. Ends with the store.
+/// the client reconnects), until a probe succeeds; while it is closed, sleeps until it opens.
+/// Ends with the store.
 async fn prober(store: std::sync::Weak<Store>) {
     loop {
         let Some(s) = store.upgrade() else { return };
@@ -308,11 +309,18 @@ async fn prober(store: std::sync::Weak<Store>) {
                 s.breaker.probed(Instant::now(), result);
                 continue;
             }
-            Err(wait) => wait.unwrap_or(Duration::from_millis(250)),
+            Err(wait) => wait,
         };
         let breaker = Arc::clone(&s.breaker);
         drop(s);
-        // Closed: look again soon (a failure opens it without waking this task).
-        let _ = tokio::time::timeout(wait.min(Duration::from_millis(250)), breaker.wake.notified()).await;
+        match wait {
+            Some(wait) => {
+                let _ = tokio::time::timeout(wait, breaker.wake.notified()).await;
+            }
+            // Closed. Looked at again now and then, so that a dropped store lets this task end.
+            None => {
+                let _ = tokio::time::timeout(Duration::from_secs(60), breaker.wake.notified()).await;
+            }
+        }
     }
 }
