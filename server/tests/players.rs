@@ -94,13 +94,7 @@ async fn the_token_says_who_the_player_is_and_their_level() {
     // to them while they play.
     assert_eq!(created["hunt"]["view"], "xmarks-view/1");
     assert!(created["hunt"]["stages"].as_array().unwrap().iter().all(|s| s.get("site").is_none()), "{created}");
-    let log = reqwest::Client::new()
-        .get(format!("{}/v1/sessions/{}/log", server.url, created["session"].as_str().unwrap()))
-        .bearer_auth(created["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(log.status().as_u16(), 403);
+    assert_eq!(of_session(&server.url, &created, "/log").await.0, 403);
 
     // The other key of the rotation works too, and a token's extra claims are fine.
     let mut bob = claims("bob");
@@ -181,13 +175,7 @@ async fn every_bad_token_of_the_catalogue_is_refused_with_its_code() {
     // The catalogue's erased player.
     let erased = hs256("hs-1", &claims("erased-before"));
     assert_eq!(open(&server, &erased).await.0, 200);
-    let response = reqwest::Client::new()
-        .delete(format!("{}/v1/players/erased-before", server.url))
-        .bearer_auth(backend_token())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(erase(&server.url, "erased-before", &backend_token()).await.0, 200);
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bad-input/catalogue.json");
     let catalogue: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -234,15 +222,8 @@ async fn opening_sessions_is_limited_per_player_per_address_and_in_all() {
     assert_eq!((status, answer["error"]["code"].as_str()), (409, Some("too_many_open")), "{answer}");
     // The blink's second runs out.
     tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
-    let session = first["session"].as_str().unwrap();
-    let ended = reqwest::Client::new()
-        .post(format!("{}/v1/sessions/{session}/events", server2.url))
-        .bearer_auth(first["token"].as_str().unwrap())
-        .body(json!({"type": "tick", "t": first["started_ms"].as_u64().unwrap() + 1100}).to_string())
-        .send()
-        .await
-        .unwrap();
-    let ended: Value = ended.json().await.unwrap();
+    let tick = json!({"type": "tick", "t": first["started_ms"].as_u64().unwrap() + 1100});
+    let ended = common::send(&reqwest::Client::new(), &server2.url, &first, tick.to_string()).await;
     assert_eq!(ended["status"], "failed", "{ended}");
     assert_eq!(open(&server2, &ann).await.0, 200, "an ended session frees its place");
 
@@ -315,16 +296,7 @@ async fn play_through(url: &str, created: &Value) -> Vec<String> {
         let due = event.t().saturating_sub(1_000);
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64;
         tokio::time::sleep(std::time::Duration::from_millis(due.saturating_sub(now))).await;
-        last = http
-            .post(format!("{url}/v1/sessions/{}/events", created["session"].as_str().unwrap()))
-            .bearer_auth(created["token"].as_str().unwrap())
-            .body(event.canonical_json())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        last = common::send(&http, url, created, event.canonical_json()).await;
         assert!(last["results"][0].get("rejected").is_none(), "{last}");
         revealed.extend(last["results"][0]["revealed"].as_array().into_iter().flatten().cloned());
     }
@@ -428,15 +400,7 @@ async fn finishes_a_hunt(url: &str, player: &str) -> (Value, Value) {
     found.sort();
     assert_eq!(mine["sites_found"], json!(found), "{mine}");
     // Points and items as the session's own state has them (the default rules add bonuses).
-    let view: Value = reqwest::Client::new()
-        .get(format!("{url}/v1/sessions/{}", created["session"].as_str().unwrap()))
-        .bearer_auth(created["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let view: Value = serde_json::from_str(&of_session(url, &created, "").await.1).unwrap();
     assert!(mine["points"].as_i64().unwrap() >= 120, "two stages of 10 and the treasure's 100 at least: {mine}");
     assert_eq!((&mine["points"], &mine["items"]), (&view["state"]["points"], &view["state"]["items"]), "{view}");
     assert_eq!(mine["items"]["sprint_medal"], 1, "{mine}");
@@ -492,11 +456,24 @@ async fn get(url: &str, token: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// `GET /v1/sessions/{id}{rest}` on `url` for the session `created` (the answer that opened it),
+/// with its token.
+async fn of_session(url: &str, created: &Value, rest: &str) -> (u16, String) {
+    let id = created["session"].as_str().unwrap();
+    get(&format!("{url}/v1/sessions/{id}{rest}"), created["token"].as_str().unwrap()).await
+}
+
+/// `DELETE /v1/players/{player}` on `url` with `token`: the status and the answer.
+async fn erase(url: &str, player: &str, token: &str) -> (u16, Value) {
+    let response =
+        reqwest::Client::new().delete(format!("{url}/v1/players/{player}")).bearer_auth(token).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
 /// Waits until a session's log is compacted (`410`), up to 15 s.
 async fn await_compacted(url: &str, created: &Value) {
-    let log = format!("{url}/v1/sessions/{}/log", created["session"].as_str().unwrap());
     for _ in 0..150 {
-        if get(&log, created["token"].as_str().unwrap()).await.0 == 410 {
+        if of_session(url, created, "/log").await.0 == 410 {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -516,13 +493,12 @@ async fn ended_sessions_are_compacted_to_their_summary_and_archived_and_profiles
     let retention = format!("[retention]\ncompact_after_s = 2\narchive_dir = {archive:?}\n");
     let mut server = dash_server_with(dir.path(), None, &retention);
     let (created, mine) = ann_finishes_a_hunt(&server.url).await;
-    let (id, token) = (created["session"].as_str().unwrap(), created["token"].as_str().unwrap());
-    let (_, view) = get(&format!("{}/v1/sessions/{id}", server.url), token).await;
-    let view: Value = serde_json::from_str(&view).unwrap();
+    let id = created["session"].as_str().unwrap();
+    let view: Value = serde_json::from_str(&of_session(&server.url, &created, "").await.1).unwrap();
     assert_eq!(view["status"], "completed");
 
     await_compacted(&server.url, &created).await;
-    let (status, summary) = get(&format!("{}/v1/sessions/{id}/summary", server.url), token).await;
+    let (status, summary) = of_session(&server.url, &created, "/summary").await;
     assert_eq!(status, 200, "{summary}");
     let summary: Value = serde_json::from_str(&summary).unwrap();
     assert_eq!((&summary["state_hash"], &summary["seq"]), (&view["state_hash"], &view["seq"]), "{summary}");
@@ -537,7 +513,7 @@ async fn ended_sessions_are_compacted_to_their_summary_and_archived_and_profiles
     server.kill();
     let restarted = dash_server_with(dir.path(), None, &retention);
     assert_eq!(profile(&restarted.url, "ann", &ann).await.1, mine, "nor after a restart");
-    assert_eq!(get(&format!("{}/v1/sessions/{id}/log", restarted.url), token).await.0, 410);
+    assert_eq!(of_session(&restarted.url, &created, "/log").await.0, 410);
     // Her next hunt still avoids what she found.
     avoids(&post_to(&restarted.url, &ann).await.2, "ann", &site_ids(&created));
 }
@@ -572,38 +548,18 @@ async fn an_erased_player_is_gone_from_the_store_and_others_still_verify() {
     let (status, _, active) = post_to(&server.url, &her_token).await;
     assert_eq!(status, 200, "{active}");
     let (his, his_profile) = finishes_a_hunt(&server.url, "bob").await;
-    let his_log = get(
-        &format!("{}/v1/sessions/{}/log", server.url, his["session"].as_str().unwrap()),
-        his["token"].as_str().unwrap(),
-    )
-    .await
-    .1;
+    let his_log = of_session(&server.url, &his, "/log").await.1;
 
-    let response = reqwest::Client::new()
-        .delete(format!("{}/v1/players/{erased}", server.url))
-        .bearer_auth(hs256("hs-1", &claims("bob")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 403, "only the backend erases");
-    let response = reqwest::Client::new()
-        .delete(format!("{}/v1/players/{erased}", server.url))
-        .bearer_auth(backend_token())
-        .send()
-        .await
-        .unwrap();
-    let answer: Value = response.json().await.unwrap();
+    assert_eq!(erase(&server.url, erased, &hs256("hs-1", &claims("bob"))).await.0, 403, "only the backend erases");
+    let answer = erase(&server.url, erased, &backend_token()).await.1;
     assert_eq!(answer, json!({"erased": true, "sessions": 2}));
 
     // Her tokens are refused; her sessions are summaries that name nobody; no archive is left.
     let (status, _, refused) = post_to(&server.url, &her_token).await;
     assert_eq!((status, refused["error"]["code"].as_str()), (401, Some("token_player_erased")), "{refused}");
     for session in [&hers, &active] {
-        let id = session["session"].as_str().unwrap();
-        let token = session["token"].as_str().unwrap();
-        assert_eq!(get(&format!("{}/v1/sessions/{id}/log", server.url), token).await.0, 410);
-        let summary: Value =
-            serde_json::from_str(&get(&format!("{}/v1/sessions/{id}/summary", server.url), token).await.1).unwrap();
+        assert_eq!(of_session(&server.url, session, "/log").await.0, 410);
+        let summary: Value = serde_json::from_str(&of_session(&server.url, session, "/summary").await.1).unwrap();
         assert_eq!(summary["player_key"], "erased", "{summary}");
         assert!(summary.get("archive").is_none(), "{summary}");
     }
@@ -633,36 +589,14 @@ async fn erasure_and_compaction_on_jetstream_hold_on_every_server() {
     let (bobs, his_profile) = finishes_a_hunt(&first.url, "bob").await;
     await_compacted(&first.url, &bobs).await;
     // Compacted on the first, seen so on the second; his profile the same on both.
-    assert_eq!(
-        get(
-            &format!("{}/v1/sessions/{}/log", second.url, bobs["session"].as_str().unwrap()),
-            bobs["token"].as_str().unwrap()
-        )
-        .await
-        .0,
-        410
-    );
+    assert_eq!(of_session(&second.url, &bobs, "/log").await.0, 410);
     let bob = hs256("hs-1", &claims("bob"));
     assert_eq!(profile(&second.url, "bob", &bob).await.1, his_profile);
 
     let (hers, _) = finishes_a_hunt(&first.url, "ann").await;
-    let response = reqwest::Client::new()
-        .delete(format!("{}/v1/players/ann", second.url))
-        .bearer_auth(backend_token())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(erase(&second.url, "ann", &backend_token()).await.0, 200);
     let ann = hs256("hs-1", &claims("ann"));
     assert_eq!(post_to(&first.url, &ann).await.2["error"]["code"], "token_player_erased");
-    assert_eq!(
-        get(
-            &format!("{}/v1/sessions/{}/log", first.url, hers["session"].as_str().unwrap()),
-            hers["token"].as_str().unwrap()
-        )
-        .await
-        .0,
-        410
-    );
+    assert_eq!(of_session(&first.url, &hers, "/log").await.0, 410);
     assert_eq!(profile(&first.url, "bob", &bob).await.1, his_profile);
 }

@@ -23,15 +23,7 @@ impl Server {
 
     pub fn start_with(config: &Path, dir: &Path, extra: &[&str]) -> Server {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log")).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xmarks-server"))
-            .arg("--config")
-            .arg(config)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap();
+        let mut child = command(config, extra).stderr(log).spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -86,6 +78,27 @@ impl Server {
     }
 }
 
+/// `xmarks-server --config <config> --listen 127.0.0.1:0 <extra>`, its stdout piped.
+fn command(config: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xmarks-server"));
+    command.arg("--config").arg(config).args(["--listen", "127.0.0.1:0"]).args(extra).stdout(Stdio::piped());
+    command
+}
+
+/// Posts `body` (an event or a batch) to the session `created` (the answer that opened it) on
+/// `url`, with its token; returns the answer.
+pub async fn send(http: &reqwest::Client, url: &str, created: &serde_json::Value, body: String) -> serde_json::Value {
+    http.post(format!("{url}/v1/sessions/{}/events", created["session"].as_str().unwrap()))
+        .bearer_auth(created["token"].as_str().unwrap())
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 pub fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -98,15 +111,7 @@ pub fn rss_kib(pid: u32) -> u64 {
 /// Runs `xmarks-server` with `config` and `extra` flags, expecting it to refuse to start: returns
 /// what it wrote on stderr. Panics if it starts listening, or has not exited within 30 s.
 pub fn fails_to_start(config: &Path, extra: &[&str]) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xmarks-server"))
-        .arg("--config")
-        .arg(config)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = command(config, extra).stderr(Stdio::piped()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -423,16 +428,7 @@ pub async fn race(urls: &[String], players: usize, template: &str) -> usize {
             let created: serde_json::Value =
                 http.post(format!("{url}/v1/sessions")).json(&body).send().await.unwrap().json().await.unwrap();
             let tick = format!(r#"{{"type":"tick","t":{}}}"#, created["started_ms"].as_u64().unwrap() + 1);
-            let answer: serde_json::Value = http
-                .post(format!("{url}/v1/sessions/{}/events", created["session"].as_str().unwrap()))
-                .bearer_auth(created["token"].as_str().unwrap())
-                .body(tick)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let answer = send(&http, &url, &created, tick).await;
             let result = &answer["results"][0];
             let granted = result["host_events"][0]["granted"].as_bool().expect("a claim result");
             let crowned = result["outcomes"].as_array().unwrap().iter().any(|o| o["item"] == "crown");
