@@ -13,11 +13,12 @@ players=${1:-100000}
 cargo build --release -q -p xmarks-server -p xmarks-load
 bash scripts/tools.sh nats
 ulimit -n "$(ulimit -Hn)"
+source bench/servers.sh
 for mode in embedded nats; do
   dir=$(mktemp -d)
   pids=()
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/player-key"
-  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/secret"
+  random_hex "$dir/player-key"
+  random_hex "$dir/secret"
   cat > "$dir/server.toml" <<TOML
 data_dir = "$dir/data"
 secret_file = "$dir/secret"
@@ -40,17 +41,10 @@ TOML
   sed 's/"id": "sprint"/"id": "blink"/; s/"time_limit_s": 900/"time_limit_s": 1/' server/templates/sprint.json > "$dir/blink.json"
   flags=()
   if [ "$mode" = nats ]; then
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir/nats" >/dev/null 2>&1 &
-    pids+=($!)
-    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    flags=(--nats "nats://127.0.0.1:$port")
+    start_nats "$dir"
+    flags=(--nats "$nats_url")
   fi
-  RUST_LOG=warn target/release/xmarks-server --config "$dir/server.toml" --listen 127.0.0.1:0 "${flags[@]}" \
-    > "$dir/server.out" 2> "$dir/server.log" &
-  pids+=($!)
-  for _ in $(seq 100); do grep -q '^listening on ' "$dir/server.out" && break; sleep 0.1; done
-  url=$(sed -n 's/^listening on //p' "$dir/server.out")
+  start_server "$dir" --config "$dir/server.toml" "${flags[@]}"
   echo "== $mode: $players players, each opening a session with a signed token, then each profile read"
   target/release/xmarks-load --url "$url" --open-only "$players" --compact --template blink \
     --player-key-file "$dir/player-key" --player-kid load

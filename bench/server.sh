@@ -19,6 +19,7 @@ cargo build --release -q -p xmarks-server -p xmarks-load
 # Each player is a socket in the load generator and one in the server.
 ulimit -n "$(ulimit -Hn)"
 mkdir -p out/bench
+source bench/servers.sh
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 for players in "$@"; do
@@ -26,21 +27,13 @@ for players in "$@"; do
   pids=()
   flags=()
   if [ "$mode" = nats ]; then
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-    nats-server -js -a 127.0.0.1 -p "$port" -sd "$dir/nats" >/dev/null 2>&1 &
-    pids+=($!)
-    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-    head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/secret"
-    flags=(--nats "nats://127.0.0.1:$port" --secret-file "$dir/secret")
+    start_nats "$dir"
+    random_hex "$dir/secret"
+    flags=(--nats "$nats_url" --secret-file "$dir/secret")
   fi
   # Every simulated player comes from 127.0.0.1, and is whoever it says.
   printf 'insecure_dev_players = true\n[limits]\nsessions_per_address_per_min = 1000000\n' > "$dir/server.toml"
-  RUST_LOG=warn target/release/xmarks-server --config "$dir/server.toml" --listen 127.0.0.1:0 --data-dir "$dir/data" "${flags[@]}" \
-    > "$dir/server.out" 2> "$dir/server.log" &
-  server=$!
-  pids+=($server)
-  for _ in $(seq 100); do grep -q '^listening on ' "$dir/server.out" && break; sleep 0.1; done
-  url=$(sed -n 's/^listening on //p' "$dir/server.out")
+  start_server "$dir" --config "$dir/server.toml" --data-dir "$dir/data" "${flags[@]}"
   before=$(rss_kb "$server")
   ( sleep $((duration - 5)); rss_kb "$server" > "$dir/rss.during" ) &
   echo "== $mode, $players players, $duration s (ramp $ramp s, warm-up $warmup s), server $url"
