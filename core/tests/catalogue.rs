@@ -97,8 +97,8 @@ fn every_hostile_input_gets_its_error_code_and_path() {
     let cases = doc["cases"].as_array().unwrap();
     let mut failures = Vec::new();
     for c in cases {
-        if c["server"] == true {
-            continue; // players' tokens: the reference server's tests run them
+        if c["server"] == true || c["native"] == false {
+            continue; // the reference server's tests run the first; Rust's types refuse the second
         }
         let (entry, name) = (c["entry"].as_str().unwrap(), c["name"].as_str().unwrap());
         let want_code = c["code"].as_str().unwrap();

@@ -308,7 +308,9 @@ async fn events(
 /// A player's profile: for the player themselves, or for the game's backend (a token with the
 /// `admin` scope).
 async fn player(State(app): State<Shared>, Path(id): Path<String>, headers: HeaderMap) -> Result<Response, Failure> {
-    if let Some(identity) = app.engine.identify(bearer(&headers)).await? {
+    let identity = app.engine.identify(bearer(&headers)).await?;
+    crate::players::check_id(&id).map_err(|why| ApiError::at("malformed", why, "id"))?;
+    if let Some(identity) = identity {
         if identity.id != id && !identity.admin {
             return Err(
                 ApiError::new("forbidden", "a player's profile is theirs and the game backend's to read").into()
@@ -324,7 +326,9 @@ async fn erase_player(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, Failure> {
-    if let Some(identity) = app.engine.identify(bearer(&headers)).await? {
+    let identity = app.engine.identify(bearer(&headers)).await?;
+    crate::players::check_id(&id).map_err(|why| ApiError::at("malformed", why, "id"))?;
+    if let Some(identity) = identity {
         if !identity.admin {
             return Err(ApiError::new("forbidden", "only the game's backend erases players").into());
         }

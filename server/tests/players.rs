@@ -170,7 +170,7 @@ fn from_recipe(recipe: &Value) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn every_bad_token_of_the_catalogue_is_refused_with_its_code() {
+async fn every_bad_token_and_player_route_of_the_catalogue_is_refused_with_its_code() {
     let (_dir, server) = server("sessions_per_player_per_min = 1000\nsessions_per_address_per_min = 1000");
     // The catalogue's erased player.
     let erased = hs256("hs-1", &claims("erased-before"));
@@ -179,7 +179,8 @@ async fn every_bad_token_of_the_catalogue_is_refused_with_its_code() {
 
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bad-input/catalogue.json");
     let catalogue: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let cases: Vec<&Value> = catalogue["cases"].as_array().unwrap().iter().filter(|c| c["server"] == true).collect();
+    let cases: Vec<&Value> =
+        catalogue["cases"].as_array().unwrap().iter().filter(|c| c["entry"] == "player_token").collect();
     assert!(cases.len() >= 20, "{} token cases", cases.len());
     let mut failures = Vec::new();
     for case in &cases {
@@ -192,6 +193,28 @@ async fn every_bad_token_of_the_catalogue_is_refused_with_its_code() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let (status, _, answer) = post(&server, "/v1/sessions", None, open_body()).await;
     assert_eq!((status, answer["error"]["code"].as_str()), (401, Some("token_missing")), "{answer}");
+
+    // The player routes: who may call them, on which ids.
+    let routes: Vec<&Value> =
+        catalogue["cases"].as_array().unwrap().iter().filter(|c| c["entry"] == "player_route").collect();
+    assert!(routes.len() >= 6, "{} route cases", routes.len());
+    for case in routes {
+        let recipe = &case["input"];
+        let url = format!("{}/v1/players/{}", server.url, recipe["id"].as_str().unwrap());
+        let http = reqwest::Client::new();
+        let mut request = if recipe["method"] == "DELETE" { http.delete(url) } else { http.get(url) };
+        match recipe["token"].as_str().unwrap() {
+            "backend" => request = request.bearer_auth(backend_token()),
+            "player" => request = request.bearer_auth(hs256("hs-1", &claims("bob"))),
+            _ => {}
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        let code = answer["error"]["code"].as_str().unwrap_or_default();
+        if code != case["code"].as_str().unwrap() {
+            failures.push(format!("{}: {code}, expected {}", case["name"], case["code"]));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 
     // Clock skew within the leeway is fine, and the server kept serving throughout.
     let mut late = claims("ann");

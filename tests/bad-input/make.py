@@ -12,12 +12,14 @@ ok_rule = {"id": "a", "on": ["dig"], "then": [{"add_points": 1}]}
 cases = []
 
 
-def c(entry, name, inp, code, path=None, js=True):
+def c(entry, name, inp, code, path=None, js=True, native=True):
     d = {"entry": entry, "name": name, "input": inp, "code": code}
     if path is not None:
         d["path"] = path
     if not js:
         d["js"] = False
+    if not native:
+        d["native"] = False
     cases.append(d)
 
 
@@ -134,6 +136,12 @@ c("geojson", "100,000 nesting levels", big('{"type": "FeatureCollection", "featu
 c("hunt", "malformed", '{"generator": ', "hunt_malformed")
 c("hunt", "fingerprint does not match", json.dumps({"fingerprint": "00"}), "hunt_malformed")
 
+# Player views through the package (playerViewJson(hunt, salt, found)): counts Rust's u32 cannot hold.
+V = lambda found: json.dumps({"salt": "s", "found": found})
+c("view", "negative found", V(-1), "input_invalid", "found", native=False)
+c("view", "fractional found", V(1.5), "input_invalid", "found", native=False)
+c("view", "found past 2^32 - 1", V(2**32), "input_invalid", "found", native=False)
+
 # Players' tokens, as the reference server reads them (server/tests/players.rs, against a real process):
 # each input is a recipe the runner signs, as the server's test backend would.
 def tok(name, code, **recipe):
@@ -161,13 +169,28 @@ tok("not a token", "token_malformed", raw="not a token")
 tok("three empty parts", "token_malformed", raw="a.b.c")
 tok("a token after its player was erased", "token_player_erased", sub="erased-before")
 
+
+# The player routes (GET and DELETE /v1/players/{id}), against a real server: who may call them and
+# on which ids. `token` is "backend" (admin scope), "player" (another player's) or "none".
+def route(name, code, **recipe):
+    cases.append({"entry": "player_route", "name": name, "input": recipe, "code": code, "js": False, "server": True})
+
+
+route("another player's profile", "forbidden", method="GET", id="ann", token="player")
+route("a profile without a token", "token_missing", method="GET", id="ann", token="none")
+route("a profile id past 128 bytes", "malformed", method="GET", id="x" * 129, token="backend")
+route("an erasure by a player", "forbidden", method="DELETE", id="ann", token="player")
+route("an erasure without a token", "token_missing", method="DELETE", id="ann", token="none")
+route("an erasure of an id past 128 bytes", "malformed", method="DELETE", id="x" * 129, token="backend")
+
 about = ("Hostile inputs at every entry point and the error code (and path) each must get, natively "
          "(core/tests/catalogue.rs) and through the npm package (wasm/tests/catalogue.test.mjs). Written by make.py. "
          "`input` is text, {hex} bytes, or {prefix, repeat, times, middle, close, tail}: prefix + repeat x times + "
          "middle + close x times + tail. Cases with \"js\": false are text that JS callers, who pass objects, cannot send. "
          "Cases with \"server\": true are players' tokens, run against a real xmarks-server (server/tests/players.rs); "
          "their input is a recipe: alg (HS256 unless said), kid (hs-1 unless said, null for none), key (the server's "
-         "unless said), claims merged over a valid set, remove, exp_in_s, nbf_in_s, sub, or a raw token.")
+         "unless said), claims merged over a valid set, remove, exp_in_s, nbf_in_s, sub, or a raw token; player_route "
+         "cases give a method, an id and whose token. Cases with \"native\": false are values Rust's types cannot hold.")
 out = pathlib.Path(__file__).with_name("catalogue.json")
 out.write_text(json.dumps({"about": about, "cases": cases}, indent=1) + "\n")
 print(f"{len(cases)} cases")

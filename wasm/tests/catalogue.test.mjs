@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xmarks, readJson } from "./common.mjs";
 
-const { World, Rules, Session, Logic, generateHunt, parseTemplate, canonicalHuntJson, replay } = xmarks;
+const { World, Rules, Session, Logic, generateHunt, parseTemplate, canonicalHuntJson, playerViewJson, replay } = xmarks;
 
 /** The input of a case: text, `{hex}` bytes, or a generated `{prefix, repeat, times, ...}`. */
 function input(v) {
@@ -49,6 +49,10 @@ test("every hostile input gets its error code and path through the package", () 
     csv: (bytes) => World.importCsv(bytes).free(),
     geojson: (t) => World.importGeojson(t).free(),
     hunt: (t) => canonicalHuntJson(t),
+    view: (t) => {
+      const { salt, found } = JSON.parse(t);
+      playerViewJson(hunt, salt, found);
+    },
   };
   const failures = [];
   let ran = 0;
