@@ -6,6 +6,7 @@
 //! bytes per entry, so a tree of points alone would take 60 MB for 1M sites, against 7 MB for the
 //! buckets. Queries visit the buckets rstar finds and test each site exactly.
 
+use crate::geo::LonLat;
 use crate::geom::{Bounds, Point};
 use crate::site::{Site, SiteRef};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -41,12 +42,24 @@ impl KindFilter {
     pub const fn all() -> Self {
         KindFilter(Vec::new(), true)
     }
+
+    /// Keeps the named kinds of an index's kind table (all when `kinds` is empty).
+    pub(crate) fn of<S: AsRef<str>>(kind_ids: &BTreeMap<String, u16>, kinds: &[S]) -> Self {
+        if kinds.is_empty() {
+            return KindFilter::all();
+        }
+        KindFilter(kinds.iter().filter_map(|k| kind_ids.get(k.as_ref()).copied()).collect(), false)
+    }
+
+    pub(crate) fn keeps(&self, kind: u16) -> bool {
+        self.1 || self.0.contains(&kind)
+    }
 }
 
 /// Sites in an R*-tree, queried by radius, box or nearest-k, with a kind filter.
 #[derive(Debug)]
 pub struct SiteIndex {
-    cols: Columns,
+    cols: Columns<Point>,
     tree: RTree<Bucket, SiteTreeParams>,
     digest: [u64; 2],
 }
@@ -66,21 +79,54 @@ impl crate::error::Coded for IndexError {
     }
 }
 
-/// Sites stored column-wise, addressed by slot: the layout of both the builder and the index.
-#[derive(Debug, Default)]
-struct Columns {
-    pos: Vec<Point>,
-    kind: Vec<u16>,
-    weight: Vec<f64>,
+/// A site position the columns can hold: planar [`Point`]s or Earth [`LonLat`]s.
+pub(crate) trait Position: Copy {
+    /// The two coordinates, in the order the digest hashes them (x, y or lon, lat).
+    fn coords(self) -> [f64; 2];
+}
+
+impl Position for Point {
+    fn coords(self) -> [f64; 2] {
+        [self.x, self.y]
+    }
+}
+
+impl Position for LonLat {
+    fn coords(self) -> [f64; 2] {
+        [self.lon, self.lat]
+    }
+}
+
+/// Sites stored column-wise, addressed by slot: the layout of the builders and the indexes, planar
+/// and Earth alike.
+#[derive(Debug)]
+pub(crate) struct Columns<P> {
+    pub(crate) pos: Vec<P>,
+    pub(crate) kind: Vec<u16>,
+    pub(crate) weight: Vec<f64>,
     /// `text[text_at[2i]..text_at[2i+1]]` is the id of slot i, `..text_at[2i+2]` its name.
     text: String,
     text_at: Vec<u32>,
-    kinds: Vec<String>,
-    kind_ids: BTreeMap<String, u16>,
+    pub(crate) kinds: Vec<String>,
+    pub(crate) kind_ids: BTreeMap<String, u16>,
 }
 
-impl Columns {
-    fn with_capacity(sites: usize, text: usize) -> Self {
+impl<P> Default for Columns<P> {
+    fn default() -> Self {
+        Columns {
+            pos: Vec::new(),
+            kind: Vec::new(),
+            weight: Vec::new(),
+            text: String::new(),
+            text_at: vec![0],
+            kinds: Vec::new(),
+            kind_ids: BTreeMap::new(),
+        }
+    }
+}
+
+impl<P: Position> Columns<P> {
+    pub(crate) fn with_capacity(sites: usize, text: usize) -> Self {
         let mut text_at = Vec::with_capacity(sites * 2 + 1);
         text_at.push(0);
         Columns {
@@ -93,7 +139,7 @@ impl Columns {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.pos.len()
     }
 
@@ -105,7 +151,7 @@ impl Columns {
         Ok(())
     }
 
-    fn push(&mut self, site: SiteRef<'_>) -> Result<(), IndexError> {
+    pub(crate) fn push(&mut self, site: SiteRef<'_, P>) -> Result<(), IndexError> {
         let kind = match self.kind_ids.get(site.kind) {
             Some(&k) => k,
             None => {
@@ -125,11 +171,11 @@ impl Columns {
         Ok(())
     }
 
-    fn id(&self, slot: usize) -> &str {
+    pub(crate) fn id(&self, slot: usize) -> &str {
         &self.text[self.text_at[2 * slot] as usize..self.text_at[2 * slot + 1] as usize]
     }
 
-    fn site(&self, slot: usize) -> SiteRef<'_> {
+    pub(crate) fn site(&self, slot: usize) -> SiteRef<'_, P> {
         SiteRef {
             id: self.id(slot),
             pos: self.pos[slot],
@@ -139,8 +185,39 @@ impl Columns {
         }
     }
 
+    /// Slots whose id repeats an earlier slot's id (the first occurrence is kept).
+    pub(crate) fn duplicate_slots(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| self.id(a as usize).cmp(self.id(b as usize)).then(a.cmp(&b)));
+        let mut dups: Vec<u32> =
+            order.windows(2).filter(|w| self.id(w[0] as usize) == self.id(w[1] as usize)).map(|w| w[1]).collect();
+        dups.sort_unstable();
+        dups
+    }
+
+    /// The order-independent digest of the site set (see [`site_hash`]), a sum computed in slot order.
+    pub(crate) fn digest(&self) -> [u64; 2] {
+        let mut digest = [0u64; 2];
+        let mut buf = Vec::new();
+        for slot in 0..self.len() {
+            let h = site_hash(self.site(slot), &mut buf);
+            digest[0] = digest[0].wrapping_add(h[0]);
+            digest[1] = digest[1].wrapping_add(h[1]);
+        }
+        digest
+    }
+
+    /// Heap bytes of the columns.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.pos.capacity() * std::mem::size_of::<P>()
+            + self.kind.capacity() * 2
+            + self.weight.capacity() * 8
+            + self.text.capacity()
+            + self.text_at.capacity() * 4
+    }
+
     /// The sites of the given slots, in that order, with the same kind table.
-    fn select(&self, slots: &[u32]) -> Columns {
+    pub(crate) fn select(&self, slots: &[u32]) -> Columns<P> {
         let mut out = Columns::with_capacity(slots.len(), self.text.len());
         out.kinds.clone_from(&self.kinds);
         out.kind_ids.clone_from(&self.kind_ids);
@@ -158,7 +235,7 @@ impl Columns {
 /// Collects sites, then builds the tree in one bulk load.
 #[derive(Debug, Default)]
 pub struct SiteIndexBuilder {
-    cols: Columns,
+    cols: Columns<Point>,
 }
 
 impl SiteIndexBuilder {
@@ -185,13 +262,7 @@ impl SiteIndexBuilder {
 
     /// Slots whose id repeats an earlier slot's id (the first occurrence is kept).
     pub fn duplicate_slots(&self) -> Vec<u32> {
-        let c = &self.cols;
-        let mut order: Vec<u32> = (0..c.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| c.id(a as usize).cmp(c.id(b as usize)).then(a.cmp(&b)));
-        let mut dups: Vec<u32> =
-            order.windows(2).filter(|w| c.id(w[0] as usize) == c.id(w[1] as usize)).map(|w| w[1]).collect();
-        dups.sort_unstable();
-        dups
+        self.cols.duplicate_slots()
     }
 
     /// Builds the index, dropping the given slots (sorted, as from [`Self::duplicate_slots`]).
@@ -215,13 +286,7 @@ impl SiteIndexBuilder {
         let order: Vec<u32> =
             RTree::<Entry, SiteTreeParams>::bulk_load_with_params(entries).iter().map(|e| e.data).collect();
         // The digest is a sum, so it is computed in source order, which reads memory sequentially.
-        let mut digest = [0u64; 2];
-        let mut buf = Vec::new();
-        for slot in 0..cols.len() {
-            let h = site_hash(cols.site(slot), &mut buf);
-            digest[0] = digest[0].wrapping_add(h[0]);
-            digest[1] = digest[1].wrapping_add(h[1]);
-        }
+        let digest = cols.digest();
         let cols = cols.select(&order);
         let buckets: Vec<Bucket> = cols
             .pos
@@ -242,13 +307,14 @@ impl SiteIndexBuilder {
 
 /// Two independent 64-bit hashes of a site's content (length-prefixed id, kind and name, then the
 /// bits of x, y and weight), summed into the order-independent digest. `buf` is scratch space.
-fn site_hash(s: SiteRef<'_>, buf: &mut Vec<u8>) -> [u64; 2] {
+fn site_hash<P: Position>(s: SiteRef<'_, P>, buf: &mut Vec<u8>) -> [u64; 2] {
     buf.clear();
     for part in [s.id, s.kind, s.name] {
         buf.extend_from_slice(&(part.len() as u32).to_le_bytes());
         buf.extend_from_slice(part.as_bytes());
     }
-    for v in [s.pos.x, s.pos.y, s.weight] {
+    let [a, b] = s.pos.coords();
+    for v in [a, b, s.weight] {
         buf.extend_from_slice(&v.to_bits().to_le_bytes());
     }
     [crate::hash::hash_bytes(0x5173_6974_6531, buf), crate::hash::hash_bytes(0x5173_6974_6532, buf)]
@@ -313,14 +379,11 @@ impl SiteIndex {
 
     /// A filter keeping the named kinds; names this index does not know simply match nothing.
     pub fn kind_filter<S: AsRef<str>>(&self, kinds: &[S]) -> KindFilter {
-        if kinds.is_empty() {
-            return KindFilter::all();
-        }
-        KindFilter(kinds.iter().filter_map(|k| self.cols.kind_ids.get(k.as_ref()).copied()).collect(), false)
+        KindFilter::of(&self.cols.kind_ids, kinds)
     }
 
     fn keeps(&self, filter: &KindFilter, slot: u32) -> bool {
-        filter.1 || filter.0.contains(&self.cols.kind[slot as usize])
+        filter.keeps(self.cols.kind[slot as usize])
     }
 
     /// Slots of a bucket.
@@ -382,13 +445,7 @@ impl SiteIndex {
     pub fn heap_bytes(&self) -> usize {
         // rstar keeps each child of a node in a slot the size of a parent node (about 64 bytes).
         let tree = self.tree.size() * 64 * 17 / 16;
-        let c = &self.cols;
-        c.pos.capacity() * 16
-            + c.kind.capacity() * 2
-            + c.weight.capacity() * 8
-            + c.text.capacity()
-            + c.text_at.capacity() * 4
-            + tree
+        self.cols.heap_bytes() + tree
     }
 }
 

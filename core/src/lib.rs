@@ -40,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod geo;
 pub mod geom;
 pub mod hash;
 pub mod hunt;

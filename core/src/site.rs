@@ -18,11 +18,12 @@ pub struct Site {
     pub weight: f64,
 }
 
-/// A borrowed view of a site, handed out by worlds and the index without copying.
+/// A borrowed view of a site, handed out by worlds and the indexes without copying. The position is
+/// a planar [`Point`] in metres, or a [`crate::geo::LonLat`] on Earth worlds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SiteRef<'a> {
+pub struct SiteRef<'a, P = Point> {
     pub id: &'a str,
-    pub pos: Point,
+    pub pos: P,
     pub kind: &'a str,
     pub name: &'a str,
     pub weight: f64,

@@ -1,0 +1,326 @@
+//! The Earth index: sites anywhere on the planet, queried by geodesic radius and nearest-k.
+//!
+//! One `rstar` tree over the sites' unit normals in 3D, where the antimeridian and the poles are
+//! ordinary places. The layout is the planar index's ([`crate::index`]): columns in the tree's
+//! spatial order, and a tree of buckets of [`BUCKET`] consecutive sites by their 3D boxes. Each
+//! site's normal is kept as `f32`s (12 bytes); a query turns its geodesic radius into chord bounds
+//! ([`super::chord_bound`]) that decide almost every site, and measures the geodesic exactly only
+//! for sites in the thin shell (about 1% of the radius) where the bounds cannot.
+
+use super::geodesic::{MAX_CURVATURE_RADIUS, MIN_CURVATURE_RADIUS};
+use super::{chord_bound, LonLat};
+use crate::index::{Columns, IndexError, KindFilter, SiteTreeParams, BUCKET};
+use crate::site::SiteRef;
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
+use std::collections::BTreeMap;
+
+/// A run of [`BUCKET`] consecutive slots by the 3D box of their normals; `data` is the first slot.
+type Bucket = GeomWithData<Rectangle<[f64; 3]>, u32>;
+
+/// Margin on chords for the `f32` rounding of stored normals (each component within 6e-8).
+const CHORD_EPS: f64 = 4e-7;
+
+/// Sites on Earth in a seamless 3D R*-tree, queried by geodesic radius or nearest-k, with a kind
+/// filter. Results do not depend on the order sites were added in.
+#[derive(Debug)]
+pub struct EarthIndex {
+    cols: Columns<LonLat>,
+    normals: Vec<[f32; 3]>,
+    tree: RTree<Bucket, SiteTreeParams>,
+    digest: [u64; 2],
+}
+
+/// Collects sites, then builds the tree in one bulk load.
+#[derive(Debug, Default)]
+pub struct EarthIndexBuilder {
+    cols: Columns<LonLat>,
+}
+
+impl EarthIndexBuilder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(sites: usize) -> Self {
+        Self { cols: Columns::with_capacity(sites, 0) }
+    }
+
+    pub fn len(&self) -> usize {
+        self.cols.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cols.len() == 0
+    }
+
+    /// Adds a site; its position must pass [`LonLat::check`] and its other fields
+    /// [`crate::site::check_site`].
+    pub fn push(&mut self, site: SiteRef<'_, LonLat>) -> Result<(), IndexError> {
+        self.cols.push(site)
+    }
+
+    /// Slots whose id repeats an earlier slot's id (the first occurrence is kept).
+    pub fn duplicate_slots(&self) -> Vec<u32> {
+        self.cols.duplicate_slots()
+    }
+
+    /// Builds the index, dropping the given slots (sorted, as from [`Self::duplicate_slots`]).
+    pub fn build_without(self, drop: &[u32]) -> EarthIndex {
+        if drop.is_empty() {
+            return self.build();
+        }
+        let keep: Vec<u32> = (0..self.cols.len() as u32).filter(|slot| drop.binary_search(slot).is_err()).collect();
+        EarthIndexBuilder { cols: self.cols.select(&keep) }.build()
+    }
+
+    /// Bulk-loads the tree over the sites' normals and rewrites the columns in its leaf order. Ids
+    /// must be unique (see [`Self::duplicate_slots`]).
+    pub fn build(self) -> EarthIndex {
+        let cols = self.cols;
+        let digest = cols.digest();
+        let normals: Vec<[f32; 3]> = cols.pos.iter().map(|p| p.normal().map(|c| c as f32)).collect();
+        let entries: Vec<GeomWithData<[f64; 3], u32>> =
+            normals.iter().enumerate().map(|(i, n)| GeomWithData::new(n.map(f64::from), i as u32)).collect();
+        let order: Vec<u32> =
+            RTree::<_, SiteTreeParams>::bulk_load_with_params(entries).iter().map(|e| e.data).collect();
+        let cols = cols.select(&order);
+        let normals: Vec<[f32; 3]> = order.iter().map(|&slot| normals[slot as usize]).collect();
+        let buckets: Vec<Bucket> = normals
+            .chunks(BUCKET as usize)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
+                for n in chunk {
+                    for d in 0..3 {
+                        lo[d] = lo[d].min(f64::from(n[d]));
+                        hi[d] = hi[d].max(f64::from(n[d]));
+                    }
+                }
+                GeomWithData::new(Rectangle::from_corners(lo, hi), i as u32 * BUCKET)
+            })
+            .collect();
+        EarthIndex { cols, normals, tree: RTree::bulk_load_with_params(buckets), digest }
+    }
+}
+
+impl EarthIndex {
+    /// Builds an index from sites. Ids must be unique.
+    pub fn from_sites<'a>(sites: impl IntoIterator<Item = SiteRef<'a, LonLat>>) -> Result<Self, IndexError> {
+        let mut b = EarthIndexBuilder::new();
+        for s in sites {
+            b.push(s)?;
+        }
+        Ok(b.build())
+    }
+
+    pub fn len(&self) -> usize {
+        self.cols.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cols.len() == 0
+    }
+
+    /// Distinct kinds, in first-seen order.
+    pub fn kinds(&self) -> &[String] {
+        &self.cols.kinds
+    }
+
+    /// Number of sites of each kind, by kind name.
+    pub fn kind_counts(&self) -> BTreeMap<&str, u64> {
+        let mut counts = vec![0u64; self.cols.kinds.len()];
+        for &k in &self.cols.kind {
+            counts[k as usize] += 1;
+        }
+        self.cols.kinds.iter().map(String::as_str).zip(counts).collect()
+    }
+
+    /// An order-independent digest of the whole site set (hex), as [`crate::SiteIndex::digest`].
+    pub fn digest(&self) -> String {
+        format!("{:016x}{:016x}", self.digest[0], self.digest[1])
+    }
+
+    /// Every site, in the index's own (spatial) order.
+    pub fn iter(&self) -> impl Iterator<Item = SiteRef<'_, LonLat>> + '_ {
+        (0..self.cols.len()).map(|slot| self.cols.site(slot))
+    }
+
+    /// The site in `slot` (0 to `len() - 1`, in the index's own spatial order).
+    pub fn site(&self, slot: u32) -> SiteRef<'_, LonLat> {
+        self.cols.site(slot as usize)
+    }
+
+    /// A filter keeping the named kinds; names this index does not know simply match nothing.
+    pub fn kind_filter<S: AsRef<str>>(&self, kinds: &[S]) -> KindFilter {
+        KindFilter::of(&self.cols.kind_ids, kinds)
+    }
+
+    fn slots(&self, bucket: &Bucket) -> std::ops::Range<u32> {
+        bucket.data..(bucket.data + BUCKET).min(self.cols.len() as u32)
+    }
+
+    /// Squared chord between a stored normal and a query's.
+    fn chord2(&self, slot: u32, n: [f64; 3]) -> f64 {
+        let m = self.normals[slot as usize];
+        let d = [f64::from(m[0]) - n[0], f64::from(m[1]) - n[1], f64::from(m[2]) - n[2]];
+        d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+    }
+
+    /// Sites within `radius` metres of `center` along geodesics (inclusive), in no particular order.
+    pub fn within<'a>(
+        &'a self,
+        center: LonLat,
+        radius: f64,
+        filter: &'a KindFilter,
+    ) -> impl Iterator<Item = SiteRef<'a, LonLat>> + 'a {
+        let n = center.normal();
+        let outer = chord_bound(radius, MIN_CURVATURE_RADIUS) + CHORD_EPS;
+        let inner = (chord_bound(radius, MAX_CURVATURE_RADIUS) - CHORD_EPS).max(0.0);
+        let (outer2, inner2) = (outer * outer, inner * inner);
+        self.tree
+            .locate_within_distance(n, outer2)
+            .flat_map(move |b| self.slots(b))
+            .filter(move |&slot| {
+                filter.keeps(self.cols.kind[slot as usize]) && {
+                    let c2 = self.chord2(slot, n);
+                    c2 <= inner2 || (c2 <= outer2 && center.distance(self.cols.pos[slot as usize]) <= radius)
+                }
+            })
+            .map(move |slot| self.site(slot))
+    }
+
+    /// The `k` geodesically nearest sites to `p` that pass the filter, nearest first, with their
+    /// distances in metres; equal distances are ordered by id.
+    pub fn nearest(&self, p: LonLat, k: usize, filter: &KindFilter) -> Vec<(f64, SiteRef<'_, LonLat>)> {
+        if k == 0 {
+            return Vec::new();
+        }
+        let n = p.normal();
+        let mut found: Vec<(f64, SiteRef<'_, LonLat>)> = Vec::new();
+        let mut reach = f64::INFINITY; // squared chord beyond which no site can be nearer than the k-th
+        let by_distance_then_id = |a: &(f64, SiteRef<'_, LonLat>), b: &(f64, SiteRef<'_, LonLat>)| {
+            a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(b.1.id))
+        };
+        for (bucket, bucket_d2) in self.tree.nearest_neighbor_iter_with_distance_2(&n) {
+            if bucket_d2 > reach {
+                break;
+            }
+            for slot in self.slots(bucket) {
+                if filter.keeps(self.cols.kind[slot as usize]) && self.chord2(slot, n) <= reach {
+                    found.push((p.distance(self.cols.pos[slot as usize]), self.site(slot)));
+                }
+            }
+            found.sort_by(by_distance_then_id);
+            found.truncate(k);
+            if found.len() == k {
+                let c = chord_bound(found[k - 1].0, MIN_CURVATURE_RADIUS) + CHORD_EPS;
+                reach = c * c;
+            }
+        }
+        found
+    }
+
+    /// Approximate heap bytes held by the index (arrays, text and tree nodes).
+    pub fn heap_bytes(&self) -> usize {
+        // As the planar index: about 64 bytes a tree slot, plus inner nodes.
+        self.cols.heap_bytes() + self.normals.capacity() * 12 + self.tree.size() * 64 * 17 / 16
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::{mix2, unit};
+
+    struct Owned {
+        id: String,
+        pos: LonLat,
+        kind: &'static str,
+    }
+
+    fn as_ref(s: &Owned) -> SiteRef<'_, LonLat> {
+        SiteRef { id: &s.id, pos: s.pos, kind: s.kind, name: "", weight: 1.0 }
+    }
+
+    /// Sites clustered where planar indexes and naive lon/lat trees break: across the antimeridian,
+    /// around both poles, on the equator, plus a scatter over the whole globe.
+    fn awkward_sites() -> Vec<Owned> {
+        let centres = [(180.0, 0.0), (-179.99, 65.0), (0.0, 89.9), (120.0, -89.95), (0.0, 0.0), (139.7, 35.7)];
+        (0..6000u64)
+            .map(|i| {
+                let h = mix2(11, i);
+                let (u, v) = (unit(h), unit(mix2(h, 1)));
+                let pos = if i % 3 == 0 {
+                    LonLat::new(u * 360.0 - 180.0, libm::asin(2.0 * v - 1.0).to_degrees())
+                } else {
+                    let (lon, lat) = centres[(i % 6) as usize];
+                    let p = LonLat::new(lon, lat);
+                    super::super::geodesic::destination(p, u * 360.0, v * 30_000.0)
+                };
+                Owned { id: format!("s{i}"), pos, kind: ["well", "cave"][(h % 2) as usize] }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn radius_and_nearest_agree_with_brute_force_everywhere() {
+        let sites = awkward_sites();
+        let idx = EarthIndex::from_sites(sites.iter().map(as_ref)).unwrap();
+        let caves = idx.kind_filter(&["cave"]);
+        let queries = [
+            LonLat::new(180.0, 0.0),
+            LonLat::new(-180.0, 0.001),
+            LonLat::new(179.995, 65.0),
+            LonLat::new(-45.0, 90.0),
+            LonLat::new(100.0, -89.99),
+            LonLat::new(0.0, 0.0),
+            LonLat::new(139.7, 35.7),
+            LonLat::new(-30.0, -40.0),
+        ];
+        for (q, &c) in queries.iter().enumerate() {
+            for r in [0.0, 500.0, 5_000.0, 25_000.0, 2_000_000.0] {
+                let mut got: Vec<&str> = idx.within(c, r, &caves).map(|s| s.id).collect();
+                let mut want: Vec<&str> = sites
+                    .iter()
+                    .filter(|s| s.kind == "cave" && c.distance(s.pos) <= r)
+                    .map(|s| s.id.as_str())
+                    .collect();
+                got.sort_unstable();
+                want.sort_unstable();
+                assert_eq!(got, want, "query {q} radius {r}");
+            }
+            let k = 1 + q * 5;
+            let mut want: Vec<(f64, &str)> =
+                sites.iter().filter(|s| s.kind == "cave").map(|s| (c.distance(s.pos), s.id.as_str())).collect();
+            want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+            want.truncate(k);
+            let got: Vec<(f64, &str)> = idx.nearest(c, k, &caves).into_iter().map(|(d, s)| (d, s.id)).collect();
+            assert_eq!(got, want, "nearest {k} to query {q}");
+        }
+    }
+
+    #[test]
+    fn results_and_digest_do_not_depend_on_insertion_order() {
+        let sites = awkward_sites();
+        let a = EarthIndex::from_sites(sites.iter().map(as_ref)).unwrap();
+        let b = EarthIndex::from_sites(sites.iter().rev().map(as_ref)).unwrap();
+        assert_eq!(a.digest(), b.digest());
+        let all = KindFilter::all();
+        let p = LonLat::new(-179.9, 64.9);
+        let ids = |i: &EarthIndex| i.nearest(p, 20, &all).into_iter().map(|(_, s)| s.id.to_owned()).collect::<Vec<_>>();
+        assert_eq!(ids(&a), ids(&b));
+    }
+
+    #[test]
+    fn duplicates_are_dropped_after_their_first_occurrence() {
+        let mut b = EarthIndexBuilder::new();
+        for (id, lon) in [("a", 1.0), ("b", 2.0), ("a", 3.0)] {
+            b.push(SiteRef { id, pos: LonLat::new(lon, 0.0), kind: "w", name: "", weight: 1.0 }).unwrap();
+        }
+        assert_eq!(b.duplicate_slots(), vec![2]);
+        let idx = b.build_without(&[2]);
+        assert_eq!(idx.len(), 2);
+        assert_eq!(idx.iter().find(|s| s.id == "a").unwrap().pos, LonLat::new(1.0, 0.0));
+    }
+}
