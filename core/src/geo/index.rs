@@ -192,32 +192,40 @@ impl EarthIndex {
 
     /// The `k` geodesically nearest sites to `p` that pass the filter, nearest first, with their
     /// distances in metres; equal distances are ordered by id.
+    ///
+    /// Candidates are gathered by chord, which is cheap: once `k` are in hand, the k-th chord bounds
+    /// their geodesics from above, and that bound turned back into a chord says how far a nearer site
+    /// could be. Only the candidates within it are measured exactly.
     pub fn nearest(&self, p: LonLat, k: usize, filter: &KindFilter) -> Vec<(f64, SiteRef<'_, LonLat>)> {
         if k == 0 {
             return Vec::new();
         }
         let n = p.normal();
-        let mut found: Vec<(f64, SiteRef<'_, LonLat>)> = Vec::new();
-        let mut reach = f64::INFINITY; // squared chord beyond which no site can be nearer than the k-th
-        let by_distance_then_id = |a: &(f64, SiteRef<'_, LonLat>), b: &(f64, SiteRef<'_, LonLat>)| {
-            a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(b.1.id))
-        };
+        let mut cand: Vec<(f64, u32)> = Vec::new();
+        let mut reach = f64::INFINITY; // squared chord beyond which no site is among the k nearest
         for (bucket, bucket_d2) in self.tree.nearest_neighbor_iter_with_distance_2(&n) {
             if bucket_d2 > reach {
                 break;
             }
-            for slot in self.slots(bucket) {
-                if filter.keeps(self.cols.kind[slot as usize]) && self.chord2(slot, n) <= reach {
-                    found.push((p.distance(self.cols.pos[slot as usize]), self.site(slot)));
-                }
-            }
-            found.sort_by(by_distance_then_id);
-            found.truncate(k);
-            if found.len() == k {
-                let c = chord_bound(found[k - 1].0, MIN_CURVATURE_RADIUS) + CHORD_EPS;
-                reach = c * c;
+            let before = cand.len();
+            cand.extend(
+                self.slots(bucket)
+                    .filter(|&s| filter.keeps(self.cols.kind[s as usize]))
+                    .map(|s| (self.chord2(s, n), s)),
+            );
+            if cand.len() >= k && cand.len() > before {
+                let kth = *cand.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0)).1;
+                let chord = kth.0.sqrt() + CHORD_EPS;
+                let farthest = 2.0 * libm::asin((chord / 2.0).min(1.0)) * MAX_CURVATURE_RADIUS;
+                let c = chord_bound(farthest, MIN_CURVATURE_RADIUS) + CHORD_EPS;
+                reach = reach.min(c * c);
+                cand.retain(|&(c2, _)| c2 <= reach);
             }
         }
+        let mut found: Vec<(f64, SiteRef<'_, LonLat>)> =
+            cand.into_iter().map(|(_, s)| (p.distance(self.cols.pos[s as usize]), self.site(s))).collect();
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(b.1.id)));
+        found.truncate(k);
         found
     }
 
