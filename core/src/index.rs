@@ -207,6 +207,15 @@ impl<P: Position> Columns<P> {
         digest
     }
 
+    /// Number of sites of each kind, by kind name.
+    pub(crate) fn kind_counts(&self) -> BTreeMap<&str, u64> {
+        let mut counts = vec![0u64; self.kinds.len()];
+        for &k in &self.kind {
+            counts[k as usize] += 1;
+        }
+        self.kinds.iter().map(String::as_str).zip(counts).collect()
+    }
+
     /// Heap bytes of the columns.
     pub(crate) fn heap_bytes(&self) -> usize {
         self.pos.capacity() * std::mem::size_of::<P>()
@@ -345,11 +354,7 @@ impl SiteIndex {
 
     /// Number of sites of each kind, by kind name.
     pub fn kind_counts(&self) -> BTreeMap<&str, u64> {
-        let mut counts = vec![0u64; self.cols.kinds.len()];
-        for &k in &self.cols.kind {
-            counts[k as usize] += 1;
-        }
-        self.cols.kinds.iter().map(String::as_str).zip(counts).collect()
+        self.cols.kind_counts()
     }
 
     /// An order-independent digest of the whole site set (hex): equal for the same sites however

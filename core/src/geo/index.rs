@@ -129,11 +129,7 @@ impl EarthIndex {
 
     /// Number of sites of each kind, by kind name.
     pub fn kind_counts(&self) -> BTreeMap<&str, u64> {
-        let mut counts = vec![0u64; self.cols.kinds.len()];
-        for &k in &self.cols.kind {
-            counts[k as usize] += 1;
-        }
-        self.cols.kinds.iter().map(String::as_str).zip(counts).collect()
+        self.cols.kind_counts()
     }
 
     /// An order-independent digest of the whole site set (hex), as [`crate::SiteIndex::digest`].
