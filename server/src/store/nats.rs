@@ -10,7 +10,10 @@
 //! log never forks, and the writer rebuilds the session by replay and tries again.
 //!
 //! A cap is a counter under the key `cap.<hex of its name>`, raised by compare-and-set on the
-//! entry's revision, so that servers racing for the last place cannot both get it.
+//! entry's revision, so that servers racing for the last place cannot both get it. Within one
+//! server, claims on a cap queue behind each other, so the compare-and-set races only between
+//! servers (a thousand tasks racing on one key made each grant cost a thousand round trips), and a
+//! cap once seen full is answered without asking again: counters only grow.
 
 use super::breaker::Breaker;
 use super::{StoreError, Stored};
@@ -21,6 +24,7 @@ use async_nats::jetstream::context::GetStreamErrorKind;
 use async_nats::jetstream::{self, kv, message::PublishMessage, stream, ErrorCode};
 use async_nats::{ConnectErrorKind, ConnectOptions, Event, ServerAddr};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,6 +41,8 @@ pub struct NatsStore {
     keys: Keys,
     prefix: String,
     partitions: u32,
+    /// Per cap key: the queue this server's claims wait in, and the highest count seen.
+    caps_seen: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<u64>>>>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -214,6 +220,7 @@ impl NatsStore {
             keys,
             prefix: config.prefix.clone(),
             partitions: config.partitions,
+            caps_seen: std::sync::Mutex::default(),
         })
     }
 
@@ -350,27 +357,51 @@ impl NatsStore {
 
     pub async fn claim(&self, key: &str, limit: u64) -> Result<bool, StoreError> {
         let key = Self::cap_key(key);
+        let queue = Arc::clone(self.caps_seen.lock().expect("caps lock").entry(key.clone()).or_default());
+        let mut seen = queue.lock().await;
+        if *seen >= limit {
+            return Ok(false);
+        }
+        let mut attempt = 0u32;
         loop {
             match self.caps.entry(&key).await.map_err(unavailable)? {
                 None => match self.caps.create(&key, "1".into()).await {
-                    Ok(_) => return Ok(limit >= 1),
-                    Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => continue,
+                    Ok(_) => {
+                        *seen = 1;
+                        return Ok(limit >= 1);
+                    }
+                    Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {}
                     Err(e) => return Err(unavailable(e)),
                 },
                 Some(entry) => {
                     let count = count_of(&entry.value)?;
+                    *seen = count.max(*seen);
                     if count >= limit {
                         return Ok(false);
                     }
                     match self.caps.update(&key, (count + 1).to_string().into(), entry.revision).await {
-                        Ok(_) => return Ok(true),
-                        Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => continue,
+                        Ok(_) => {
+                            *seen = count + 1;
+                            return Ok(true);
+                        }
+                        Err(e) if e.kind() == kv::UpdateErrorKind::WrongLastRevision => {}
                         Err(e) => return Err(unavailable(e)),
                     }
                 }
             }
+            // Another server won this round: back off for a random while that grows with the
+            // attempts, so that racing servers spread out instead of colliding again.
+            let ceiling_us = 500u64 << attempt.min(6);
+            tokio::time::sleep(Duration::from_micros(jitter(ceiling_us))).await;
+            attempt = attempt.saturating_add(1);
         }
     }
+}
+
+/// A random number of microseconds in `0..ceiling_us`.
+fn jitter(ceiling_us: u64) -> u64 {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_or(ceiling_us / 2, |()| u64::from_le_bytes(bytes) % ceiling_us)
 }
 
 /// Records this server's format in a new bucket, upgrades an older one, or refuses one written in a newer format.
