@@ -14,7 +14,7 @@ const ops = {
     world = null;
     const options = { lenient: true };
     const w = /\.(geo)?json$/i.test(name)
-      ? World.importGeojson(new TextDecoder().decode(bytes), options, progress)
+      ? World.importGeojson(new TextDecoder().decode(bytes), { ...options, projection: "local" }, progress)
       : World.importCsv(bytes, options, progress);
     world = w;
     return { report: w.importReport(), bounds: w.bounds() ?? null, kinds: w.kinds(), reference: w.reference() };

@@ -10,10 +10,11 @@ use xmarks::rules::Ruleset;
 use xmarks::session::log::{header, line, replay};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Rejection, Session};
+use xmarks::world::import::Projection;
 use xmarks::Coded;
 use xmarks::{
-    generate, import_csv, import_geojson, Bounds, ImportOptions, Player, Point, ProceduralWorld, Seeds, Template,
-    World, WorldConfig,
+    generate, import_csv, import_geojson, Bounds, ImportOptions, LonLat, Player, Point, Position, ProceduralWorld,
+    Seeds, Template, World, WorldConfig,
 };
 
 #[derive(Parser)]
@@ -109,12 +110,18 @@ struct WorldArgs {
     /// Procedural world config (JSON); defaults to the standard world.
     #[arg(long, conflicts_with = "import")]
     config: Option<PathBuf>,
-    /// Import sites from a .csv (id,x,y,kind,name,weight) or .geojson file instead.
+    /// Import sites from a .csv or .geojson file instead. CSV columns id,x,y,kind,name[,weight]
+    /// are metres on a plane; id,lon,lat,kind,name[,weight] (or longitude,latitude) and GeoJSON
+    /// are degrees on the Earth.
     #[arg(long)]
     import: Option<PathBuf>,
     /// Skip and count malformed rows instead of failing the import.
     #[arg(long, requires = "import")]
     lenient: bool,
+    /// For lon/lat data: "earth" (the default: real distances anywhere on the planet) or "local"
+    /// (projected onto a plane around the data's centre; small regional sets only).
+    #[arg(long, requires = "import", value_parser = parse_projection)]
+    projection: Option<Projection>,
 }
 
 #[derive(Args)]
@@ -124,9 +131,20 @@ struct HuntArgs {
     template: PathBuf,
     #[arg(long, default_value = "player-1")]
     player: String,
-    /// Player's start, "x,y" in metres.
-    #[arg(long, default_value = "0,0", value_parser = parse_point, allow_hyphen_values = true)]
-    start: Point,
+    /// Player's start: "x,y" in metres on a planar world; on an Earth world spelled out, in either
+    /// order: "lon=-21.94,lat=64.15" or "lat=64.15,lon=-21.94" (or use --lonlat or --latlon).
+    #[arg(long, default_value = "0,0", value_parser = parse_start, allow_hyphen_values = true)]
+    start: Position,
+    /// Player's start on an Earth world in GeoJSON's order, longitude first: "-21.94,64.15".
+    #[arg(long, value_parser = parse_lonlat, allow_hyphen_values = true, conflicts_with_all = ["start", "latlon"])]
+    lonlat: Option<LonLat>,
+    /// Player's start on an Earth world in the everyday order, latitude first: "64.15,-21.94".
+    #[arg(long, value_parser = parse_latlon, allow_hyphen_values = true, conflicts_with = "start")]
+    latlon: Option<LonLat>,
+    /// A preference for a kind of site: "well=2" makes wells twice as likely as stages, "cave=0"
+    /// leaves caves out. Repeat for several kinds.
+    #[arg(long = "interest", value_parser = parse_interest)]
+    interests: Vec<(String, f64)>,
     #[arg(long, default_value_t = 1)]
     level: u32,
     /// Ids of sites the player already found, comma-separated.
@@ -138,6 +156,59 @@ struct HuntArgs {
     /// The round (season, day) seed.
     #[arg(long, default_value_t = 1)]
     round: u64,
+}
+
+fn parse_projection(s: &str) -> Result<Projection, String> {
+    match s {
+        "earth" => Ok(Projection::Earth),
+        "local" => Ok(Projection::Local),
+        _ => Err("expected earth or local".into()),
+    }
+}
+
+fn number(text: &str, what: &str) -> Result<f64, String> {
+    text.trim().parse().map_err(|_| format!("{what} {:?} is not a number", text.trim()))
+}
+
+fn lonlat(p: LonLat) -> Result<LonLat, String> {
+    p.check().map(|()| p)
+}
+
+fn parse_lonlat(s: &str) -> Result<LonLat, String> {
+    let (lon, lat) = s.split_once(',').ok_or("expected LON,LAT")?;
+    lonlat(LonLat::new(number(lon, "lon")?, number(lat, "lat")?))
+}
+
+fn parse_latlon(s: &str) -> Result<LonLat, String> {
+    let (lat, lon) = s.split_once(',').ok_or("expected LAT,LON")?;
+    lonlat(LonLat::new(number(lon, "lon")?, number(lat, "lat")?))
+}
+
+/// "x,y" in metres, or coordinates named by `key=value` in any order: `lon=..,lat=..` or
+/// `x=..,y=..`.
+fn parse_start(s: &str) -> Result<Position, String> {
+    if !s.contains('=') {
+        return parse_point(s).map(Position::Plane);
+    }
+    let mut named = std::collections::BTreeMap::new();
+    for part in s.split(',') {
+        let (key, value) = part.split_once('=').ok_or_else(|| format!("{part:?} is not key=value"))?;
+        let key = key.trim();
+        if !["x", "y", "lon", "lat"].contains(&key) {
+            return Err(format!("unknown coordinate {key:?}: use x and y, or lon and lat"));
+        }
+        named.insert(key, number(value, key)?);
+    }
+    match (named.get("lon"), named.get("lat"), named.get("x"), named.get("y"), named.len()) {
+        (Some(&lon), Some(&lat), _, _, 2) => lonlat(LonLat::new(lon, lat)).map(Position::Earth),
+        (_, _, Some(&x), Some(&y), 2) => parse_point(&format!("{x},{y}")).map(Position::Plane),
+        _ => Err("give lon and lat, or x and y".into()),
+    }
+}
+
+fn parse_interest(s: &str) -> Result<(String, f64), String> {
+    let (kind, weight) = s.split_once('=').ok_or("expected KIND=WEIGHT")?;
+    Ok((kind.trim().to_owned(), number(weight, "weight")?))
 }
 
 fn parse_point(s: &str) -> Result<Point, String> {
@@ -166,9 +237,9 @@ impl WorldArgs {
             return Ok(World::Procedural(ProceduralWorld::new(self.seed, config)?));
         };
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-        let options = ImportOptions { lenient: self.lenient, ..ImportOptions::default() };
+        let options = ImportOptions { lenient: self.lenient, projection: self.projection, ..ImportOptions::default() };
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
-        let (index, report) = match ext.as_str() {
+        let (world, report) = match ext.as_str() {
             "csv" => import_csv(&bytes, options),
             "geojson" | "json" => import_geojson(std::str::from_utf8(&bytes).context("GeoJSON is not UTF-8")?, options),
             _ => bail!("{}: expected a .csv or .geojson file", path.display()),
@@ -180,7 +251,7 @@ impl WorldArgs {
                 report.skipped, report.problems[0].at, report.problems[0].reason
             );
         }
-        Ok(World::Imported(index))
+        Ok(world)
     }
 }
 
@@ -189,8 +260,14 @@ impl HuntArgs {
         let text =
             std::fs::read_to_string(&self.template).with_context(|| format!("reading {}", self.template.display()))?;
         let template = Template::from_json(&text).with_context(|| format!("template {}", self.template.display()))?;
-        let player =
-            Player { id: self.player.clone(), start: self.start, level: self.level, found: self.found.clone() };
+        let start = match (self.lonlat, self.latlon) {
+            (Some(p), _) | (_, Some(p)) => Position::Earth(p),
+            (None, None) => self.start,
+        };
+        let player = Player::new(self.player.clone(), start)
+            .with_level(self.level)
+            .with_found(self.found.clone())
+            .with_interests(self.interests.iter().cloned().collect());
         Ok(generate(world, &template, &Seeds { game: self.game, round: self.round }, &player)?)
     }
 }
@@ -275,6 +352,10 @@ fn main() -> Result<()> {
                 World::Imported(idx) => serde_json::json!({
                     "world": w.reference(),
                     "bounds": idx.bounds(),
+                    "kinds": idx.kind_counts(),
+                }),
+                World::Earth(idx) => serde_json::json!({
+                    "world": w.reference(),
                     "kinds": idx.kind_counts(),
                 }),
             };

@@ -1,9 +1,11 @@
-//! SVG maps of a hunt: terrain (an embedded PNG), the coastline, sites, the route and an X.
+//! SVG maps of a hunt: terrain (an embedded PNG), the coastline, sites, the route and an X, with
+//! a compass rose and a scale bar. Earth hunts are drawn in a local projection around their start.
 
 use anyhow::Result;
 use base64::Engine;
 use std::fmt::Write;
-use xmarks::{Biome, Bounds, Hunt, Point, Pointer, World};
+use xmarks::geo::{geodesic, LonLat};
+use xmarks::{Biome, Bounds, Hunt, Point, Pointer, Position, World};
 
 const PARCHMENT: [u8; 3] = [236, 220, 180];
 const INK: &str = "#3b2a1a";
@@ -31,13 +33,74 @@ fn kind_style(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
-/// The map's extent: the hunt's start, stages and landmarks, padded and squared.
-fn extent(hunt: &Hunt) -> Bounds {
-    let mut pts = vec![hunt.start];
+/// How positions land on the map's plane, in metres. Planar positions stay as they are; Earth
+/// positions take the azimuthal equidistant projection around the hunt's start: true distances and
+/// true bearings from the start (so north is up there), and within 0.1% of true everywhere within
+/// 20 km of it.
+enum Plane {
+    Flat,
+    Around(LonLat),
+}
+
+impl Plane {
+    fn of(hunt: &Hunt) -> Plane {
+        match hunt.start {
+            Position::Plane(_) => Plane::Flat,
+            Position::Earth(c) => Plane::Around(c),
+        }
+    }
+
+    fn project(&self, p: Position) -> Point {
+        match (self, p) {
+            (Plane::Around(c), Position::Earth(p)) => {
+                let (d, b) = geodesic::inverse(*c, p);
+                let b = b.to_radians();
+                Point::new(d * libm::sin(b), d * libm::cos(b))
+            }
+            (_, Position::Plane(p)) => p,
+            (Plane::Flat, Position::Earth(p)) => Point::new(p.lon, p.lat), // not drawn: no Earth site on a plane
+        }
+    }
+
+    /// The box of the world's own coordinates holding everything in `b` (a box on the map's
+    /// plane): `b` itself on a plane; on Earth a box of longitudes and latitudes, crossing the
+    /// antimeridian when its west edge is east of its east edge.
+    fn world_box(&self, b: Bounds) -> Bounds {
+        let Plane::Around(c) = self else { return b };
+        let (mut south, mut north, mut west, mut east) = (90.0f64, -90.0f64, 0.0f64, 0.0f64);
+        for i in 0..=8 {
+            for j in 0..=8 {
+                let q = Point::new(b.min.x + b.width() * f64::from(i) / 8.0, b.min.y + b.height() * f64::from(j) / 8.0);
+                let bearing = libm::atan2(q.x, q.y).to_degrees();
+                let p = geodesic::destination(*c, bearing, q.x.hypot(q.y));
+                south = south.min(p.lat);
+                north = north.max(p.lat);
+                let d = geodesic::lon_delta(c.lon, p.lon);
+                west = west.min(d);
+                east = east.max(d);
+            }
+        }
+        let margin = 0.001;
+        if north >= 89.0 || south <= -89.0 || east - west >= 359.0 {
+            return Bounds {
+                min: Point::new(-180.0, (south - margin).max(-90.0)),
+                max: Point::new(180.0, (north + margin).min(90.0)),
+            };
+        }
+        Bounds {
+            min: Point::new(geodesic::wrap_lon(c.lon + west - margin), (south - margin).max(-90.0)),
+            max: Point::new(geodesic::wrap_lon(c.lon + east + margin), (north + margin).min(90.0)),
+        }
+    }
+}
+
+/// The map's extent on its plane: the hunt's start, stages and landmarks, padded and squared.
+fn extent(hunt: &Hunt, plane: &Plane) -> Bounds {
+    let mut pts = vec![plane.project(hunt.start)];
     for s in &hunt.stages {
-        pts.push(s.site.pos());
+        pts.push(plane.project(s.site.pos));
         if let Pointer::Landmark { landmark, .. } = &s.clue.pointer {
-            pts.push(Point::new(landmark.x, landmark.y));
+            pts.push(plane.project(landmark.pos));
         }
     }
     let (mut lo, mut hi) = (pts[0], pts[0]);
@@ -52,11 +115,17 @@ fn extent(hunt: &Hunt) -> Bounds {
 struct View {
     b: Bounds,
     size: f64,
+    plane: Plane,
 }
 
 impl View {
     fn px(&self, p: Point) -> (f64, f64) {
         ((p.x - self.b.min.x) / self.b.width() * self.size, (self.b.max.y - p.y) / self.b.height() * self.size)
+    }
+
+    /// Where a position of the world is drawn.
+    fn at(&self, p: Position) -> (f64, f64) {
+        self.px(self.plane.project(p))
     }
 }
 
@@ -142,7 +211,8 @@ fn symbol(out: &mut String, kind: &str, x: f64, y: f64) {
 
 /// Draws `hunt` on `world` as a self-contained SVG document.
 pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
-    let view = View { b: extent(hunt), size: f64::from(size) };
+    let plane = Plane::of(hunt);
+    let view = View { b: extent(hunt, &plane), size: f64::from(size), plane };
     let s = view.size;
     let mut svg = String::new();
     let _ = write!(
@@ -161,22 +231,22 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
 
     // Sites in view, then the route, stages, landmarks and the X on top.
     let stage_ids: Vec<&str> = hunt.stages.iter().map(|st| st.site.id.as_str()).collect();
-    for site in world.sites_in(view.b)?.iter().take(20_000) {
+    for site in world.sites_in(view.plane.world_box(view.b))?.iter().take(20_000) {
         if !stage_ids.contains(&site.id.as_str()) {
-            let (x, y) = view.px(site.pos());
+            let (x, y) = view.at(site.pos);
             symbol(&mut svg, &site.kind, x, y);
         }
     }
     let mut route = String::new();
-    for (i, p) in std::iter::once(hunt.start).chain(hunt.stages.iter().map(|st| st.site.pos())).enumerate() {
-        let (x, y) = view.px(p);
+    for (i, p) in std::iter::once(hunt.start).chain(hunt.stages.iter().map(|st| st.site.pos)).enumerate() {
+        let (x, y) = view.at(p);
         let _ = write!(route, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
     }
     let _ =
         write!(svg, r##"<path d="{route}" fill="none" stroke="#8b1a1a" stroke-width="2.5" stroke-dasharray="9 6"/>"##);
     for st in &hunt.stages {
         if let Pointer::Landmark { landmark, .. } = &st.clue.pointer {
-            let (x, y) = view.px(Point::new(landmark.x, landmark.y));
+            let (x, y) = view.at(landmark.pos);
             let _ = write!(
                 svg,
                 r#"<circle cx="{x:.1}" cy="{y:.1}" r="5" fill="none" stroke="{INK}" stroke-width="1.5"/><text x="{:.1}" y="{:.1}" font-size="12" fill="{INK}" font-style="italic">{}</text>"#,
@@ -186,7 +256,7 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
             );
         }
     }
-    let (sx, sy) = view.px(hunt.start);
+    let (sx, sy) = view.at(hunt.start);
     let _ = write!(
         svg,
         r##"<circle cx="{sx:.1}" cy="{sy:.1}" r="7" fill="#f4e9c8" stroke="{INK}" stroke-width="2"/><text x="{:.1}" y="{:.1}" font-size="13" fill="{INK}">Start</text>"##,
@@ -194,7 +264,7 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
         sy - 8.0
     );
     for st in &hunt.stages {
-        let (x, y) = view.px(st.site.pos());
+        let (x, y) = view.at(st.site.pos);
         if st.treasure.is_some() {
             let a = 11.0;
             let _ = write!(
@@ -237,10 +307,10 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
         cx - 7.0,
         cy - 38.0
     );
-    let metres = [100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0]
+    let metres = [100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0]
         .into_iter()
         .find(|m| m / view.b.width() * s > s / 8.0)
-        .unwrap_or(5000.0);
+        .unwrap_or(20_000.0);
     let len = metres / view.b.width() * s;
     let _ = write!(
         svg,
@@ -248,9 +318,18 @@ pub fn map(world: &World, hunt: &Hunt, size: u32) -> Result<String> {
         s - 30.0,
         s - 38.0
     );
+    let projection = match hunt.start {
+        Position::Plane(_) => String::new(),
+        Position::Earth(c) => format!(
+            " · azimuthal equidistant around {}",
+            xmarks::hunt::clue::degrees_minutes(c.lat, "N", "S")
+                + " "
+                + &xmarks::hunt::clue::degrees_minutes(c.lon, "E", "W")
+        ),
+    };
     let _ = write!(
         svg,
-        r#"<text x="30" y="40" font-size="22" fill="{INK}">{} — for {}</text><text x="30" y="60" font-size="11" fill="{INK}">difficulty {} · {} stages · {} m · {}</text>"#,
+        r#"<text x="30" y="40" font-size="22" fill="{INK}">{} — for {}</text><text x="30" y="60" font-size="11" fill="{INK}">difficulty {} · {} stages · {} m · {}{projection}</text>"#,
         escape(&hunt.template),
         escape(&hunt.player),
         hunt.difficulty,

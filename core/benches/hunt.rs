@@ -22,12 +22,8 @@ fn template(kinds: &str) -> Template {
 
 fn player(i: u64, spread: f64) -> Player {
     let h = mix2(0x9147, i);
-    Player {
-        id: format!("player-{i}"),
-        start: Point::new((unit(h) - 0.5) * spread, (unit(mix2(h, 1)) - 0.5) * spread),
-        level: 1 + (i % 30) as u32,
-        found: vec![],
-    }
+    let start = Point::new((unit(h) - 0.5) * spread, (unit(mix2(h, 1)) - 0.5) * spread);
+    Player::new(format!("player-{i}"), start).with_level(1 + (i % 30) as u32)
 }
 
 /// Generates a hunt for each of `PLAYERS` players and prints latency percentiles.

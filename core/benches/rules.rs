@@ -58,7 +58,7 @@ fn hunt() -> xmarks::Hunt {
     let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
     let t =
         Template::from_json(r#"{"id":"bench","stages":5,"leg":{"min":200,"max":800},"search_radius":1500}"#).unwrap();
-    let p = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+    let p = Player::new("ann", Point::new(0.0, 0.0));
     generate(&world, &t, &Seeds { game: 1, round: 1 }, &p).unwrap()
 }
 
@@ -86,10 +86,10 @@ fn bench_events(c: &mut Criterion) {
     for i in 0..1_000_000u64 {
         t += 1000;
         let e = if i % 50 == 49 {
-            Event::Dig { t, x, y }
+            Event::dig_at(t, Point::new(x, y))
         } else {
             (x, y) = ((i % 7) as f64, (i % 5) as f64);
-            Event::Move { t, x, y }
+            Event::move_to(t, Point::new(x, y))
         };
         s.apply(&e).unwrap();
         log.push(line(&s, &e));

@@ -8,6 +8,7 @@
 
 use crate::geo::LonLat;
 use crate::geom::{Bounds, Point};
+use crate::position::{Position, Space};
 use crate::site::{Site, SiteRef};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, RTreeParams, AABB};
@@ -59,7 +60,7 @@ impl KindFilter {
 /// Sites in an R*-tree, queried by radius, box or nearest-k, with a kind filter.
 #[derive(Debug)]
 pub struct SiteIndex {
-    cols: Columns<Point>,
+    cols: Columns,
     tree: RTree<Bucket, SiteTreeParams>,
     digest: [u64; 2],
 }
@@ -71,37 +72,54 @@ pub enum IndexError {
     TooManyKinds,
     #[error("more than 4 GiB of ids and names, or more than 2^32 sites")]
     TooLarge,
+    /// A site whose position is of the other kind of world (see [`Position::check_in`]).
+    #[error("site {id:?} {reason}")]
+    Space { id: String, reason: String },
 }
 
 impl crate::error::Coded for IndexError {
     fn code(&self) -> &'static str {
-        "import_too_large"
+        match self {
+            IndexError::Space { .. } => "input_invalid",
+            _ => "import_too_large",
+        }
     }
 }
 
-/// A site position the columns can hold: planar [`Point`]s or Earth [`LonLat`]s.
-pub(crate) trait Position: Copy {
+/// A site position the columns can hold: planar [`Point`]s or Earth [`LonLat`]s, both two
+/// numbers, which is how the columns keep them (so that their code is compiled once).
+pub(crate) trait Coords: Copy + Into<Position> {
     /// The two coordinates, in the order the digest hashes them (x, y or lon, lat).
     fn coords(self) -> [f64; 2];
+    fn from_coords(c: [f64; 2]) -> Self;
 }
 
-impl Position for Point {
+impl Coords for Point {
     fn coords(self) -> [f64; 2] {
         [self.x, self.y]
     }
+
+    fn from_coords(c: [f64; 2]) -> Self {
+        Point::new(c[0], c[1])
+    }
 }
 
-impl Position for LonLat {
+impl Coords for LonLat {
     fn coords(self) -> [f64; 2] {
         [self.lon, self.lat]
+    }
+
+    fn from_coords(c: [f64; 2]) -> Self {
+        LonLat::new(c[0], c[1])
     }
 }
 
 /// Sites stored column-wise, addressed by slot: the layout of the builders and the indexes, planar
-/// and Earth alike.
+/// and Earth alike. Positions are kept as their two coordinates; [`Columns::site`] gives them
+/// their type back.
 #[derive(Debug)]
-pub(crate) struct Columns<P> {
-    pub(crate) pos: Vec<P>,
+pub(crate) struct Columns {
+    pub(crate) pos: Vec<[f64; 2]>,
     pub(crate) kind: Vec<u16>,
     pub(crate) weight: Vec<f64>,
     /// `text[text_at[2i]..text_at[2i+1]]` is the id of slot i, `..text_at[2i+2]` its name.
@@ -111,7 +129,7 @@ pub(crate) struct Columns<P> {
     pub(crate) kind_ids: BTreeMap<String, u16>,
 }
 
-impl<P> Default for Columns<P> {
+impl Default for Columns {
     fn default() -> Self {
         Columns {
             pos: Vec::new(),
@@ -125,7 +143,7 @@ impl<P> Default for Columns<P> {
     }
 }
 
-impl<P: Position> Columns<P> {
+impl Columns {
     pub(crate) fn with_capacity(sites: usize, text: usize) -> Self {
         let mut text_at = Vec::with_capacity(sites * 2 + 1);
         text_at.push(0);
@@ -151,23 +169,43 @@ impl<P: Position> Columns<P> {
         Ok(())
     }
 
-    pub(crate) fn push(&mut self, site: SiteRef<'_, P>) -> Result<(), IndexError> {
-        let kind = match self.kind_ids.get(site.kind) {
+    /// Pushes owned sites, refusing any not in `space`.
+    pub(crate) fn push_sites(&mut self, sites: &[Site], space: Space) -> Result<(), IndexError> {
+        for s in sites {
+            if s.pos.space() != space {
+                let reason = s.pos.check_in(space).err().unwrap_or_default();
+                return Err(IndexError::Space { id: s.id.clone(), reason });
+            }
+            let coords = match s.pos {
+                Position::Plane(p) => p.coords(),
+                Position::Earth(p) => p.coords(),
+            };
+            self.push_coords(&s.id, coords, &s.kind, &s.name, s.weight)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn push<P: Coords>(&mut self, site: SiteRef<'_, P>) -> Result<(), IndexError> {
+        self.push_coords(site.id, site.pos.coords(), site.kind, site.name, site.weight)
+    }
+
+    fn push_coords(&mut self, id: &str, pos: [f64; 2], kind: &str, name: &str, weight: f64) -> Result<(), IndexError> {
+        let kind = match self.kind_ids.get(kind) {
             Some(&k) => k,
             None => {
                 let k = u16::try_from(self.kinds.len()).map_err(|_| IndexError::TooManyKinds)?;
-                self.kinds.push(site.kind.to_owned());
-                self.kind_ids.insert(site.kind.to_owned(), k);
+                self.kinds.push(kind.to_owned());
+                self.kind_ids.insert(kind.to_owned(), k);
                 k
             }
         };
         if self.len() >= u32::MAX as usize {
             return Err(IndexError::TooLarge);
         }
-        self.push_text(site.id, site.name)?;
-        self.pos.push(site.pos);
+        self.push_text(id, name)?;
+        self.pos.push(pos);
         self.kind.push(kind);
-        self.weight.push(site.weight);
+        self.weight.push(weight);
         Ok(())
     }
 
@@ -175,12 +213,16 @@ impl<P: Position> Columns<P> {
         &self.text[self.text_at[2 * slot] as usize..self.text_at[2 * slot + 1] as usize]
     }
 
-    pub(crate) fn site(&self, slot: usize) -> SiteRef<'_, P> {
+    fn name(&self, slot: usize) -> &str {
+        &self.text[self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize]
+    }
+
+    pub(crate) fn site<P: Coords>(&self, slot: usize) -> SiteRef<'_, P> {
         SiteRef {
             id: self.id(slot),
-            pos: self.pos[slot],
+            pos: P::from_coords(self.pos[slot]),
             kind: &self.kinds[self.kind[slot] as usize],
-            name: &self.text[self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize],
+            name: self.name(slot),
             weight: self.weight[slot],
         }
     }
@@ -195,16 +237,20 @@ impl<P: Position> Columns<P> {
         dups
     }
 
-    /// The order-independent digest of the site set (see [`site_hash`]), a sum computed in slot order.
+    /// The order-independent digest of the site set (see [`site_hash`]): a wrapping sum, so parts
+    /// summed on several cores add up to the same.
     pub(crate) fn digest(&self) -> [u64; 2] {
-        let mut digest = [0u64; 2];
-        let mut buf = Vec::new();
-        for slot in 0..self.len() {
-            let h = site_hash(self.site(slot), &mut buf);
-            digest[0] = digest[0].wrapping_add(h[0]);
-            digest[1] = digest[1].wrapping_add(h[1]);
-        }
-        digest
+        let parts = crate::par::map_ranges(self.len(), 1 << 15, |slots| {
+            let mut digest = [0u64; 2];
+            let mut buf = Vec::new();
+            for slot in slots {
+                let h = site_hash(self, slot, &mut buf);
+                digest[0] = digest[0].wrapping_add(h[0]);
+                digest[1] = digest[1].wrapping_add(h[1]);
+            }
+            digest
+        });
+        parts.into_iter().fold([0, 0], |a, b| [a[0].wrapping_add(b[0]), a[1].wrapping_add(b[1])])
     }
 
     /// Number of sites of each kind, by kind name.
@@ -218,33 +264,103 @@ impl<P: Position> Columns<P> {
 
     /// Heap bytes of the columns.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.pos.capacity() * std::mem::size_of::<P>()
+        self.pos.capacity() * 16
             + self.kind.capacity() * 2
             + self.weight.capacity() * 8
             + self.text.capacity()
             + self.text_at.capacity() * 4
     }
 
+    /// These columns without the given slots (sorted, as from [`Self::duplicate_slots`]).
+    pub(crate) fn without(self, drop: &[u32]) -> Columns {
+        if drop.is_empty() {
+            return self;
+        }
+        let keep: Vec<u32> = (0..self.len() as u32).filter(|slot| drop.binary_search(slot).is_err()).collect();
+        self.select(&keep)
+    }
+
     /// The sites of the given slots, in that order, with the same kind table.
-    pub(crate) fn select(&self, slots: &[u32]) -> Columns<P> {
-        let mut out = Columns::with_capacity(slots.len(), self.text.len());
+    pub(crate) fn select(&self, slots: &[u32]) -> Columns {
+        let mut out = Columns::with_capacity(slots.len(), 0);
         out.kinds.clone_from(&self.kinds);
         out.kind_ids.clone_from(&self.kind_ids);
         for &slot in slots {
-            let s = self.site(slot as usize);
-            out.push_text(s.id, s.name).expect("a subset of valid columns fits");
-            out.pos.push(s.pos);
-            out.kind.push(self.kind[slot as usize]);
-            out.weight.push(s.weight);
+            let slot = slot as usize;
+            out.push_text(self.id(slot), self.name(slot)).expect("a subset of valid columns fits");
+            out.pos.push(self.pos[slot]);
+            out.kind.push(self.kind[slot]);
+            out.weight.push(self.weight[slot]);
         }
         out
+    }
+
+    /// All the sites in a new order: slot `i` moves to `to[i]` (a permutation of `0..len`). Each
+    /// column is read in order and written where its sites go, which is much faster than reading
+    /// the sites in their new order from all over memory; each core writes one range of the new
+    /// order.
+    pub(crate) fn permute(&self, to: &[u32]) -> Columns {
+        let n = self.len();
+        debug_assert_eq!(to.len(), n);
+        let mut at = vec![0u32; 2 * n + 1];
+        for (i, &k) in to.iter().enumerate() {
+            let k = k as usize;
+            at[2 * k + 1] = self.text_at[2 * i + 1] - self.text_at[2 * i];
+            at[2 * k + 2] = self.text_at[2 * i + 2] - self.text_at[2 * i + 1];
+        }
+        for j in 1..at.len() {
+            at[j] += at[j - 1];
+        }
+        let (mut text, mut pos) = (vec![0u8; self.text.len()], vec![[0.0; 2]; n]);
+        let (mut kind, mut weight) = (vec![0u16; n], vec![0.0; n]);
+        // Each task owns the part of every column that its range of the new order fills.
+        let mut tasks = Vec::new();
+        let (mut text_rest, mut pos_rest) = (&mut text[..], &mut pos[..]);
+        let (mut kind_rest, mut weight_rest) = (&mut kind[..], &mut weight[..]);
+        for dest in crate::par::ranges(n, 1 << 16) {
+            let text_len = (at[2 * dest.end] - at[2 * dest.start]) as usize;
+            let (t, rest) = std::mem::take(&mut text_rest).split_at_mut(text_len);
+            text_rest = rest;
+            let (p, rest) = std::mem::take(&mut pos_rest).split_at_mut(dest.len());
+            pos_rest = rest;
+            let (k, rest) = std::mem::take(&mut kind_rest).split_at_mut(dest.len());
+            kind_rest = rest;
+            let (w, rest) = std::mem::take(&mut weight_rest).split_at_mut(dest.len());
+            weight_rest = rest;
+            let at = &at;
+            tasks.push(move || {
+                let (first, base) = (dest.start, at[2 * dest.start] as usize);
+                for (i, &k_to) in to.iter().enumerate() {
+                    let j = k_to as usize;
+                    if !dest.contains(&j) {
+                        continue;
+                    }
+                    let (from, end) = (self.text_at[2 * i] as usize, self.text_at[2 * i + 2] as usize);
+                    let start = at[2 * j] as usize - base;
+                    t[start..start + (end - from)].copy_from_slice(&self.text.as_bytes()[from..end]);
+                    p[j - first] = self.pos[i];
+                    k[j - first] = self.kind[i];
+                    w[j - first] = self.weight[i];
+                }
+            });
+        }
+        crate::par::join_all(tasks);
+        Columns {
+            pos,
+            kind,
+            weight,
+            text: String::from_utf8(text).expect("whole ids and names, moved intact"),
+            text_at: at,
+            kinds: self.kinds.clone(),
+            kind_ids: self.kind_ids.clone(),
+        }
     }
 }
 
 /// Collects sites, then builds the tree in one bulk load.
 #[derive(Debug, Default)]
 pub struct SiteIndexBuilder {
-    cols: Columns<Point>,
+    cols: Columns,
 }
 
 impl SiteIndexBuilder {
@@ -274,13 +390,13 @@ impl SiteIndexBuilder {
         self.cols.duplicate_slots()
     }
 
+    pub(crate) fn from_columns(cols: Columns) -> Self {
+        Self { cols }
+    }
+
     /// Builds the index, dropping the given slots (sorted, as from [`Self::duplicate_slots`]).
     pub fn build_without(self, drop: &[u32]) -> SiteIndex {
-        if drop.is_empty() {
-            return self.build();
-        }
-        let keep: Vec<u32> = (0..self.cols.len() as u32).filter(|slot| drop.binary_search(slot).is_err()).collect();
-        SiteIndexBuilder { cols: self.cols.select(&keep) }.build()
+        SiteIndexBuilder { cols: self.cols.without(drop) }.build()
     }
 
     /// Bulk-loads the tree. Ids must be unique (see [`Self::duplicate_slots`]).
@@ -290,13 +406,16 @@ impl SiteIndexBuilder {
     /// columns in source order, where every result is a cache miss.
     pub fn build(self) -> SiteIndex {
         let cols = self.cols;
-        let entries: Vec<Entry> =
-            cols.pos.iter().enumerate().map(|(i, p)| GeomWithData::new([p.x, p.y], i as u32)).collect();
+        let entries: Vec<Entry> = cols.pos.iter().enumerate().map(|(i, &p)| GeomWithData::new(p, i as u32)).collect();
         let order: Vec<u32> =
             RTree::<Entry, SiteTreeParams>::bulk_load_with_params(entries).iter().map(|e| e.data).collect();
         // The digest is a sum, so it is computed in source order, which reads memory sequentially.
         let digest = cols.digest();
-        let cols = cols.select(&order);
+        let mut to = vec![0u32; order.len()];
+        for (k, &slot) in order.iter().enumerate() {
+            to[slot as usize] = k as u32;
+        }
+        let cols = cols.permute(&to);
         let buckets: Vec<Bucket> = cols
             .pos
             .chunks(BUCKET as usize)
@@ -304,8 +423,8 @@ impl SiteIndexBuilder {
             .map(|(i, chunk)| {
                 let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
                 for p in chunk {
-                    lo = [lo[0].min(p.x), lo[1].min(p.y)];
-                    hi = [hi[0].max(p.x), hi[1].max(p.y)];
+                    lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+                    hi = [hi[0].max(p[0]), hi[1].max(p[1])];
                 }
                 GeomWithData::new(Rectangle::from_corners(lo, hi), i as u32 * BUCKET)
             })
@@ -315,27 +434,26 @@ impl SiteIndexBuilder {
 }
 
 /// Two independent 64-bit hashes of a site's content (length-prefixed id, kind and name, then the
-/// bits of x, y and weight), summed into the order-independent digest. `buf` is scratch space.
-fn site_hash<P: Position>(s: SiteRef<'_, P>, buf: &mut Vec<u8>) -> [u64; 2] {
+/// bits of the two coordinates and the weight), summed into the order-independent digest. `buf`
+/// is scratch space.
+fn site_hash(cols: &Columns, slot: usize, buf: &mut Vec<u8>) -> [u64; 2] {
     buf.clear();
-    for part in [s.id, s.kind, s.name] {
+    for part in [cols.id(slot), &cols.kinds[cols.kind[slot] as usize], cols.name(slot)] {
         buf.extend_from_slice(&(part.len() as u32).to_le_bytes());
         buf.extend_from_slice(part.as_bytes());
     }
-    let [a, b] = s.pos.coords();
-    for v in [a, b, s.weight] {
+    let [a, b] = cols.pos[slot];
+    for v in [a, b, cols.weight[slot]] {
         buf.extend_from_slice(&v.to_bits().to_le_bytes());
     }
     [crate::hash::hash_bytes(0x5173_6974_6531, buf), crate::hash::hash_bytes(0x5173_6974_6532, buf)]
 }
 
 impl SiteIndex {
-    /// Builds an index from owned sites. Ids must be unique.
+    /// Builds an index from owned sites, which must be planar. Ids must be unique.
     pub fn from_sites(sites: &[Site]) -> Result<Self, IndexError> {
         let mut b = SiteIndexBuilder::with_capacity(sites.len());
-        for s in sites {
-            b.push(s.as_ref())?;
-        }
+        b.cols.push_sites(sites, Space::Plane)?;
         Ok(b.build())
     }
 
@@ -387,6 +505,10 @@ impl SiteIndex {
         KindFilter::of(&self.cols.kind_ids, kinds)
     }
 
+    fn point(&self, slot: u32) -> Point {
+        Point::from_coords(self.cols.pos[slot as usize])
+    }
+
     fn keeps(&self, filter: &KindFilter, slot: u32) -> bool {
         filter.keeps(self.cols.kind[slot as usize])
     }
@@ -407,7 +529,7 @@ impl SiteIndex {
         self.tree
             .locate_within_distance([center.x, center.y], r2)
             .flat_map(move |b| self.slots(b))
-            .filter(move |&slot| self.cols.pos[slot as usize].distance2(center) <= r2 && self.keeps(filter, slot))
+            .filter(move |&slot| self.point(slot).distance2(center) <= r2 && self.keeps(filter, slot))
             .map(move |slot| self.site(slot))
     }
 
@@ -417,7 +539,7 @@ impl SiteIndex {
         self.tree
             .locate_in_envelope_intersecting(&aabb)
             .flat_map(move |b| self.slots(b))
-            .filter(move |&slot| bounds.contains(self.cols.pos[slot as usize]) && self.keeps(filter, slot))
+            .filter(move |&slot| bounds.contains(self.point(slot)) && self.keeps(filter, slot))
             .map(move |slot| self.site(slot))
     }
 
@@ -437,10 +559,10 @@ impl SiteIndex {
             }
             for slot in self.slots(bucket) {
                 if self.keeps(filter, slot) {
-                    found.push((self.cols.pos[slot as usize].distance2(p), self.site(slot)));
+                    found.push((self.point(slot).distance2(p), self.site(slot)));
                 }
             }
-            found.sort_by(by_distance_then_id);
+            found.sort_unstable_by(by_distance_then_id);
         }
         found.truncate(k);
         found.into_iter().map(|(_, s)| s).collect()
@@ -459,7 +581,7 @@ mod tests {
     use super::*;
 
     fn site(id: &str, x: f64, y: f64, kind: &str) -> Site {
-        Site { id: id.into(), x, y, kind: kind.into(), name: format!("Site {id}"), weight: 1.0 }
+        Site { id: id.into(), pos: Point::new(x, y).into(), kind: kind.into(), name: format!("Site {id}"), weight: 1.0 }
     }
 
     fn sample() -> SiteIndex {
@@ -515,6 +637,10 @@ mod tests {
         assert_eq!(near, ["k", "m"]);
     }
 
+    fn pt(s: &Site) -> Point {
+        s.pos.as_point().unwrap()
+    }
+
     fn sorted(mut v: Vec<&str>) -> Vec<&str> {
         v.sort_unstable();
         v
@@ -539,16 +665,16 @@ mod tests {
             let r = (q * 7 % 150) as f64;
             let want: Vec<&str> = sites
                 .iter()
-                .filter(|s| s.kind == "cave" && s.pos().distance2(c) <= r * r)
+                .filter(|s| s.kind == "cave" && pt(s).distance2(c) <= r * r)
                 .map(|s| s.id.as_str())
                 .collect();
             assert_eq!(sorted(idx.within(c, r, &caves).map(|s| s.id).collect()), sorted(want));
             let b = Bounds::around(c, r);
-            let want: Vec<&str> = sites.iter().filter(|s| b.contains(s.pos())).map(|s| s.id.as_str()).collect();
+            let want: Vec<&str> = sites.iter().filter(|s| b.contains(pt(s))).map(|s| s.id.as_str()).collect();
             assert_eq!(sorted(idx.in_box(b, &KindFilter::all()).map(|s| s.id).collect()), sorted(want));
             let k = (q % 12) as usize;
             let mut want: Vec<&Site> = sites.iter().filter(|s| s.kind == "cave").collect();
-            want.sort_by(|a, b| a.pos().distance2(c).total_cmp(&b.pos().distance2(c)).then(a.id.cmp(&b.id)));
+            want.sort_by(|a, b| pt(a).distance2(c).total_cmp(&pt(b).distance2(c)).then(a.id.cmp(&b.id)));
             let want: Vec<&str> = want.iter().take(k).map(|s| s.id.as_str()).collect();
             assert_eq!(idx.nearest(c, k, &caves).iter().map(|s| s.id).collect::<Vec<_>>(), want);
         }
@@ -572,7 +698,7 @@ mod tests {
     fn duplicates_are_found_after_their_first_occurrence() {
         let mut b = SiteIndexBuilder::new();
         for s in [site("a", 0.0, 0.0, "w"), site("b", 1.0, 0.0, "w"), site("a", 2.0, 0.0, "w")] {
-            b.push(s.as_ref()).unwrap();
+            b.push(SiteRef { id: &s.id, pos: pt(&s), kind: &s.kind, name: &s.name, weight: s.weight }).unwrap();
         }
         assert_eq!(b.duplicate_slots(), vec![2]);
         let idx = b.build_without(&[2]);

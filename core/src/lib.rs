@@ -13,7 +13,7 @@
 //! // A world, a designer's template, a player: a hunt.
 //! let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
 //! let template = Template::from_json(r#"{"id": "harbour", "stages": 4, "difficulty": 3}"#).unwrap();
-//! let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 3, found: vec![] };
+//! let player = Player::new("ann", Point::new(0.0, 0.0)).with_level(3);
 //! let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
 //! assert!(hunt.stages[3].treasure.is_some());
 //! println!("{}", hunt.stages[0].clue.text); // "About 600 paces north-north-west of the Chapel of Mirefield. ..."
@@ -46,18 +46,22 @@ pub mod hash;
 pub mod hunt;
 pub mod index;
 pub mod limits;
+mod par;
+pub mod position;
 pub mod rules;
 pub mod session;
 pub mod site;
 pub mod world;
 
 pub use error::Coded;
+pub use geo::{EarthIndex, LonLat};
 pub use geom::{Bounds, Point, Wind};
 pub use hunt::clue::{Clue, ClueText, Pointer};
 pub use hunt::template::{Template, TemplateError};
 pub use hunt::view::{HuntView, StageView};
 pub use hunt::{generate, Hunt, HuntError, Player, Seeds, Stage};
 pub use index::{SiteIndex, SiteIndexBuilder};
+pub use position::{Position, Space};
 pub use site::Site;
 pub use world::import::{import_csv, import_geojson, ImportError, ImportOptions, ImportReport};
 pub use world::procedural::{ProceduralWorld, WorldConfig};

@@ -12,6 +12,10 @@ pub const MAX_NAME_LEN: usize = 128;
 pub const MAX_TEMPLATE_BYTES: usize = 256 * 1024;
 /// Sites a player has already found (never used again).
 pub const MAX_FOUND: usize = 100_000;
+/// Kinds a player's interests name.
+pub const MAX_INTERESTS: usize = 256;
+/// A device's reported accuracy counts towards an event's allowance up to this many metres.
+pub const MAX_ACCURACY_ALLOWANCE: f64 = 30.0;
 /// A player's level.
 pub const MAX_LEVEL: u32 = 1000;
 /// World seeds, game and round seeds, and times in ms: 2^53 - 1, exact in JavaScript.

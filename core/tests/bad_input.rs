@@ -12,7 +12,7 @@ fn world() -> World {
 }
 
 fn player() -> Player {
-    Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] }
+    Player::new("ann", Point::new(0.0, 0.0))
 }
 
 const SEEDS: Seeds = Seeds { game: 1, round: 1 };
@@ -65,9 +65,9 @@ fn bad_players_and_seeds_are_input_errors() {
         HuntError::Input { path, .. } => path,
         other => panic!("{other}"),
     };
-    assert_eq!(path(with(&|p| p.start = Point::new(f64::NAN, 0.0))), "player.start");
-    assert_eq!(path(with(&|p| p.start = Point::new(f64::INFINITY, 0.0))), "player.start");
-    assert_eq!(path(with(&|p| p.start = Point::new(1e308, 0.0))), "player.start");
+    assert_eq!(path(with(&|p| p.start = Point::new(f64::NAN, 0.0).into())), "player.start");
+    assert_eq!(path(with(&|p| p.start = Point::new(f64::INFINITY, 0.0).into())), "player.start");
+    assert_eq!(path(with(&|p| p.start = Point::new(1e308, 0.0).into())), "player.start");
     assert_eq!(path(with(&|p| p.level = 0)), "player.level");
     assert_eq!(path(with(&|p| p.id.clear())), "player.id");
     assert_eq!(path(with(&|p| p.found = vec![String::new(); 100_001])), "player.found");
@@ -170,7 +170,10 @@ fn map_queries_refuse_bad_bounds_and_huge_rasters() {
     let points = world.site_points(b).unwrap();
     assert_eq!(points.ids.len(), sites.len());
     for (i, s) in sites.iter().enumerate() {
-        assert_eq!((points.ids[i].as_str(), points.xy[2 * i], points.xy[2 * i + 1]), (s.id.as_str(), s.x, s.y));
+        assert_eq!(
+            (points.ids[i].as_str(), points.xy[2 * i], points.xy[2 * i + 1]),
+            (s.id.as_str(), s.pos.as_point().unwrap().x, s.pos.as_point().unwrap().y)
+        );
         assert_eq!(points.kinds[points.kind[i] as usize], s.kind);
     }
 }

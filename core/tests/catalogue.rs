@@ -57,7 +57,7 @@ fn run(f: &Fixture, entry: &str, bytes: &[u8]) -> Result<(), (String, Option<Str
         }
         "seeds" => {
             let seeds: Seeds = serde_json::from_str(text()).map_err(|_| invalid_input("seeds"))?;
-            let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+            let player = Player::new("ann", Point::new(0.0, 0.0));
             generate(&f.world, &f.template, &seeds, &player).map(drop).map_err(|e| coded(&e))
         }
         "ruleset" => Ruleset::from_json(text()).map(drop).map_err(|e| coded(&e)),
@@ -91,7 +91,7 @@ fn every_hostile_input_gets_its_error_code_and_path() {
             .unwrap();
     let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
     let template = Template::from_json(r#"{"id": "t", "stages": 3}"#).unwrap();
-    let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+    let player = Player::new("ann", Point::new(0.0, 0.0));
     let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
     let f = Fixture { world, template, hunt };
     let cases = doc["cases"].as_array().unwrap();

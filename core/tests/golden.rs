@@ -9,9 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use xmarks::hunt::GENERATOR;
 use xmarks::Coded;
-use xmarks::{
-    generate, import_csv, import_geojson, ImportOptions, Player, ProceduralWorld, Seeds, Template, World, WorldConfig,
-};
+use xmarks::{generate, Player, Seeds, Template};
 
 #[derive(Serialize, Deserialize)]
 struct Doc {
@@ -44,24 +42,9 @@ struct Failure {
 mod common;
 use common::root;
 
-fn world(spec: &Value) -> World {
-    if let Some(p) = spec.get("procedural") {
-        let config: WorldConfig =
-            p.get("config").map_or_else(WorldConfig::default, |c| serde_json::from_value(c.clone()).unwrap());
-        return World::Procedural(ProceduralWorld::new(p["seed"].as_u64().unwrap(), config).unwrap());
-    }
-    if let Some(file) = spec.get("csv").and_then(Value::as_str) {
-        let bytes = std::fs::read(root().join(file)).unwrap();
-        return World::Imported(import_csv(&bytes, ImportOptions::default()).unwrap().0);
-    }
-    let file = spec["geojson"].as_str().expect("world is procedural, csv or geojson");
-    let text = std::fs::read_to_string(root().join(file)).unwrap();
-    World::Imported(import_geojson(&text, ImportOptions::default()).unwrap().0)
-}
-
 /// Runs one case the way a game would: inputs arrive as JSON text.
 fn run(case: &Case) -> Result<String, Failure> {
-    let w = world(&case.world);
+    let w = common::world(&case.world);
     let template = Template::from_json(&case.template.to_string())
         .map_err(|e| Failure { code: "template_invalid".into(), message: format!("template.{e}") })?;
     let seeds: Seeds = serde_json::from_value(case.seeds.clone()).unwrap();

@@ -13,7 +13,7 @@ use xmarks::rules::{Ruleset, DEFAULT_RULES};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Session, SESSION_VERSION};
 use xmarks::Coded;
-use xmarks::{generate, import_csv, Hunt, ImportOptions, Player, ProceduralWorld, Seeds, Template, World, WorldConfig};
+use xmarks::{generate, Hunt, Player, Point, Position, Seeds, Template};
 
 #[derive(Serialize, Deserialize)]
 struct Doc {
@@ -47,12 +47,7 @@ mod common;
 use common::root;
 
 fn hunt(c: &Case) -> Hunt {
-    let world = if let Some(p) = c.world.get("procedural") {
-        World::Procedural(ProceduralWorld::new(p["seed"].as_u64().unwrap(), WorldConfig::default()).unwrap())
-    } else {
-        let bytes = std::fs::read(root().join(c.world["csv"].as_str().unwrap())).unwrap();
-        World::Imported(import_csv(&bytes, ImportOptions::default()).unwrap().0)
-    };
+    let world = common::world(&c.world);
     let t = Template::from_json(&c.template.to_string()).unwrap();
     let p: Player = serde_json::from_value(c.player.clone()).unwrap();
     generate(&world, &t, &serde_json::from_value::<Seeds>(c.seeds.clone()).unwrap(), &p).unwrap()
@@ -68,7 +63,7 @@ fn rules(c: &Case) -> Ruleset {
 /// How each case's events were made, used once by bless to write them into the file.
 fn recipe(name: &str, h: &Hunt, start: u64) -> Vec<Event> {
     let walk = walkthrough(h, start);
-    let site = |i: usize| h.stages[i].site.pos();
+    let site = |i: usize| h.stages[i].site.pos;
     match name {
         n if n.starts_with("walk") => walk,
         "hostile-interleaved" => {
@@ -76,7 +71,7 @@ fn recipe(name: &str, h: &Hunt, start: u64) -> Vec<Event> {
             for (i, e) in walk.into_iter().enumerate() {
                 let t = e.t();
                 if i % 7 == 3 {
-                    out.push(Event::Move { t: t - 500, x: 1e5, y: 0.0 });
+                    out.push(Event::move_to(t - 500, h.start.towards(90.0, 1e5)));
                     out.push(Event::Tick { t: t - 2000 });
                     out.push(Event::Use { t: t - 500, item: "lantern".into() });
                 }
@@ -89,12 +84,16 @@ fn recipe(name: &str, h: &Hunt, start: u64) -> Vec<Event> {
         }
         "misses-then-hint" => {
             let p = site(0);
-            let (x, y) = (p.x + 30.0, p.y - 20.0);
+            // 36 m off, north-west of the site (30 m west and 20 m south on a plane).
+            let off = match p {
+                Position::Plane(q) => Position::Plane(Point::new(q.x + 30.0, q.y - 20.0)),
+                Position::Earth(_) => p.towards(303.7, 36.06),
+            };
             let arrive = start + 1000 * ((h.start.distance(p) / h.max_speed).ceil() as u64 + 20);
-            let mut out = vec![Event::Move { t: arrive, x, y }];
-            out.extend((1..=4).map(|i| Event::Dig { t: arrive + i * 1000, x, y }));
-            out.push(Event::Move { t: arrive + 10_000, x: p.x, y: p.y });
-            out.push(Event::Dig { t: arrive + 11_000, x: p.x, y: p.y });
+            let mut out = vec![Event::move_to(arrive, off)];
+            out.extend((1..=4).map(|i| Event::dig_at(arrive + i * 1000, off)));
+            out.push(Event::move_to(arrive + 10_000, p));
+            out.push(Event::dig_at(arrive + 11_000, p));
             out
         }
         "time-limit" => {

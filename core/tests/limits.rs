@@ -18,7 +18,7 @@ fn world() -> World {
 }
 
 fn player() -> Player {
-    Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] }
+    Player::new("ann", Point::new(0.0, 0.0))
 }
 
 fn template(json: &str) -> Result<Template, (String, Option<String>)> {
@@ -81,9 +81,9 @@ fn player_level_id_found_seeds_and_coordinates() {
     let found = |n: usize| (0..n).map(|i| format!("s{i}")).collect::<Vec<_>>();
     assert_eq!(with(&|p| p.found = found(MAX_FOUND)), None);
     assert_eq!(with(&|p| p.found = found(MAX_FOUND + 1)), Some(refused("input_invalid", "player.found")));
-    assert_eq!(with(&|p| p.start = Point::new(MAX_COORD, 0.0)), None);
+    assert_eq!(with(&|p| p.start = Point::new(MAX_COORD, 0.0).into()), None);
     assert_eq!(
-        with(&|p| p.start = Point::new(MAX_COORD.next_up(), 0.0)),
+        with(&|p| p.start = Point::new(MAX_COORD.next_up(), 0.0).into()),
         Some(refused("input_invalid", "player.start"))
     );
     assert_eq!(player_error(&w, &player(), Seeds { game: MAX_SEED, round: 1 }), None);
@@ -210,7 +210,7 @@ fn internal_events_cascade_at_most_max_cascade_levels() {
         {"id": "dig", "on": ["dig"], "then": [{"complete_stage": true}]},
         {"id": "next", "on": ["stage_completed"], "then": [{"complete_stage": true}]}]}"#;
     let mut s = Session::new(hunt, Arc::new(Ruleset::from_json(chain).unwrap()), 0);
-    let out = s.apply(&Event::Dig { t: 1000, x: 0.0, y: 0.0 }).unwrap();
+    let out = s.apply(&Event::dig_at(1000, Point::new(0.0, 0.0))).unwrap();
     let completed = out.iter().filter(|o| matches!(o, xmarks::session::Outcome::StageCompleted { .. })).count();
     assert_eq!(completed as u32, 1 + MAX_CASCADE, "the dig's stage and one per cascade level");
     assert_eq!(s.state().stage, 1 + MAX_CASCADE);

@@ -2,11 +2,12 @@
 //! were built.
 
 use proptest::prelude::*;
+
+mod common;
+use common::check;
 use xmarks::hunt::template::Leg;
 use xmarks::world::names::KINDS;
-use xmarks::{
-    generate, Bounds, Hunt, Player, Point, ProceduralWorld, Seeds, Site, SiteIndex, Template, World, WorldConfig,
-};
+use xmarks::{generate, Bounds, Player, Point, ProceduralWorld, Seeds, Site, SiteIndex, Template, World, WorldConfig};
 
 fn template() -> impl Strategy<Value = Template> {
     (
@@ -31,35 +32,8 @@ fn template() -> impl Strategy<Value = Template> {
 }
 
 fn player() -> impl Strategy<Value = Player> {
-    ("[a-z]{1,8}", -4000.0..4000.0f64, -4000.0..4000.0f64, 1u32..60).prop_map(|(id, x, y, level)| Player {
-        id,
-        start: Point::new(x, y),
-        level,
-        found: vec![],
-    })
-}
-
-/// Every constraint of the template holds on the hunt, and every stage is a real site of the world.
-fn check(h: &Hunt, t: &Template, p: &Player, world: &World) {
-    assert_eq!(h.stages.len(), t.stages as usize);
-    let mut prev = p.start;
-    for (i, st) in h.stages.iter().enumerate() {
-        let pos = st.site.pos();
-        let leg = prev.distance(pos);
-        assert!(leg >= t.leg.min && leg <= t.leg.max, "stage {} leg {leg} outside {:?}", i + 1, t.leg);
-        assert!(p.start.distance(pos) <= t.search_radius, "stage {} outside the search radius", i + 1);
-        let kinds = t.kinds_at(i);
-        assert!(kinds.is_empty() || kinds.contains(&st.site.kind), "stage {} kind {}", i + 1, st.site.kind);
-        assert!(!p.found.contains(&st.site.id), "stage {} reuses found site {}", i + 1, st.site.id);
-        for other in &h.stages[..i] {
-            assert!(other.site.pos().distance(pos) >= t.spacing, "stages {} and {} too close", other.number, i + 1);
-        }
-        assert_eq!(st.treasure.is_some(), i + 1 == h.stages.len());
-        let here = world.sites_in(Bounds::around(pos, 0.01)).unwrap();
-        assert!(here.contains(&st.site), "stage {} is not a site of the world", i + 1);
-        prev = pos;
-    }
-    assert_eq!(Hunt::new(h.body.clone()).fingerprint, h.fingerprint);
+    ("[a-z]{1,8}", -4000.0..4000.0f64, -4000.0..4000.0f64, 1u32..60)
+        .prop_map(|(id, x, y, level)| Player::new(id, Point::new(x, y)).with_level(level))
 }
 
 fn procedural(seed: u64) -> World {
@@ -73,8 +47,11 @@ fn random_sites(seed: u64, n: usize) -> Vec<Site> {
             let kind = KINDS[(h % 5) as usize];
             Site {
                 id: format!("s{i}"),
-                x: (xmarks::hash::unit(h) - 0.5) * 8000.0,
-                y: (xmarks::hash::unit(xmarks::hash::mix(h)) - 0.5) * 8000.0,
+                pos: Point::new(
+                    (xmarks::hash::unit(h) - 0.5) * 8000.0,
+                    (xmarks::hash::unit(xmarks::hash::mix(h)) - 0.5) * 8000.0,
+                )
+                .into(),
                 kind: kind.into(),
                 name: format!("Site {i}"),
                 weight: 0.5 + (h >> 60) as f64 / 8.0,
@@ -161,7 +138,7 @@ proptest! {
         for text in [value.to_string(), wrapped.to_string()] {
             if let Ok(t) = Template::from_json(&text) {
                 let world = World::Imported(SiteIndex::from_sites(&random_sites(1, 300)).unwrap());
-                let p = Player { id: "p".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+                let p = Player::new("p", Point::new(0.0, 0.0));
                 let _ = generate(&world, &t, &Seeds { game: 1, round: 1 }, &p);
             }
         }

@@ -14,7 +14,7 @@ fn hunt() -> Hunt {
         r#"{"id":"prop","stages":3,"leg":{"min":100,"max":400},"search_radius":800,"time_limit_s":3600}"#,
     )
     .unwrap();
-    let p = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+    let p = Player::new("ann", Point::new(0.0, 0.0));
     generate(&world, &t, &Seeds { game: 1, round: 1 }, &p).unwrap()
 }
 
@@ -57,19 +57,19 @@ fn run(h: &Hunt, steps: &[Step]) -> (Vec<String>, String, u32) {
     for st in steps {
         let now = s.state().t;
         let at = |dt: i64| now.saturating_add_signed(dt);
-        let (x, y) = (s.state().x, s.state().y);
+        let Point { x, y } = s.state().pos.as_point().unwrap();
         let event = match st {
             Step::Script => {
                 let Some(e) = script.get(next) else { continue };
                 next += 1;
                 match e {
-                    Event::Move { x, y, .. } => Event::Move { t: now + 1000, x: *x, y: *y },
-                    Event::Dig { x, y, .. } => Event::Dig { t: now + 1000, x: *x, y: *y },
+                    Event::Move { at, .. } => Event::move_to(now + 1000, *at),
+                    Event::Dig { at, .. } => Event::dig_at(now + 1000, *at),
                     other => other.clone(),
                 }
             }
-            Step::Move { dt, dx, dy } => Event::Move { t: at(*dt), x: x + dx, y: y + dy },
-            Step::Dig { dt, dx, dy } => Event::Dig { t: at(*dt), x: x + dx, y: y + dy },
+            Step::Move { dt, dx, dy } => Event::move_to(at(*dt), Point::new(x + dx, y + dy)),
+            Step::Dig { dt, dx, dy } => Event::dig_at(at(*dt), Point::new(x + dx, y + dy)),
             Step::Use { dt, item } => {
                 Event::Use { t: at(*dt), item: ["treasure_chest", "lantern", "x"][*item as usize].into() }
             }

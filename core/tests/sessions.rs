@@ -12,7 +12,7 @@ use xmarks::{generate, Hunt, Player, Point, ProceduralWorld, Seeds, Template, Wo
 fn hunt(template: &str) -> Hunt {
     let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
     let t = Template::from_json(template).unwrap();
-    let p = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+    let p = Player::new("ann", Point::new(0.0, 0.0));
     generate(&world, &t, &Seeds { game: 1, round: 1 }, &p).unwrap()
 }
 
@@ -56,17 +56,18 @@ fn every_cheat_is_refused_and_changes_nothing() {
     let mut s = session(&h);
     let script = walkthrough(&h, 1_000_000);
     play(&mut s, &script[..5]);
-    let Event::Move { t, x, y } = script[4].clone() else { panic!() };
+    let Event::Move { t, at, .. } = script[4].clone() else { panic!() };
+    let Point { x, y } = at.as_point().unwrap();
     let cases: Vec<(Event, &str)> = vec![
-        (Event::Move { t: t + 1000, x: x + 500.0, y }, "too_fast"),
-        (Event::Move { t: t - 1, x, y }, "time_reversed"),
-        (Event::Dig { t: t + 1000, x: x + 50.0, y }, "dig_away"),
+        (Event::move_to(t + 1000, Point::new(x + 500.0, y)), "too_fast"),
+        (Event::move_to(t - 1, Point::new(x, y)), "time_reversed"),
+        (Event::dig_at(t + 1000, Point::new(x + 50.0, y)), "dig_away"),
         (script[4].clone(), "duplicate"),
         (Event::ClaimResult { t: t + 1000, claim: "9:crown".into(), granted: true }, "unknown_claim"),
         (Event::Use { t: t + 1000, item: "pirate_chest".into() }, "unknown_item"),
         (Event::Answer { t: t + 1000, stage: 9, answer: "x".into() }, "unknown_stage"),
-        (Event::Move { t: t + 1000, x: f64::NAN, y }, "invalid"),
-        (Event::Move { t: t + 1000, x: f64::INFINITY, y }, "invalid"),
+        (Event::move_to(t + 1000, Point::new(f64::NAN, y)), "invalid"),
+        (Event::move_to(t + 1000, Point::new(f64::INFINITY, y)), "invalid"),
     ];
     for (event, code) in cases {
         let before = (s.state_hash(), s.snapshot());
@@ -88,13 +89,13 @@ fn last_t(e: &Event) -> u64 {
 fn three_misses_reveal_a_hint_pointing_at_the_site() {
     let h = harbour();
     let mut s = session(&h);
-    let site = h.stages[0].site.pos();
+    let site = h.stages[0].site.pos.as_point().unwrap();
     // Stand 5 m west of the first site (teleport-free: the start is within speed over 10 minutes).
     let here = Point::new(site.x - 40.0, site.y);
-    play(&mut s, &[Event::Move { t: 1_600_000, x: here.x, y: here.y }]);
+    play(&mut s, &[Event::move_to(1_600_000, Point::new(here.x, here.y))]);
     let mut hints = Vec::new();
     for i in 1..=3 {
-        for o in play(&mut s, &[Event::Dig { t: 1_600_000 + i * 1000, x: here.x, y: here.y }]) {
+        for o in play(&mut s, &[Event::dig_at(1_600_000 + i * 1000, Point::new(here.x, here.y))]) {
             if let Outcome::Hint { text, stage, .. } = o {
                 hints.push((i, stage, text));
             }
@@ -227,7 +228,7 @@ fn a_rule_that_raises_is_a_rule_error_and_applies_nothing() {
     let mut s = Session::new(h.clone(), Arc::new(rules), 1_000_000);
     let before = s.state().clone();
     // The first dig: session.digs is already 1 when rules run, so only the condition raises.
-    let out = s.apply(&Event::Dig { t: 1_001_000, x: 0.0, y: 0.0 }).unwrap();
+    let out = s.apply(&Event::dig_at(1_001_000, Point::new(0.0, 0.0))).unwrap();
     assert_eq!(out[0], Outcome::RuleError { rule: "bad-when".into(), at: "when".into(), error: "NaN".into() });
     assert!(out.contains(&Outcome::ItemGiven { rule: "half".into(), item: "map".into(), count: 1 }));
     assert_eq!(s.state().points, 5 + 10 + 10);
@@ -241,7 +242,7 @@ fn a_rule_that_raises_is_a_rule_error_and_applies_nothing() {
     )
     .unwrap();
     let mut s = Session::new(h.clone(), Arc::new(rules), 1_000_000);
-    let dig = Event::Dig { t: 1_001_000, x: 0.0, y: 0.0 };
+    let dig = Event::dig_at(1_001_000, Point::new(0.0, 0.0));
     let out = s.apply(&dig).unwrap();
     assert_eq!(
         out,

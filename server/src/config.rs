@@ -21,20 +21,28 @@ pub struct TemplateFiles {
     pub rules: Option<PathBuf>,
 }
 
-/// The world hunts are generated on: procedural from a seed, or imported from a CSV file.
+/// The world hunts are generated on: procedural from a seed, or imported from a CSV or GeoJSON
+/// file (longitudes and latitudes make an Earth world, unless `projection` is `local`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorldConfig {
     #[serde(default = "default_world_seed")]
     pub seed: u64,
-    /// `id,x,y,kind,name,weight` sites; when set, the world is imported instead of procedural.
+    /// `id,x,y,kind,name,weight` (metres) or `id,lon,lat,kind,name,weight` (degrees) sites; when
+    /// set, the world is imported instead of procedural.
     #[serde(default)]
     pub csv: Option<PathBuf>,
+    /// GeoJSON `Point` features, instead of `csv`.
+    #[serde(default)]
+    pub geojson: Option<PathBuf>,
+    /// For lon/lat data: `earth` (the default) or `local` (projected onto a plane).
+    #[serde(default)]
+    pub projection: Option<xmarks::world::import::Projection>,
 }
 
 impl Default for WorldConfig {
     fn default() -> Self {
-        WorldConfig { seed: default_world_seed(), csv: None }
+        WorldConfig { seed: default_world_seed(), csv: None, geojson: None, projection: None }
     }
 }
 

@@ -21,7 +21,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex as AsyncMutex;
 use xmarks::rules::Ruleset;
 use xmarks::session::{log, Event, Outcome, Rejection, Session, Status};
-use xmarks::{generate, Coded, Player, Point, Seeds, Template, World};
+use xmarks::{generate, Coded, Player, Position, Seeds, Template, World};
 
 /// A template offered by name, and the rules its sessions play under.
 pub struct Game {
@@ -151,11 +151,14 @@ pub struct CreateRequest {
 pub struct PlayerRequest {
     #[serde(default)]
     pub id: Option<String>,
-    pub start: Point,
+    /// `{"x", "y"}` on a planar world, `{"lon", "lat"}` on an Earth world.
+    pub start: Position,
     #[serde(default)]
     pub level: Option<u32>,
     #[serde(default)]
     pub found: Option<Vec<String>>,
+    #[serde(default)]
+    pub interests: Option<BTreeMap<String, f64>>,
 }
 
 fn first_round() -> u64 {
@@ -527,7 +530,8 @@ impl Engine {
             let level = request.level.unwrap_or(1);
             let mut found = self.profile(&id).await?.sites_found;
             found.extend(request.found.iter().flatten().cloned());
-            return Ok(Player { id, start, level, found });
+            let interests = request.interests.clone().unwrap_or_default();
+            return Ok(Player::new(id, start).with_level(level).with_found(found).with_interests(interests));
         };
         let vouched = |field: &str| {
             ApiError::at(
@@ -540,10 +544,14 @@ impl Engine {
             PlayerRequest { id: Some(id), .. } if *id != identity.id => return Err(vouched("id")),
             PlayerRequest { level: Some(_), .. } => return Err(vouched("level")),
             PlayerRequest { found: Some(_), .. } => return Err(vouched("found")),
+            PlayerRequest { interests: Some(_), .. } => return Err(vouched("interests")),
             _ => {}
         }
         let found = self.profile(&identity.id).await?.sites_found;
-        Ok(Player { id: identity.id.clone(), start, level: identity.level.unwrap_or(1), found })
+        Ok(Player::new(identity.id.clone(), start)
+            .with_level(identity.level.unwrap_or(1))
+            .with_found(found)
+            .with_interests(identity.interests.clone().unwrap_or_default()))
     }
 
     /// A player's profile, from their sessions: ended ones from memory once read, active ones

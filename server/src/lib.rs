@@ -64,15 +64,21 @@ fn load_games(config: &Config) -> Result<BTreeMap<String, Game>> {
 }
 
 fn load_world(config: &Config) -> Result<World> {
-    match &config.world.csv {
-        None => Ok(World::Procedural(ProceduralWorld::new(config.world.seed, xmarks::WorldConfig::default())?)),
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let (index, _) = xmarks::import_csv(&bytes, ImportOptions::default())
-                .with_context(|| format!("importing {}", path.display()))?;
-            Ok(World::Imported(index))
+    let w = &config.world;
+    let options = ImportOptions { projection: w.projection, ..ImportOptions::default() };
+    let read = |path: &std::path::Path| std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+    let (world, _) = match (&w.csv, &w.geojson) {
+        (None, None) => return Ok(World::Procedural(ProceduralWorld::new(w.seed, xmarks::WorldConfig::default())?)),
+        (Some(path), None) => {
+            xmarks::import_csv(&read(path)?, options).with_context(|| format!("importing {}", path.display()))?
         }
-    }
+        (None, Some(path)) => {
+            let text = String::from_utf8(read(path)?).with_context(|| format!("{} is not UTF-8", path.display()))?;
+            xmarks::import_geojson(&text, options).with_context(|| format!("importing {}", path.display()))?
+        }
+        (Some(_), Some(_)) => anyhow::bail!("world.csv and world.geojson: give one world"),
+    };
+    Ok(world)
 }
 
 /// Sets up structured logs on stderr, as text or JSON lines; `RUST_LOG` filters them.

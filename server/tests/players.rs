@@ -352,7 +352,7 @@ fn dash_fingerprint(player: &str, found: &[String]) -> String {
     use xmarks::{generate, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
     let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
     let template = Template::from_json(&dash_template().to_string()).unwrap();
-    let player = Player { id: player.into(), start: Point::new(0.0, 0.0), level: 1, found: found.to_vec() };
+    let player = Player::new(player, Point::new(0.0, 0.0)).with_found(found.to_vec());
     generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap().fingerprint
 }
 

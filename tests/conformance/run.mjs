@@ -17,10 +17,12 @@ export async function runConformance(xmarks, io) {
   const out = { hunts: 0, fullHunts: 0, views: 0, sessions: 0, events: 0, jsonlogic: 0, mismatches: [] };
   const miss = (m) => out.mismatches.push(m);
   const json = async (path) => JSON.parse(await io.text(path));
+  // As core/tests/common/mod.rs reads them: lon/lat data is an Earth world unless "projection" is "local".
   const worldOf = async (spec) => {
     if (spec.procedural) return xmarks.World.procedural(spec.procedural.seed, spec.procedural.config);
-    if (spec.csv) return xmarks.World.importCsv(await io.bytes(spec.csv));
-    return xmarks.World.importGeojson(await io.text(spec.geojson));
+    const options = { projection: spec.projection ?? null };
+    if (spec.csv) return xmarks.World.importCsv(await io.bytes(spec.csv), options);
+    return xmarks.World.importGeojson(await io.text(spec.geojson), options);
   };
   const { generateHunt, canonicalHuntJson, playerView, playerViewJson, stageCommitment, Rules, Session, replay, applyLogic, versions } = xmarks;
 

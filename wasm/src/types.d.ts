@@ -1,9 +1,18 @@
 /** Any JSON value: what JsonLogic rules, data and flags are made of. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** A position in metres: `x` east, `y` north. */
+/** A position in metres on a planar world: `x` east, `y` north. */
 export interface Point { x: number; y: number }
-/** An axis-aligned box in metres. */
+/** A position in degrees on an Earth world (WGS84): `lon` east of Greenwich, `lat` north. */
+export interface LonLat { lon: number; lat: number }
+/** Where something is: a `Point` on planar worlds, a `LonLat` on Earth worlds. */
+export type Position = Point | LonLat;
+/** Which kind of positions a world has: `Point`s in metres or `LonLat`s in degrees. */
+export type Space = "plane" | "earth";
+/**
+ * An axis-aligned box in metres. On an Earth world, a box of degrees: `min` is the south-west
+ * corner (`x` the longitude, `y` the latitude), `max` the north-east.
+ */
 export interface Bounds { min: Point; max: Point }
 
 /**
@@ -37,18 +46,28 @@ export interface TerrainConfig {
 export interface WorldConfig { cell_size: number; tile_cells: number; terrain: TerrainConfig }
 export interface WorldConfigInput { cell_size?: number; tile_cells?: number; terrain?: Partial<TerrainConfig> }
 export interface Terrain { elevation: number; moisture: number; biome: Biome }
-export interface Site { id: string; x: number; y: number; kind: string; name: string; weight: number }
-/** Sites as columns for drawing: `xy` holds x then y of each site, `kind[i]` indexes `kinds`. */
-export interface SitePoints { ids: string[]; xy: Float64Array; kind: Uint16Array; kinds: string[] }
+/** A site: `x`, `y` on planar worlds, `lon`, `lat` on Earth worlds. */
+export type Site = { id: string; kind: string; name: string; weight: number } & Position;
+/** A site with its distance in metres from where a query asked (`nearest`, `within`). */
+export type NearSite = Site & { distance: number };
+/**
+ * Sites as columns for drawing: `xy` holds x then y (on Earth: lon then lat) of each site,
+ * `kind[i]` indexes `kinds`.
+ */
+export interface SitePoints { ids: string[]; names: string[]; xy: Float64Array; kind: Uint16Array; kinds: string[] }
 export interface WorldSummary { sites: number; kinds: Record<string, number>; biomes: Record<string, number> }
 /** Which world a hunt was made on. */
 export type WorldRef =
   | { kind: "procedural"; seed: number; config: string }
-  | { kind: "imported"; sites: number; digest: string };
-export interface LonLat { lon: number; lat: number }
+  | { kind: "imported"; sites: number; digest: string }
+  | { kind: "earth"; sites: number; digest: string };
 /** How far an import has come: `done` of `total` (bytes of CSV, features of GeoJSON), then indexing. */
 export interface ImportProgress { phase: "reading" | "indexing"; done: number; total: number }
-export interface ImportOptions { lenient?: boolean; origin?: LonLat | null }
+/**
+ * `projection`, for lon/lat data: `"earth"` (the default, an Earth world) or `"local"` (a planar
+ * world in metres around `origin`, by default the centre of the points' bounding box).
+ */
+export interface ImportOptions { lenient?: boolean; projection?: "earth" | "local" | null; origin?: LonLat | null }
 export interface ImportReport {
   imported: number; skipped: number; problems: { at: string; reason: string }[]; origin: LonLat | null;
 }
@@ -70,13 +89,20 @@ export type TemplateInput = Partial<Omit<Template, "rewards">> & {
 };
 /** The game's seeds, integers up to 2^53 - 1. */
 export interface Seeds { game: number; round: number }
-export interface Player { id: string; start: Point; level?: number; found?: string[] }
+/**
+ * Who a hunt is for. `start` is a `Point` on planar worlds, a `LonLat` on Earth worlds.
+ * `interests` weighs kinds of site: `{ well: 2, cave: 0 }` makes wells twice as likely and leaves
+ * caves out.
+ */
+export interface Player {
+  id: string; start: Position; level?: number; found?: string[]; interests?: Record<string, number>;
+}
 export type Wind =
   | "N" | "NNE" | "NE" | "ENE" | "E" | "ESE" | "SE" | "SSE" | "S" | "SSW" | "SW" | "WSW" | "W" | "WNW" | "NW" | "NNW";
 export interface Band { min: number; max: number }
-export interface Landmark { id: string; name: string; x: number; y: number }
+export type Landmark = { id: string; name: string } & Position;
 export type Pointer =
-  | { style: "coordinates"; x: number; y: number }
+  | ({ style: "coordinates" } & Position)
   | { style: "landmark"; landmark: Landmark; bearing: Wind; paces: Band }
   | { style: "previous"; from: number; bearing: Wind; paces: Band };
 export interface Clue { pointer: Pointer; kind: string | null; text: string }
@@ -87,7 +113,7 @@ export interface Stage {
 /** A generated hunt; `fingerprint` is the SHA-256 of the rest, the bytes every target agrees on. */
 export interface Hunt {
   generator: string; template: string; world: WorldRef; seeds: Seeds; player: string; level: number;
-  start: Point; difficulty: number; time_limit_s: number | null; max_speed: number; length: number;
+  start: Position; difficulty: number; time_limit_s: number | null; max_speed: number; length: number;
   stages: Stage[]; fingerprint: string;
 }
 
@@ -101,7 +127,7 @@ export interface StageView {
 }
 /** What a player may see of a hunt (`playerView`): no site of a stage not yet found. */
 export interface HuntView {
-  view: string; fingerprint: string; template: string; player: string; level: number; start: Point;
+  view: string; fingerprint: string; template: string; player: string; level: number; start: Position;
   difficulty: number; time_limit_s: number | null; max_speed: number; stages: StageView[];
 }
 
@@ -118,10 +144,14 @@ export interface RuleProblem { path: string; reason: string }
 
 // ---- Sessions ----
 
-/** A player's event, or the host's answer to a claim. `t` is milliseconds on the game's clock. */
+/**
+ * A player's event, or the host's answer to a claim. `t` is milliseconds on the game's clock. Moves
+ * and digs carry a `Position` of the hunt's world, and optionally the device's reported `accuracy`
+ * in metres (it widens the allowance for position noise, up to 30 m).
+ */
 export type GameEvent =
-  | { type: "move"; t: number; x: number; y: number }
-  | { type: "dig"; t: number; x: number; y: number }
+  | ({ type: "move"; t: number; accuracy?: number } & Position)
+  | ({ type: "dig"; t: number; accuracy?: number } & Position)
   | { type: "answer"; t: number; stage: number; answer: string }
   | { type: "use"; t: number; item: string }
   | { type: "tick"; t: number }
@@ -141,11 +171,11 @@ export type Outcome =
   | { type: "claim"; rule: string; claim: string; cap: string; limit: number };
 export type Status = "active" | "completed" | "failed";
 /** Everything a session knows; the state hash covers its canonical JSON. */
-export interface State {
-  seq: number; started_ms: number; t: number; x: number; y: number; stage: number; misses: number;
+export type State = {
+  seq: number; started_ms: number; t: number; stage: number; misses: number;
   digs: number; points: number; items: Record<string, number>; flags: Record<string, Json>; status: Status;
   fired: Record<string, { count: number; last_ms: number }>; claims: Record<string, string>;
   chain: string; last_event: string;
-}
+} & Position;
 /** A session rebuilt from its log, with the outcomes of every event in order. */
 export interface Replay { session: Session; outcomes: Outcome[][] }

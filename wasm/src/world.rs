@@ -1,4 +1,4 @@
-//! `World`: a procedural or imported world, and what a map draws from it.
+//! `World`: a procedural, imported or Earth world, its queries, and what a map draws from it.
 
 use crate::convert::{
     coded, error, given, parse, parse_or_default, to_js, with, JsResult, OptImportOptions, OptProgress, OptWorldConfig,
@@ -6,7 +6,7 @@ use crate::convert::{
 use wasm_bindgen::prelude::*;
 use xmarks::limits::MAX_SEED;
 use xmarks::world::import::{self, Progress};
-use xmarks::{Bounds, ImportOptions, ImportReport, Point, ProceduralWorld, WorldConfig};
+use xmarks::{Bounds, ImportOptions, ImportReport, Point, Position, ProceduralWorld, Site, WorldConfig};
 
 /// A world to generate hunts on. Holds wasm memory: call `free()` when done with it.
 #[wasm_bindgen]
@@ -25,8 +25,10 @@ impl World {
         Ok(World { inner: xmarks::World::Procedural(inner), report: None })
     }
 
-    /// Real points of interest from CSV (`id,x,y,kind,name[,weight]`, metres), bytes or text.
-    /// `onProgress`, when given, is called every few thousand rows (for a progress bar).
+    /// Real points of interest from CSV, bytes or text: `id,x,y,kind,name[,weight]` in metres (a
+    /// planar world), or `id,lon,lat,kind,name[,weight]` in degrees (an Earth world, unless
+    /// `options.projection` is `"local"`). `onProgress`, when given, is called every few thousand
+    /// rows (for a progress bar).
     #[wasm_bindgen(js_name = importCsv)]
     pub fn import_csv(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] data: JsValue,
@@ -41,13 +43,14 @@ impl World {
                 .to_vec(),
         };
         let options: ImportOptions = parse_or_default(&given(options), "options")?;
-        let (index, report) =
+        let (inner, report) =
             import::import_csv_with_progress(&bytes, options, &mut reporter(given(on_progress).dyn_ref()))
                 .map_err(|e| coded(&e))?;
-        Ok(World { inner: xmarks::World::Imported(index), report: Some(report) })
+        Ok(World { inner, report: Some(report) })
     }
 
-    /// Real points of interest from GeoJSON `Point` features, projected to metres.
+    /// Real points of interest from GeoJSON `Point` features: an Earth world, or a planar one in
+    /// metres with `options.projection` `"local"`.
     #[wasm_bindgen(js_name = importGeojson)]
     pub fn import_geojson(
         text: &str,
@@ -55,10 +58,53 @@ impl World {
         #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptProgress>,
     ) -> JsResult<World> {
         let options: ImportOptions = parse_or_default(&given(options), "options")?;
-        let (index, report) =
+        let (inner, report) =
             import::import_geojson_with_progress(text, options, &mut reporter(given(on_progress).dyn_ref()))
                 .map_err(|e| coded(&e))?;
-        Ok(World { inner: xmarks::World::Imported(index), report: Some(report) })
+        Ok(World { inner, report: Some(report) })
+    }
+
+    /// `"plane"` (positions `{x, y}` in metres) or `"earth"` (positions `{lon, lat}` in degrees).
+    #[wasm_bindgen(unchecked_return_type = "Space")]
+    pub fn space(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.space())
+    }
+
+    /// The `k` sites nearest to `at`, of the given kinds (all when none), nearest first, each with
+    /// its distance in metres (`distance`); equal distances are ordered by id. Imported and Earth
+    /// worlds.
+    #[wasm_bindgen(unchecked_return_type = "NearSite[]")]
+    pub fn nearest(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Position")] at: JsValue,
+        k: u32,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] kinds: Option<Vec<String>>,
+    ) -> JsResult<JsValue> {
+        let at: Position = parse(&at, "at")?;
+        let found = self.inner.nearest(at, k, &kinds.unwrap_or_default()).map_err(|e| coded(&e))?;
+        near_sites(found)
+    }
+
+    /// The sites within `radius` metres of `at`, of the given kinds (all when none), nearest
+    /// first, each with its distance in metres.
+    #[wasm_bindgen(unchecked_return_type = "NearSite[]")]
+    pub fn within(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Position")] at: JsValue,
+        radius: f64,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] kinds: Option<Vec<String>>,
+    ) -> JsResult<JsValue> {
+        let at: Position = parse(&at, "at")?;
+        if !(radius.is_finite() && (0.0..=xmarks::limits::MAX_SEARCH_RADIUS).contains(&radius)) {
+            let max = xmarks::limits::MAX_SEARCH_RADIUS;
+            return Err(error(
+                "input_invalid",
+                &format!("radius: {radius} is not in 0..={max} metres"),
+                Some("radius"),
+            ));
+        }
+        let found = self.inner.within(at, radius, &kinds.unwrap_or_default()).map_err(|e| coded(&e))?;
+        near_sites(found)
     }
 
     /// Which world this is, as hunts record it.
@@ -91,19 +137,23 @@ impl World {
         self.inner.terrain_at(Point::new(x, y)).map_or(Ok(JsValue::UNDEFINED), |t| to_js(&t))
     }
 
-    /// The sites inside a box, sorted by id.
+    /// The sites inside a box, sorted by id. On an Earth world the box is in degrees: `min` is the
+    /// south-west corner (`x` the longitude, `y` the latitude), `max` the north-east, and a west
+    /// edge east of the east edge crosses the antimeridian.
     #[wasm_bindgen(js_name = sitesIn, unchecked_return_type = "Site[]")]
     pub fn sites_in(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
         let sites = self.inner.sites_in(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?;
         to_js(&sites)
     }
 
-    /// The sites inside a box as typed arrays, for drawing.
+    /// The sites inside a box (as for `sitesIn`) as columns, for drawing: `xy` holds x and y (lon
+    /// and lat on Earth) of each site in turn.
     #[wasm_bindgen(js_name = sitePoints, unchecked_return_type = "SitePoints")]
     pub fn site_points(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
         let points = self.inner.site_points(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?;
         let out = js_sys::Object::new().into();
         let out = with(out, "ids", &to_js(&points.ids)?);
+        let out = with(out, "names", &to_js(&points.names)?);
         let out = with(out, "xy", &js_sys::Float64Array::from(&points.xy[..]).into());
         let out = with(out, "kind", &js_sys::Uint16Array::from(&points.kind[..]).into());
         Ok(with(out, "kinds", &to_js(&points.kinds)?))
@@ -134,6 +184,15 @@ impl World {
     pub fn biomes() -> JsResult<JsValue> {
         to_js(&xmarks::Biome::ALL)
     }
+}
+
+/// Sites with their distances, as `{...site, distance}` objects.
+fn near_sites(found: Vec<(f64, Site)>) -> JsResult<JsValue> {
+    let out = js_sys::Array::new();
+    for (distance, site) in found {
+        out.push(&with(to_js(&site)?, "distance", &distance.into()));
+    }
+    Ok(out.into())
 }
 
 /// Calls a JS progress callback, if one was given. What the callback throws is ignored: a progress

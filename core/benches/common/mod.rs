@@ -26,8 +26,7 @@ pub fn sites(points: &[[f64; 2]]) -> Vec<xmarks::Site> {
         .enumerate()
         .map(|(i, p)| xmarks::Site {
             id: format!("poi-{i}"),
-            x: p[0],
-            y: p[1],
+            pos: Point::new(p[0], p[1]).into(),
             kind: KINDS[i % KINDS.len()].to_owned(),
             name: format!("Place {i}"),
             weight: 0.5 + (i % 7) as f64 * 0.25,

@@ -9,10 +9,11 @@
 
 use super::geodesic::{MAX_CURVATURE_RADIUS, MIN_CURVATURE_RADIUS};
 use super::{chord_bound, LonLat};
-use crate::index::{Columns, IndexError, KindFilter, SiteTreeParams, BUCKET};
-use crate::site::SiteRef;
+use crate::index::{Columns, Coords, IndexError, KindFilter, SiteTreeParams, BUCKET};
+use crate::position::Space;
+use crate::site::{Site, SiteRef};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::RTree;
+use rstar::{RTree, AABB};
 use std::collections::BTreeMap;
 
 /// A run of [`BUCKET`] consecutive slots by the 3D box of their normals; `data` is the first slot.
@@ -25,7 +26,7 @@ const CHORD_EPS: f64 = 4e-7;
 /// filter. Results do not depend on the order sites were added in.
 #[derive(Debug)]
 pub struct EarthIndex {
-    cols: Columns<LonLat>,
+    cols: Columns,
     normals: Vec<[f32; 3]>,
     tree: RTree<Bucket, SiteTreeParams>,
     digest: [u64; 2],
@@ -34,7 +35,7 @@ pub struct EarthIndex {
 /// Collects sites, then builds the tree in one bulk load.
 #[derive(Debug, Default)]
 pub struct EarthIndexBuilder {
-    cols: Columns<LonLat>,
+    cols: Columns,
 }
 
 impl EarthIndexBuilder {
@@ -65,27 +66,33 @@ impl EarthIndexBuilder {
         self.cols.duplicate_slots()
     }
 
-    /// Builds the index, dropping the given slots (sorted, as from [`Self::duplicate_slots`]).
-    pub fn build_without(self, drop: &[u32]) -> EarthIndex {
-        if drop.is_empty() {
-            return self.build();
-        }
-        let keep: Vec<u32> = (0..self.cols.len() as u32).filter(|slot| drop.binary_search(slot).is_err()).collect();
-        EarthIndexBuilder { cols: self.cols.select(&keep) }.build()
+    pub(crate) fn from_columns(cols: Columns) -> Self {
+        Self { cols }
     }
 
-    /// Bulk-loads the tree over the sites' normals and rewrites the columns in its leaf order. Ids
-    /// must be unique (see [`Self::duplicate_slots`]).
+    /// Builds the index, dropping the given slots (sorted, as from [`Self::duplicate_slots`]).
+    pub fn build_without(self, drop: &[u32]) -> EarthIndex {
+        EarthIndexBuilder { cols: self.cols.without(drop) }.build()
+    }
+
+    /// Orders the sites along a Z-order curve over their normals, rewrites the columns in that
+    /// order, and bulk-loads the tree over runs of [`BUCKET`] of them. Ids must be unique (see
+    /// [`Self::duplicate_slots`]). The order only makes nearby sites neighbours in memory; no
+    /// answer depends on it.
     pub fn build(self) -> EarthIndex {
         let cols = self.cols;
         let digest = cols.digest();
-        let normals: Vec<[f32; 3]> = cols.pos.iter().map(|p| p.normal().map(|c| c as f32)).collect();
-        let entries: Vec<GeomWithData<[f64; 3], u32>> =
-            normals.iter().enumerate().map(|(i, n)| GeomWithData::new(n.map(f64::from), i as u32)).collect();
-        let order: Vec<u32> =
-            RTree::<_, SiteTreeParams>::bulk_load_with_params(entries).iter().map(|e| e.data).collect();
-        let cols = cols.select(&order);
-        let normals: Vec<[f32; 3]> = order.iter().map(|&slot| normals[slot as usize]).collect();
+        let n = cols.len();
+        let normals: Vec<[f32; 3]> =
+            crate::par::map(n, 1 << 15, |i| LonLat::from_coords(cols.pos[i]).normal().map(|c| c as f32));
+        let mut keyed: Vec<(u64, u32)> = crate::par::map(n, 1 << 15, |i| (z_order(normals[i]), i as u32));
+        keyed.sort_unstable();
+        let mut to = vec![0u32; n];
+        for (k, &(_, slot)) in keyed.iter().enumerate() {
+            to[slot as usize] = k as u32;
+        }
+        let cols = cols.permute(&to);
+        let normals: Vec<[f32; 3]> = keyed.iter().map(|&(_, slot)| normals[slot as usize]).collect();
         let buckets: Vec<Bucket> = normals
             .chunks(BUCKET as usize)
             .enumerate()
@@ -104,9 +111,30 @@ impl EarthIndexBuilder {
     }
 }
 
+/// The position of a unit normal on a Z-order (Morton) curve through the cube around the sphere:
+/// 21 bits of each component, interleaved.
+fn z_order(n: [f32; 3]) -> u64 {
+    let spread = |c: f32| {
+        let mut v = ((f64::from(c) + 1.0) * 0.5 * f64::from((1u32 << 21) - 1)) as u64 & 0x1f_ffff;
+        v = (v | v << 32) & 0x1f_0000_0000_ffff;
+        v = (v | v << 16) & 0x1f_0000_ff00_00ff;
+        v = (v | v << 8) & 0x100f_00f0_0f00_f00f;
+        v = (v | v << 4) & 0x10c3_0c30_c30c_30c3;
+        (v | v << 2) & 0x1249_2492_4924_9249
+    };
+    spread(n[0]) | spread(n[1]) << 1 | spread(n[2]) << 2
+}
+
 impl EarthIndex {
-    /// Builds an index from sites. Ids must be unique.
-    pub fn from_sites<'a>(sites: impl IntoIterator<Item = SiteRef<'a, LonLat>>) -> Result<Self, IndexError> {
+    /// Builds an index from owned sites, which must be on Earth. Ids must be unique.
+    pub fn from_sites(sites: &[Site]) -> Result<Self, IndexError> {
+        let mut b = EarthIndexBuilder::with_capacity(sites.len());
+        b.cols.push_sites(sites, Space::Earth)?;
+        Ok(b.build())
+    }
+
+    /// Builds an index from borrowed sites. Ids must be unique.
+    pub fn from_refs<'a>(sites: impl IntoIterator<Item = SiteRef<'a, LonLat>>) -> Result<Self, IndexError> {
         let mut b = EarthIndexBuilder::new();
         for s in sites {
             b.push(s)?;
@@ -170,19 +198,71 @@ impl EarthIndex {
         radius: f64,
         filter: &'a KindFilter,
     ) -> impl Iterator<Item = SiteRef<'a, LonLat>> + 'a {
+        self.within_ring(center, 0.0, radius, filter)
+    }
+
+    /// Sites at least `min` and at most `max` metres from `center` along geodesics, in no
+    /// particular order. Chord bounds decide almost every site; the geodesic is measured only in
+    /// the thin shells around the two radii where they cannot.
+    pub fn within_ring<'a>(
+        &'a self,
+        center: LonLat,
+        min: f64,
+        max: f64,
+        filter: &'a KindFilter,
+    ) -> impl Iterator<Item = SiteRef<'a, LonLat>> + 'a {
         let n = center.normal();
-        let outer = chord_bound(radius, MIN_CURVATURE_RADIUS) + CHORD_EPS;
-        let inner = (chord_bound(radius, MAX_CURVATURE_RADIUS) - CHORD_EPS).max(0.0);
-        let (outer2, inner2) = (outer * outer, inner * inner);
+        let shell = |d: f64| {
+            let outer = chord_bound(d, MIN_CURVATURE_RADIUS) + CHORD_EPS;
+            let inner = (chord_bound(d, MAX_CURVATURE_RADIUS) - CHORD_EPS).max(0.0);
+            (inner * inner, outer * outer)
+        };
+        // A chord below `max_in` is surely within `max`, above `max_out` surely beyond it; a chord
+        // below `min_in` is surely nearer than `min`, above `min_out` surely not.
+        let (max_in, max_out) = shell(max);
+        let (min_in, min_out) = if min > 0.0 { shell(min) } else { (-1.0, -1.0) };
         self.tree
-            .locate_within_distance(n, outer2)
+            .locate_within_distance(n, max_out)
             .flat_map(move |b| self.slots(b))
             .filter(move |&slot| {
                 filter.keeps(self.cols.kind[slot as usize]) && {
                     let c2 = self.chord2(slot, n);
-                    c2 <= inner2 || (c2 <= outer2 && center.distance(self.cols.pos[slot as usize]) <= radius)
+                    let far_enough = c2 > min_out || (c2 >= min_in && self.distance(center, slot) >= min);
+                    let near_enough = c2 <= max_in || (c2 <= max_out && self.distance(center, slot) <= max);
+                    far_enough && near_enough
                 }
             })
+            .map(move |slot| self.site(slot))
+    }
+
+    fn lonlat(&self, slot: u32) -> LonLat {
+        LonLat::from_coords(self.cols.pos[slot as usize])
+    }
+
+    fn distance(&self, from: LonLat, slot: u32) -> f64 {
+        from.distance(self.lonlat(slot))
+    }
+
+    /// Sites inside a box of longitudes and latitudes (inclusive): `west..=east` (crossing the
+    /// antimeridian when `west > east`) and `south..=north`, in no particular order.
+    pub fn in_box<'a>(
+        &'a self,
+        west: f64,
+        south: f64,
+        east: f64,
+        north: f64,
+        filter: &'a KindFilter,
+    ) -> impl Iterator<Item = SiteRef<'a, LonLat>> + 'a {
+        let spans = if west <= east { [(west, east), (1.0, 0.0)] } else { [(west, 180.0), (-180.0, east)] };
+        let boxes: Vec<AABB<[f64; 3]>> =
+            spans.iter().filter(|(w, e)| w <= e).map(|&(w, e)| normal_box(w, south, e, north)).collect();
+        let inside =
+            move |p: LonLat| p.lat >= south && p.lat <= north && spans.iter().any(|&(w, e)| p.lon >= w && p.lon <= e);
+        boxes
+            .into_iter()
+            .flat_map(move |aabb| self.tree.locate_in_envelope_intersecting(&aabb).collect::<Vec<_>>())
+            .flat_map(move |b| self.slots(b))
+            .filter(move |&slot| filter.keeps(self.cols.kind[slot as usize]) && inside(self.lonlat(slot)))
             .map(move |slot| self.site(slot))
     }
 
@@ -219,8 +299,8 @@ impl EarthIndex {
             }
         }
         let mut found: Vec<(f64, SiteRef<'_, LonLat>)> =
-            cand.into_iter().map(|(_, s)| (p.distance(self.cols.pos[s as usize]), self.site(s))).collect();
-        found.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(b.1.id)));
+            cand.into_iter().map(|(_, s)| (self.distance(p, s), self.site(s))).collect();
+        found.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(b.1.id)));
         found.truncate(k);
         found
     }
@@ -230,6 +310,35 @@ impl EarthIndex {
         // As the planar index: about 64 bytes a tree slot, plus inner nodes.
         self.cols.heap_bytes() + self.normals.capacity() * 12 + self.tree.size() * 64 * 17 / 16
     }
+}
+
+/// A 3D box holding the normals of every position in `west..=east` (no wrap) by `south..=north`,
+/// widened by the `f32` rounding of stored normals. Each component is a product of a function of
+/// the latitude and one of the longitude, so its range over the box is found from the ranges of
+/// the two factors, which are monotone between the quarter turns that fall inside their spans.
+fn normal_box(west: f64, south: f64, east: f64, north: f64) -> AABB<[f64; 3]> {
+    let range = |f: &dyn Fn(f64) -> f64, lo: f64, hi: f64, extrema: &[f64]| {
+        let mut r = (f(lo).min(f(hi)), f(lo).max(f(hi)));
+        for &e in extrema.iter().filter(|&&e| e > lo && e < hi) {
+            r = (r.0.min(f(e)), r.1.max(f(e)));
+        }
+        r
+    };
+    let (rad_w, rad_e) = (west.to_radians(), east.to_radians());
+    let (rad_s, rad_n) = (south.to_radians(), north.to_radians());
+    let half = core::f64::consts::FRAC_PI_2;
+    let pi = core::f64::consts::PI;
+    let cos_lat = range(&libm::cos, rad_s, rad_n, &[0.0]);
+    let cos_lon = range(&libm::cos, rad_w, rad_e, &[0.0, -pi, pi]);
+    let sin_lon = range(&libm::sin, rad_w, rad_e, &[-half, half]);
+    let product = |a: (f64, f64), b: (f64, f64)| {
+        let p = [a.0 * b.0, a.0 * b.1, a.1 * b.0, a.1 * b.1];
+        (p.iter().copied().fold(f64::INFINITY, f64::min), p.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    };
+    let (x, y) = (product(cos_lat, cos_lon), product(cos_lat, sin_lon));
+    let z = (libm::sin(rad_s), libm::sin(rad_n));
+    let e = CHORD_EPS;
+    AABB::from_corners([x.0 - e, y.0 - e, z.0 - e], [x.1 + e, y.1 + e, z.1 + e])
 }
 
 #[cfg(test)]
@@ -270,7 +379,7 @@ mod tests {
     #[test]
     fn radius_and_nearest_agree_with_brute_force_everywhere() {
         let sites = awkward_sites();
-        let idx = EarthIndex::from_sites(sites.iter().map(as_ref)).unwrap();
+        let idx = EarthIndex::from_refs(sites.iter().map(as_ref)).unwrap();
         let caves = idx.kind_filter(&["cave"]);
         let queries = [
             LonLat::new(180.0, 0.0),
@@ -307,8 +416,8 @@ mod tests {
     #[test]
     fn results_and_digest_do_not_depend_on_insertion_order() {
         let sites = awkward_sites();
-        let a = EarthIndex::from_sites(sites.iter().map(as_ref)).unwrap();
-        let b = EarthIndex::from_sites(sites.iter().rev().map(as_ref)).unwrap();
+        let a = EarthIndex::from_refs(sites.iter().map(as_ref)).unwrap();
+        let b = EarthIndex::from_refs(sites.iter().rev().map(as_ref)).unwrap();
         assert_eq!(a.digest(), b.digest());
         let all = KindFilter::all();
         let p = LonLat::new(-179.9, 64.9);

@@ -2,7 +2,8 @@
 //!
 //! 1. Candidates are the unfound sites of an allowed kind within the search radius. Each gets an
 //!    Efraimidis-Spirakis key `-ln(u) / weight` with `u` from `hash(hunt seed, site id)`, so the
-//!    order of candidates depends only on the sites, never on how the index was built.
+//!    order of candidates depends only on the sites, never on how the index was built. The weight
+//!    is the site's, times the player's interest in its kind when they named one.
 //! 2. Stages are placed one after the other, each taking the first candidate in key order that fits
 //!    its kinds, lies within the leg range of the previous stage (the start for the first) and keeps
 //!    the spacing from every placed stage. A dead end backtracks, within a fixed budget of tries.
@@ -10,15 +11,18 @@
 //! 3. Each stage gets a clue (coordinates at difficulty 1; otherwise a landmark or the previous
 //!    stage, chosen by hash among the template's styles), a dig radius and a reward.
 //!
+//! Every distance is in metres and every bearing from north, measured through [`Position`]:
+//! straight lines on planar worlds, geodesics (and true north) on Earth worlds.
+//!
 //! Seed derivation (frozen): `hunt seed = hash(hash(mix2(mix2(game, round), level), player id),
 //! template id)`; sub-choices use `mix2(hunt seed, salt)`. No stream RNG is involved, so no choice
 //! depends on how many draws came before it.
 
 use super::clue::{bearing_and_band, Clue, Landmark, Pointer};
 use super::template::{ClueStyle, Template, MAX_NAME_LEN};
-use super::{Hunt, HuntBody, HuntError, Player, Reward, Seeds, Stage, GENERATOR, MAX_FOUND, MAX_LEVEL};
-use crate::geom::Point;
+use super::{Hunt, HuntBody, HuntError, Player, Reward, Seeds, Stage, GENERATOR, MAX_FOUND, MAX_INTERESTS, MAX_LEVEL};
 use crate::hash::{below, hash_str, mix2, unit_open};
+use crate::position::{Position, Space};
 use crate::site::SiteRef;
 use crate::world::procedural::MAX_SEED;
 use crate::world::{Region, World};
@@ -34,22 +38,29 @@ const LANDMARK_RING: [(f64, f64); 4] = [(30.0, 300.0), (80.0, 500.0), (200.0, 80
 const SALT_STYLE: u64 = 0x7374_796c;
 const SALT_LANDMARK: u64 = 0x6c61_6e64;
 
-/// Which stages admit each kind, worked out once per distinct kind.
-struct StageMasks<'t> {
+/// Which stages admit each kind, and the player's interest in it, worked out once per distinct
+/// kind.
+struct KindTable<'t> {
     allowed: Vec<&'t [String]>,
-    /// Kinds seen so far with their masks; worlds have few distinct kinds.
-    seen: Vec<(String, u64)>,
+    player: &'t Player,
+    /// Kinds seen so far with their masks and interests; worlds have few distinct kinds.
+    seen: Vec<(String, u64, f64)>,
 }
 
-impl<'t> StageMasks<'t> {
-    fn new(template: &'t Template) -> Self {
-        Self { allowed: (0..template.stages as usize).map(|i| template.kinds_at(i)).collect(), seen: Vec::new() }
+impl<'t> KindTable<'t> {
+    fn new(template: &'t Template, player: &'t Player) -> Self {
+        Self {
+            allowed: (0..template.stages as usize).map(|i| template.kinds_at(i)).collect(),
+            player,
+            seen: Vec::new(),
+        }
     }
 
-    /// Bit i is set when `kind` is allowed at stage i.
-    fn of(&mut self, kind: &str) -> u64 {
-        if let Some((_, mask)) = self.seen.iter().find(|(k, _)| k == kind) {
-            return *mask;
+    /// Bit i of the mask is set when `kind` is allowed at stage i; the factor multiplies its
+    /// sites' weights.
+    fn of(&mut self, kind: &str) -> (u64, f64) {
+        if let Some((_, mask, factor)) = self.seen.iter().find(|(k, _, _)| k == kind) {
+            return (*mask, *factor);
         }
         let mask = self
             .allowed
@@ -57,14 +68,15 @@ impl<'t> StageMasks<'t> {
             .enumerate()
             .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k == kind))
             .fold(0u64, |mask, (i, _)| mask | 1 << i);
-        self.seen.push((kind.to_owned(), mask));
-        mask
+        let factor = self.player.interests.get(kind).copied().unwrap_or(1.0);
+        self.seen.push((kind.to_owned(), mask, factor));
+        (mask, factor)
     }
 }
 
 #[derive(Clone, Copy)]
 struct Candidate<'r> {
-    site: SiteRef<'r>,
+    site: SiteRef<'r, Position>,
     key: f64,
     /// Bit i is set when the site's kind is allowed at stage i.
     stages: u64,
@@ -84,14 +96,29 @@ fn check_inputs(world: &World, template: &Template, seeds: &Seeds, player: &Play
     if player.id.is_empty() || player.id.len() > MAX_NAME_LEN {
         return Err(input("player.id", format!("must be 1 to {MAX_NAME_LEN} bytes")));
     }
-    if !player.start.is_valid() {
-        return Err(input("player.start", "is not a finite point within 1e9 m"));
+    match (world.space(), player.start.check_in(world.space())) {
+        (_, Ok(())) => {}
+        (Space::Plane, Err(_)) if player.start.space() == Space::Plane => {
+            return Err(input("player.start", "is not a finite point within 1e9 m"));
+        }
+        (_, Err(reason)) => return Err(input("player.start", reason)),
     }
     if !(1..=MAX_LEVEL).contains(&player.level) {
         return Err(input("player.level", format!("{} is not in 1..={MAX_LEVEL}", player.level)));
     }
     if player.found.len() > MAX_FOUND {
         return Err(input("player.found", format!("has more than {MAX_FOUND} ids")));
+    }
+    if player.interests.len() > MAX_INTERESTS {
+        return Err(input("player.interests", format!("names more than {MAX_INTERESTS} kinds")));
+    }
+    for (kind, &w) in &player.interests {
+        if kind.is_empty() || kind.len() > MAX_NAME_LEN {
+            return Err(input("player.interests", format!("a kind must be 1 to {MAX_NAME_LEN} bytes")));
+        }
+        if !(w.is_finite() && (0.0..=1.0e6).contains(&w)) {
+            return Err(input(&format!("player.interests.{kind}"), format!("{w:?} is not in 0..=1000000")));
+        }
     }
     let stage_kinds = template.stage_kinds.iter().flat_map(|per_stage| {
         per_stage
@@ -130,15 +157,16 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
     let region = world.region(player.start, reach)?;
 
     let found: HashSet<&str> = player.found.iter().map(String::as_str).collect();
-    let mut masks = StageMasks::new(template);
+    let mut kinds = KindTable::new(template, player);
     let mut cands = Vec::new();
     region.for_each_within(player.start, template.search_radius, |site| {
         if site.weight <= 0.0 || (!found.is_empty() && found.contains(site.id)) {
             return;
         }
-        let stages = masks.of(site.kind);
-        if stages != 0 {
-            cands.push(Candidate { site, key: es_key(seed, site.id, site.weight), stages });
+        let (stages, factor) = kinds.of(site.kind);
+        let weight = site.weight * factor;
+        if stages != 0 && weight > 0.0 {
+            cands.push(Candidate { site, key: es_key(seed, site.id, weight), stages });
         }
     });
     if cands.len() < n {
@@ -146,6 +174,7 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
             available: cands.len() as u64,
             needed: template.stages,
             radius: template.search_radius,
+            nearest: nearest_beyond(world, template, player, &found),
         });
     }
     // Sort small (key, position) pairs rather than the candidates themselves.
@@ -167,15 +196,38 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
     if !search.place(0) {
         return Err(search.explain());
     }
-    let route: Vec<SiteRef<'_>> = search.route.iter().map(|&i| cands[i].site).collect();
+    let route: Vec<SiteRef<'_, Position>> = search.route.iter().map(|&i| cands[i].site).collect();
     Ok(Hunt::new(assemble(world, &region, template, seeds, player, seed, &route)))
+}
+
+/// On Earth worlds, where the nearest unfound site of the template's kinds is, to say in the error
+/// of a start with too few sites around it (in the middle of an ocean, say).
+fn nearest_beyond(world: &World, template: &Template, player: &Player, found: &HashSet<&str>) -> Option<String> {
+    if world.space() != Space::Earth {
+        return None;
+    }
+    let any_kind = (0..template.stages as usize).any(|i| template.kinds_at(i).is_empty());
+    let mut kinds: Vec<String> = if any_kind {
+        Vec::new()
+    } else {
+        (0..template.stages as usize).flat_map(|i| template.kinds_at(i).iter().cloned()).collect()
+    };
+    kinds.sort();
+    kinds.dedup();
+    let k = (found.len() + 1).min(1000) as u32;
+    let sites = world.nearest(player.start, k, &kinds).ok()?;
+    Some(match sites.iter().find(|(_, s)| !found.contains(s.id.as_str()) && s.weight > 0.0) {
+        Some((d, s)) if *d >= 10_000.0 => format!("the nearest is {:.1} km from the start ({})", d / 1000.0, s.name),
+        Some((d, s)) => format!("the nearest is {:.0} m from the start ({})", d, s.name),
+        None => "this world has no other site of those kinds".into(),
+    })
 }
 
 /// Depth-first placement of stages in key order.
 struct Search<'a, 'r> {
     cands: &'a [Candidate<'r>],
     template: &'a Template,
-    start: Point,
+    start: Position,
     used: Vec<bool>,
     route: Vec<usize>,
     tries: u32,
@@ -184,7 +236,7 @@ struct Search<'a, 'r> {
 }
 
 impl Search<'_, '_> {
-    fn prev(&self) -> Point {
+    fn prev(&self) -> Position {
         self.route.last().map_or(self.start, |&i| self.cands[i].site.pos)
     }
 
@@ -264,7 +316,7 @@ fn assemble(
     seeds: &Seeds,
     player: &Player,
     seed: u64,
-    route: &[SiteRef<'_>],
+    route: &[SiteRef<'_, Position>],
 ) -> HuntBody {
     let on_route: HashSet<&str> = route.iter().map(|s| s.id).collect();
     let level_bonus = 20 + u64::from(player.level.min(21) - 1);
@@ -310,12 +362,12 @@ fn pointer(
     t: &Template,
     seed: u64,
     i: usize,
-    prev: Point,
-    site: SiteRef<'_>,
+    prev: Position,
+    site: SiteRef<'_, Position>,
     on_route: &HashSet<&str>,
 ) -> Pointer {
     if t.difficulty == 1 {
-        return Pointer::Coordinates { x: site.pos.x, y: site.pos.y };
+        return Pointer::Coordinates { at: site.pos };
     }
     let styles: Vec<ClueStyle> = t.clue_styles.iter().copied().filter(|s| *s != ClueStyle::Coordinates).collect();
     let style = match styles.len() {
@@ -323,13 +375,13 @@ fn pointer(
         n => styles[below(mix2(seed, SALT_STYLE ^ i as u64), n as u32) as usize],
     };
     match style {
-        ClueStyle::Coordinates => Pointer::Coordinates { x: site.pos.x, y: site.pos.y },
+        ClueStyle::Coordinates => Pointer::Coordinates { at: site.pos },
         ClueStyle::Landmark => {
             match landmark(region, t.difficulty, mix2(seed, SALT_LANDMARK ^ i as u64), site.pos, on_route) {
                 Some(l) => {
                     let (bearing, paces) = bearing_and_band(l.pos, site.pos, t.difficulty);
                     Pointer::Landmark {
-                        landmark: Landmark { id: l.id.to_owned(), name: l.name.to_owned(), x: l.pos.x, y: l.pos.y },
+                        landmark: Landmark { id: l.id.to_owned(), name: l.name.to_owned(), pos: l.pos },
                         bearing,
                         paces,
                     }
@@ -341,7 +393,7 @@ fn pointer(
     }
 }
 
-fn previous(i: usize, prev: Point, to: Point, difficulty: u8) -> Pointer {
+fn previous(i: usize, prev: Position, to: Position, difficulty: u8) -> Pointer {
     let (bearing, paces) = bearing_and_band(prev, to, difficulty);
     Pointer::Previous { from: i as u32, bearing, paces }
 }
@@ -352,13 +404,13 @@ fn landmark<'r>(
     region: &'r Region<'_>,
     difficulty: u8,
     seed: u64,
-    at: Point,
+    at: Position,
     on_route: &HashSet<&str>,
-) -> Option<SiteRef<'r>> {
+) -> Option<SiteRef<'r, Position>> {
     let (lo, hi) = LANDMARK_RING[usize::from(difficulty.clamp(2, 5)) - 2];
-    let mut best: Option<(f64, SiteRef<'r>)> = None;
-    region.for_each_within(at, hi, |s| {
-        if s.pos.distance(at) < lo || on_route.contains(s.id) {
+    let mut best: Option<(f64, SiteRef<'r, Position>)> = None;
+    region.for_each_in_ring(at, lo, hi, |s| {
+        if on_route.contains(s.id) {
             return;
         }
         let key = es_key(seed, s.id, s.weight + 1.0);

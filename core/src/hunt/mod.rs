@@ -13,12 +13,13 @@ pub mod view;
 pub use generate::generate;
 
 use crate::error::Coded;
-use crate::geom::Point;
-pub use crate::limits::{MAX_FOUND, MAX_LEVEL};
+pub use crate::limits::{MAX_FOUND, MAX_INTERESTS, MAX_LEVEL};
+use crate::position::Position;
 use crate::site::Site;
 use crate::world::{WorldError, WorldRef};
 use clue::Clue;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use template::{TemplateError, Treasure};
 
 /// Version of the generator. Any change to what `generate` outputs for the same inputs bumps it
@@ -39,12 +40,37 @@ pub struct Seeds {
 #[serde(deny_unknown_fields)]
 pub struct Player {
     pub id: String,
-    pub start: Point,
+    /// Where the hunt starts: `{"x", "y"}` on planar worlds, `{"lon", "lat"}` on Earth worlds.
+    pub start: Position,
     #[serde(default = "one")]
     pub level: u32,
     /// Ids of sites this player already found: never used again.
     #[serde(default)]
     pub found: Vec<String>,
+    /// Kind preferences: a weight per site kind (0 to 1,000,000) that multiplies the weights of
+    /// that kind's sites when stages are chosen; kinds not named keep their weights, 0 leaves a
+    /// kind out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub interests: BTreeMap<String, f64>,
+}
+
+impl Player {
+    /// A level-1 player at `start` who has found nothing and has no preferences.
+    pub fn new(id: impl Into<String>, start: impl Into<Position>) -> Player {
+        Player { id: id.into(), start: start.into(), level: 1, found: Vec::new(), interests: BTreeMap::new() }
+    }
+
+    pub fn with_level(self, level: u32) -> Player {
+        Player { level, ..self }
+    }
+
+    pub fn with_found(self, found: Vec<String>) -> Player {
+        Player { found, ..self }
+    }
+
+    pub fn with_interests(self, interests: BTreeMap<String, f64>) -> Player {
+        Player { interests, ..self }
+    }
 }
 
 fn one() -> u32 {
@@ -82,11 +108,12 @@ pub struct HuntBody {
     pub seeds: Seeds,
     pub player: String,
     pub level: u32,
-    pub start: Point,
+    pub start: Position,
     pub difficulty: u8,
     pub time_limit_s: Option<u32>,
     pub max_speed: f64,
-    /// Length of the route through every stage from the start, in whole metres.
+    /// Length of the route through every stage from the start, in whole metres (along geodesics
+    /// on Earth worlds).
     pub length: u32,
     pub stages: Vec<Stage>,
 }
@@ -112,7 +139,7 @@ struct HuntJson {
     seeds: Seeds,
     player: String,
     level: u32,
-    start: Point,
+    start: Position,
     difficulty: u8,
     time_limit_s: Option<u32>,
     max_speed: f64,
@@ -180,9 +207,17 @@ pub enum HuntError {
     #[error("{path}: unknown kind {kind:?}; this world has {known}")]
     UnknownKind { path: String, kind: String, known: String },
     #[error(
-        "not enough sites: {available} unfound sites of the allowed kinds within {radius} m of the start, the template needs {needed}"
+        "not enough sites: {available} unfound sites of the allowed kinds within {radius} m of the start, the template needs {needed}{}",
+        nearest.as_ref().map_or(String::new(), |n| format!("; {n}"))
     )]
-    NotEnoughSites { available: u64, needed: u32, radius: f64 },
+    NotEnoughSites {
+        available: u64,
+        needed: u32,
+        radius: f64,
+        /// On Earth worlds, where the nearest unfound site of the allowed kinds is: "the nearest
+        /// is 734.2 km from the start (Tórshavn)", or that there is none.
+        nearest: Option<String>,
+    },
     #[error("stage {stage} of {stages} cannot be placed: {reason}")]
     Unplaceable { stage: u32, stages: u32, reason: String },
     #[error("world: {0}")]

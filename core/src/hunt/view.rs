@@ -15,9 +15,9 @@
 //! round-trip form. The golden vectors in `tests/golden/views.json` pin it on every target.
 
 use super::{Hunt, Reward, Stage};
-use crate::geom::Point;
 use crate::hunt::clue::Clue;
 use crate::hunt::template::Treasure;
+use crate::position::Position;
 use crate::site::Site;
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,7 @@ pub struct HuntView {
     pub template: String,
     pub player: String,
     pub level: u32,
-    pub start: Point,
+    pub start: Position,
     pub difficulty: u8,
     pub time_limit_s: Option<u32>,
     pub max_speed: f64,
@@ -117,7 +117,7 @@ mod tests {
     fn hunt() -> crate::Hunt {
         let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
         let template = Template::from_json(r#"{"id": "t", "stages": 3}"#).unwrap();
-        let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+        let player = Player::new("ann", Point::new(0.0, 0.0));
         generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap()
     }
 
@@ -135,7 +135,7 @@ mod tests {
         assert!(view.commits_to(&hunt, "a secret salt"));
         assert!(!view.commits_to(&hunt, "another salt"), "the salt matters");
         let mut moved = hunt.clone();
-        moved.body.stages[2].site.x += 1.0;
+        moved.body.stages[2].site.pos = moved.stages[2].site.pos.towards(90.0, 1.0);
         assert!(!view.commits_to(&moved, "a secret salt"), "a moved site breaks its commitment");
         assert_eq!(hunt.player_view("a secret salt", 99).stages.iter().filter(|s| s.site.is_some()).count(), 3);
     }

@@ -2,19 +2,24 @@
 
 use crate::error::Coded;
 pub use crate::limits::{MAX_EVENT_BYTES, MAX_EVENT_TEXT};
-use serde::{Deserialize, Serialize};
+use crate::position::Position;
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// A player's event, or the host's resolution of a claim. `t` is milliseconds on the game's clock.
 ///
-/// JSON: `{"type": "move", "t": 1000, "x": 1.5, "y": -2}` and so on; fields other than those of
-/// the type are refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", try_from = "FlatEvent")]
+/// JSON: `{"type": "move", "t": 1000, "x": 1.5, "y": -2}` on planar worlds,
+/// `{"type": "move", "t": 1000, "lon": -21.94, "lat": 64.15, "accuracy": 8}` on Earth worlds, and
+/// so on; fields other than those of the type are refused.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "FlatEvent")]
 pub enum Event {
-    /// The player is now at `(x, y)`.
-    Move { t: u64, x: f64, y: f64 },
-    /// The player digs at `(x, y)`, which must be where they stand.
-    Dig { t: u64, x: f64, y: f64 },
+    /// The player is now `at`. `accuracy` is the device's reported accuracy in metres, if any:
+    /// it widens the allowance for position noise, up to
+    /// [`crate::limits::MAX_ACCURACY_ALLOWANCE`].
+    Move { t: u64, at: Position, accuracy: Option<f64> },
+    /// The player digs `at`, which must be where they stand.
+    Dig { t: u64, at: Position, accuracy: Option<f64> },
     /// An answer to a stage's riddle.
     Answer { t: u64, stage: u32, answer: String },
     /// The player uses an item they hold.
@@ -46,6 +51,9 @@ struct FlatEvent {
     t: u64,
     x: Option<f64>,
     y: Option<f64>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    accuracy: Option<f64>,
     stage: Option<u32>,
     answer: Option<String>,
     item: Option<String>,
@@ -58,10 +66,10 @@ impl TryFrom<FlatEvent> for Event {
 
     fn try_from(f: FlatEvent) -> Result<Event, String> {
         let t = f.t;
-        let need = |v: Option<f64>, name: &str| v.ok_or_else(|| format!("missing field `{name}`"));
+        let at = || Position::from_fields(f.x, f.y, f.lon, f.lat);
         let event = match f.kind {
-            Kind::Move => Event::Move { t, x: need(f.x, "x")?, y: need(f.y, "y")? },
-            Kind::Dig => Event::Dig { t, x: need(f.x, "x")?, y: need(f.y, "y")? },
+            Kind::Move => Event::Move { t, at: at()?, accuracy: f.accuracy },
+            Kind::Dig => Event::Dig { t, at: at()?, accuracy: f.accuracy },
             Kind::Answer => Event::Answer {
                 t,
                 stage: f.stage.ok_or("missing field `stage`")?,
@@ -79,6 +87,9 @@ impl TryFrom<FlatEvent> for Event {
         let given = [
             ("x", f.x.is_some()),
             ("y", f.y.is_some()),
+            ("lon", f.lon.is_some()),
+            ("lat", f.lat.is_some()),
+            ("accuracy", f.accuracy.is_some()),
             ("stage", f.stage.is_some()),
             ("answer", f.answer.is_some()),
             ("item", f.item.is_some()),
@@ -86,7 +97,7 @@ impl TryFrom<FlatEvent> for Event {
             ("granted", f.granted.is_some()),
         ];
         let allowed: &[&str] = match &event {
-            Event::Move { .. } | Event::Dig { .. } => &["x", "y"],
+            Event::Move { .. } | Event::Dig { .. } => &["x", "y", "lon", "lat", "accuracy"],
             Event::Answer { .. } => &["stage", "answer"],
             Event::Use { .. } => &["item"],
             Event::Tick { .. } => &[],
@@ -99,7 +110,44 @@ impl TryFrom<FlatEvent> for Event {
     }
 }
 
+impl Serialize for Event {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Event", 5)?;
+        s.serialize_field("type", self.kind())?;
+        s.serialize_field("t", &self.t())?;
+        match self {
+            Event::Move { at, accuracy, .. } | Event::Dig { at, accuracy, .. } => {
+                at.serialize_fields(&mut s)?;
+                if let Some(a) = accuracy {
+                    s.serialize_field("accuracy", a)?;
+                }
+            }
+            Event::Answer { stage, answer, .. } => {
+                s.serialize_field("stage", stage)?;
+                s.serialize_field("answer", answer)?;
+            }
+            Event::Use { item, .. } => s.serialize_field("item", item)?,
+            Event::Tick { .. } => {}
+            Event::ClaimResult { claim, granted, .. } => {
+                s.serialize_field("claim", claim)?;
+                s.serialize_field("granted", granted)?;
+            }
+        }
+        s.end()
+    }
+}
+
 impl Event {
+    /// A move to `at` with no reported accuracy.
+    pub fn move_to(t: u64, at: impl Into<Position>) -> Event {
+        Event::Move { t, at: at.into(), accuracy: None }
+    }
+
+    /// A dig at `at` with no reported accuracy.
+    pub fn dig_at(t: u64, at: impl Into<Position>) -> Event {
+        Event::Dig { t, at: at.into(), accuracy: None }
+    }
+
     pub fn t(&self) -> u64 {
         match self {
             Event::Move { t, .. }

@@ -19,14 +19,16 @@ pub mod script;
 
 pub use event::{Event, Outcome, Rejection};
 
-use crate::geom::{Point, Wind};
+use crate::geom::Wind;
 use crate::hash::sha256_hex;
 use crate::hunt::Hunt;
-pub use crate::limits::MAX_EVENTS;
+pub use crate::limits::{MAX_ACCURACY_ALLOWANCE, MAX_EVENTS};
+use crate::position::Position;
 use crate::rules::logic::{Logic, Thrown, Val};
 use crate::rules::{Effect, Rule, Ruleset, MAX_CASCADE, MAX_NAME_LEN};
 use scope::{EventFacts, HuntFacts, RuleScope};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
@@ -35,9 +37,11 @@ use std::sync::Arc;
 /// the same events bumps it, with the golden session vectors.
 pub const SESSION_VERSION: &str = "xmarks-session/1";
 
-/// Metres of position noise tolerated on every move (GPS jitter) beyond the template's speed.
+/// Metres of position noise tolerated on every move (GPS jitter) beyond the template's speed. An
+/// event's reported `accuracy` adds to it, up to [`MAX_ACCURACY_ALLOWANCE`].
 pub const MOVE_JITTER: f64 = 5.0;
-/// How far from where the player stands a dig may be, in metres.
+/// How far from where the player stands a dig may be, in metres; an event's reported `accuracy`
+/// adds to it, up to [`MAX_ACCURACY_ALLOWANCE`].
 pub const DIG_REACH: f64 = 5.0;
 /// Points are kept within this magnitude.
 const MAX_POINTS: f64 = 1e15;
@@ -68,16 +72,16 @@ pub struct Fired {
 }
 
 /// Everything a session knows; its canonical JSON is what the state hash covers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "StateJson")]
 pub struct State {
     /// Events accepted so far.
     pub seq: u64,
     pub started_ms: u64,
     /// Time of the last event (the start, before any).
     pub t: u64,
-    pub x: f64,
-    pub y: f64,
+    /// Where the player is (`x`, `y` or `lon`, `lat` in JSON, after `t`).
+    pub pos: Position,
     /// Stages completed; the current stage is number `stage + 1`.
     pub stage: u32,
     /// Digs that missed the current stage.
@@ -94,6 +98,80 @@ pub struct State {
     pub chain: String,
     /// Hash of the last accepted event, to refuse an exact duplicate.
     pub last_event: String,
+}
+
+impl Serialize for State {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("State", 17)?;
+        s.serialize_field("seq", &self.seq)?;
+        s.serialize_field("started_ms", &self.started_ms)?;
+        s.serialize_field("t", &self.t)?;
+        self.pos.serialize_fields(&mut s)?;
+        s.serialize_field("stage", &self.stage)?;
+        s.serialize_field("misses", &self.misses)?;
+        s.serialize_field("digs", &self.digs)?;
+        s.serialize_field("points", &self.points)?;
+        s.serialize_field("items", &self.items)?;
+        s.serialize_field("flags", &self.flags)?;
+        s.serialize_field("status", &self.status)?;
+        s.serialize_field("fired", &self.fired)?;
+        s.serialize_field("claims", &self.claims)?;
+        s.serialize_field("chain", &self.chain)?;
+        s.serialize_field("last_event", &self.last_event)?;
+        s.end()
+    }
+}
+
+/// A state as read: the position's fields of either kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateJson {
+    seq: u64,
+    started_ms: u64,
+    t: u64,
+    #[serde(default)]
+    x: Option<f64>,
+    #[serde(default)]
+    y: Option<f64>,
+    #[serde(default)]
+    lon: Option<f64>,
+    #[serde(default)]
+    lat: Option<f64>,
+    stage: u32,
+    misses: u32,
+    digs: u64,
+    points: i64,
+    items: BTreeMap<String, u64>,
+    flags: BTreeMap<String, serde_json::Value>,
+    status: Status,
+    fired: BTreeMap<String, Fired>,
+    claims: BTreeMap<String, String>,
+    chain: String,
+    last_event: String,
+}
+
+impl TryFrom<StateJson> for State {
+    type Error = String;
+
+    fn try_from(s: StateJson) -> Result<State, String> {
+        Ok(State {
+            seq: s.seq,
+            started_ms: s.started_ms,
+            t: s.t,
+            pos: Position::from_fields(s.x, s.y, s.lon, s.lat)?,
+            stage: s.stage,
+            misses: s.misses,
+            digs: s.digs,
+            points: s.points,
+            items: s.items,
+            flags: s.flags,
+            status: s.status,
+            fired: s.fired,
+            claims: s.claims,
+            chain: s.chain,
+            last_event: s.last_event,
+        })
+    }
 }
 
 /// A session: the hunt, the ruleset and the state.
@@ -144,8 +222,7 @@ impl Session {
             seq: 0,
             started_ms,
             t: started_ms,
-            x: hunt.start.x,
-            y: hunt.start.y,
+            pos: hunt.start,
             stage: 0,
             misses: 0,
             digs: 0,
@@ -189,7 +266,7 @@ impl Session {
     pub fn restore(hunt: Hunt, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
         let state: State = serde_json::from_str(snapshot).map_err(|e| invalid("snapshot", e.to_string()))?;
         if state.stage as usize > hunt.stages.len()
-            || !Point::new(state.x, state.y).is_valid()
+            || state.pos.check_in(hunt.world.space()).is_err()
             || state.t < state.started_ms
         {
             return Err(invalid("snapshot", "does not fit this hunt"));
@@ -226,28 +303,23 @@ impl Session {
         if digest == s.last_event {
             return Err(Rejection::Duplicate);
         }
-        let here = Point::new(s.x, s.y);
+        let here = s.pos;
         match event {
-            Event::Move { x, y, .. } => {
-                let to = Point::new(*x, *y);
-                if !to.is_valid() {
-                    return Err(invalid("x", "position is not finite or lies beyond 1e9 m"));
-                }
+            Event::Move { at, accuracy, .. } => {
+                let allowance = self.check_position(*at, *accuracy)?;
                 let seconds = (t - s.t) as f64 / 1000.0;
-                let allowed = self.facts.hunt.max_speed * seconds + MOVE_JITTER;
-                let distance = here.distance(to);
+                let allowed = self.facts.hunt.max_speed * seconds + MOVE_JITTER + allowance;
+                let distance = here.distance(*at);
                 if distance > allowed {
                     return Err(Rejection::TooFast { distance, seconds, allowed });
                 }
             }
-            Event::Dig { x, y, .. } => {
-                let at = Point::new(*x, *y);
-                if !at.is_valid() {
-                    return Err(invalid("x", "position is not finite or lies beyond 1e9 m"));
-                }
-                let distance = here.distance(at);
-                if distance > DIG_REACH {
-                    return Err(Rejection::DigAway { distance, reach: DIG_REACH });
+            Event::Dig { at, accuracy, .. } => {
+                let allowance = self.check_position(*at, *accuracy)?;
+                let distance = here.distance(*at);
+                let reach = DIG_REACH + allowance;
+                if distance > reach {
+                    return Err(Rejection::DigAway { distance, reach });
                 }
             }
             Event::Answer { stage, answer, .. } => {
@@ -265,6 +337,28 @@ impl Session {
             Event::Tick { .. } | Event::ClaimResult { .. } => {}
         }
         Ok(())
+    }
+
+    /// Checks an event's position (in the hunt's space, within range) and reported accuracy;
+    /// returns the metres that accuracy adds to the event's allowance.
+    fn check_position(&self, at: Position, accuracy: Option<f64>) -> Result<f64, Rejection> {
+        let space = self.facts.hunt.world.space();
+        if let Err(reason) = at.check_in(space) {
+            let path = match at {
+                Position::Plane(_) => "x",
+                Position::Earth(_) => "lon",
+            };
+            let reason = match (at, at.space() == space) {
+                (Position::Plane(_), true) => "position is not finite or lies beyond 1e9 m".into(),
+                _ => reason,
+            };
+            return Err(invalid(path, reason));
+        }
+        match accuracy {
+            None => Ok(0.0),
+            Some(a) if a.is_finite() && a >= 0.0 => Ok(a.min(MAX_ACCURACY_ALLOWANCE)),
+            Some(a) => Err(invalid("accuracy", format!("{a:?} is not a distance in metres (finite, 0 or more)"))),
+        }
     }
 
     /// Applies an event: either every change and the outcomes, or a rejection and no change.
@@ -288,21 +382,20 @@ impl Session {
         }
         let mut facts = EventFacts { kind: event.kind(), t, ..EventFacts::default() };
         match event {
-            Event::Move { x, y, .. } => {
-                (self.state.x, self.state.y) = (*x, *y);
-                (facts.x, facts.y) = (Some(*x), Some(*y));
+            Event::Move { at, accuracy, .. } => {
+                self.state.pos = *at;
+                (facts.at, facts.accuracy) = (Some(*at), *accuracy);
             }
-            Event::Dig { x, y, .. } => {
-                (facts.x, facts.y) = (Some(*x), Some(*y));
+            Event::Dig { at, accuracy, .. } => {
+                (facts.at, facts.accuracy) = (Some(*at), *accuracy);
                 self.state.digs += 1;
                 if let Some(i) = self.current_stage() {
                     let stage = &self.facts.hunt.stages[i];
-                    let at = Point::new(*x, *y);
-                    let distance = at.distance(stage.site.pos());
+                    let distance = at.distance(stage.site.pos);
                     let hit = distance <= stage.dig_radius;
                     facts.distance = Some(distance);
                     facts.hit = Some(hit);
-                    facts.bearing = Some(wind_name(Wind::from_bearing(at.bearing_to(stage.site.pos()))));
+                    facts.bearing = Some(wind_name(Wind::from_bearing(at.bearing_to(stage.site.pos))));
                     if !hit {
                         self.state.misses += 1;
                     }

@@ -3,6 +3,7 @@
 
 use super::State;
 use crate::hunt::Hunt;
+use crate::position::Position;
 use crate::rules::logic::{Scope, Val};
 use serde_json::json;
 use std::borrow::Cow;
@@ -12,8 +13,8 @@ use std::sync::Arc;
 #[derive(Debug)]
 pub struct HuntFacts {
     pub hunt: Hunt,
-    /// Per stage: `number`, `site` (`id`, `x`, `y`, `kind`, `name`), `dig_radius`, `reward`
-    /// (`points`, `item`), `treasure`.
+    /// Per stage: `number`, `site` (`id`, `x`, `y` or `lon`, `lat`, `kind`, `name`), `dig_radius`,
+    /// `reward` (`points`, `item`), `treasure`.
     pub stages: Vec<Val>,
     /// `stages` (count), `template`, `difficulty`, `length`, `time_limit_s`, `max_speed`,
     /// `treasure` (`item`, `points`), `fingerprint`, `start`.
@@ -28,9 +29,16 @@ impl HuntFacts {
             .stages
             .iter()
             .map(|s| {
+                let mut site = serde_json::Map::new();
+                site.insert("id".into(), json!(s.site.id));
+                if let serde_json::Value::Object(at) = json!(s.site.pos) {
+                    site.extend(at);
+                }
+                site.insert("kind".into(), json!(s.site.kind));
+                site.insert("name".into(), json!(s.site.name));
                 Val::from_json(&json!({
                     "number": s.number,
-                    "site": {"id": s.site.id, "x": s.site.x, "y": s.site.y, "kind": s.site.kind, "name": s.site.name},
+                    "site": site,
                     "dig_radius": s.dig_radius,
                     "reward": s.reward,
                     "treasure": s.treasure,
@@ -59,8 +67,9 @@ impl HuntFacts {
 pub struct EventFacts {
     pub kind: &'static str,
     pub t: u64,
-    pub x: Option<f64>,
-    pub y: Option<f64>,
+    /// Where a move or dig is, and the accuracy its device reported.
+    pub at: Option<Position>,
+    pub accuracy: Option<f64>,
     /// For digs: metres to the current stage's site, whether that is within its dig radius, and the
     /// 16-wind direction from the dig to the site.
     pub distance: Option<f64>,
@@ -86,14 +95,26 @@ fn num(v: f64) -> Option<Val> {
     Some(Val::Num(v))
 }
 
+/// One coordinate of a position by its JSON name: `x` and `y` of planar positions, `lon` and `lat`
+/// of Earth ones.
+fn coordinate(p: Position, key: &str) -> Option<f64> {
+    match (p, key) {
+        (Position::Plane(p), "x") => Some(p.x),
+        (Position::Plane(p), "y") => Some(p.y),
+        (Position::Earth(p), "lon") => Some(p.lon),
+        (Position::Earth(p), "lat") => Some(p.lat),
+        _ => None,
+    }
+}
+
 impl RuleScope<'_> {
     fn event(&self, key: &str) -> Option<Val> {
         let e = self.event;
         match key {
             "type" => Some(Val::str(e.kind)),
             "t" => num(e.t as f64),
-            "x" => e.x.map(Val::Num),
-            "y" => e.y.map(Val::Num),
+            "x" | "y" | "lon" | "lat" => e.at.and_then(|p| coordinate(p, key)).map(Val::Num),
+            "accuracy" => e.accuracy.map(Val::Num),
             "distance" => e.distance.map(Val::Num),
             "hit" => e.hit.map(Val::Bool),
             "bearing" => e.bearing.map(Val::str),
@@ -118,8 +139,7 @@ impl RuleScope<'_> {
             "elapsed_ms" => Val::Num(elapsed),
             "elapsed_s" => Val::Num(elapsed / 1000.0),
             "t" => Val::Num(s.t as f64),
-            "x" => Val::Num(s.x),
-            "y" => Val::Num(s.y),
+            key @ ("x" | "y" | "lon" | "lat") => Val::Num(coordinate(s.pos, key)?),
             "status" => Val::str(s.status.name()),
             "items" => {
                 return match path.get(1) {
@@ -142,9 +162,10 @@ impl RuleScope<'_> {
 
     fn whole_part(&self, root: &str) -> Option<Val> {
         let keys: &[&str] = match root {
-            "event" => {
-                &["type", "t", "x", "y", "distance", "hit", "bearing", "stage", "item", "answer", "claim", "granted"]
-            }
+            "event" => &[
+                "type", "t", "x", "y", "lon", "lat", "accuracy", "distance", "hit", "bearing", "stage", "item",
+                "answer", "claim", "granted",
+            ],
             "session" => &[
                 "points",
                 "stage",
@@ -156,6 +177,8 @@ impl RuleScope<'_> {
                 "t",
                 "x",
                 "y",
+                "lon",
+                "lat",
                 "status",
                 "items",
                 "flags",

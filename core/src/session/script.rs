@@ -6,11 +6,12 @@ use crate::geom::Point;
 use crate::hunt::clue::Pointer;
 use crate::hunt::view::HuntView;
 use crate::hunt::Hunt;
+use crate::position::Position;
 
 /// Events of a player who starts at `started_ms`, walks each leg in one-second steps at 90% of the
 /// hunt's speed limit, and digs at each site.
 pub fn walkthrough(hunt: &Hunt, started_ms: u64) -> Vec<Event> {
-    let sites: Vec<Point> = hunt.stages.iter().map(|stage| stage.site.pos()).collect();
+    let sites: Vec<Position> = hunt.stages.iter().map(|stage| stage.site.pos).collect();
     walk(hunt.start, hunt.max_speed, &sites, started_ms)
 }
 
@@ -21,15 +22,16 @@ pub fn walkthrough_view(view: &HuntView, started_ms: u64) -> Option<Vec<Event>> 
         .stages
         .iter()
         .map(|stage| match (&stage.site, &stage.clue.pointer) {
-            (Some(site), _) => Some(site.pos()),
-            (None, Pointer::Coordinates { x, y }) => Some(Point::new(*x, *y)),
+            (Some(site), _) => Some(site.pos),
+            (None, Pointer::Coordinates { at }) => Some(*at),
             _ => None,
         })
-        .collect::<Option<Vec<Point>>>()?;
+        .collect::<Option<Vec<Position>>>()?;
     Some(walk(view.start, view.max_speed, &sites, started_ms))
 }
 
-fn walk(start: Point, max_speed: f64, sites: &[Point], started_ms: u64) -> Vec<Event> {
+/// Each leg in equal steps: along the straight line on a plane, along the geodesic on Earth.
+fn walk(start: Position, max_speed: f64, sites: &[Position], started_ms: u64) -> Vec<Event> {
     let mut events = Vec::new();
     let mut t = started_ms;
     let mut at = start;
@@ -37,14 +39,21 @@ fn walk(start: Point, max_speed: f64, sites: &[Point], started_ms: u64) -> Vec<E
     for &to in sites {
         let steps = (at.distance(to) / step).ceil().max(1.0) as u64;
         let from = at;
+        let (bearing, length) = (from.bearing_to(to), from.distance(to));
         for i in 1..=steps {
             let f = i as f64 / steps as f64;
             t += 1000;
-            at = Point::new(from.x + (to.x - from.x) * f, from.y + (to.y - from.y) * f);
-            events.push(Event::Move { t, x: at.x, y: at.y });
+            at = match (from, to) {
+                (Position::Plane(a), Position::Plane(b)) => {
+                    Position::Plane(Point::new(a.x + (b.x - a.x) * f, a.y + (b.y - a.y) * f))
+                }
+                _ if i == steps => to,
+                _ => from.towards(bearing, length * f),
+            };
+            events.push(Event::move_to(t, at));
         }
         t += 1000;
-        events.push(Event::Dig { t, x: at.x, y: at.y });
+        events.push(Event::dig_at(t, at));
     }
     events
 }
@@ -57,7 +66,7 @@ mod tests {
     #[test]
     fn a_view_of_a_difficulty_1_hunt_walks_as_the_hunt_does() {
         let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
-        let player = Player { id: "ann".into(), start: Point::new(0.0, 0.0), level: 1, found: vec![] };
+        let player = Player::new("ann", Point::new(0.0, 0.0));
         let seeds = Seeds { game: 1, round: 1 };
         let easy = Template::from_json(r#"{"id": "t", "stages": 3, "difficulty": 1}"#).unwrap();
         let hunt = generate(&world, &easy, &seeds, &player).unwrap();

@@ -1,12 +1,21 @@
-//! Imported worlds: real points of interest from CSV or GeoJSON, into a [`SiteIndex`].
+//! Imported worlds: real points of interest from CSV or GeoJSON.
+//!
+//! Data in longitudes and latitudes (GeoJSON, or CSV with `lon,lat` or `longitude,latitude`
+//! columns) becomes an Earth world ([`World::Earth`]) by default, measured along geodesics
+//! anywhere on the planet. [`Projection::Local`] projects it onto a plane around one point instead
+//! (right within tens of kilometres of it: small regional sets). CSV with `x,y` columns is planar
+//! already ([`World::Imported`]). Rows and features are read one at a time straight into the
+//! index's columns; nothing else is kept per site.
 //!
 //! A malformed row or feature is reported with its line or index. By default the first one fails
 //! the import; [`ImportOptions::lenient`] skips and counts them instead (keeping the first few
 //! reasons). Duplicate ids are malformed too: the first occurrence wins in lenient mode.
 
+use super::World;
 use crate::error::Coded;
+use crate::geo::{EarthIndexBuilder, LonLat};
 use crate::geom::Point;
-use crate::index::{IndexError, SiteIndex, SiteIndexBuilder};
+use crate::index::{Columns, Coords, IndexError, SiteIndexBuilder};
 pub use crate::limits::MAX_IMPORT_SITES;
 use crate::site::{check_site, SiteRef};
 use serde::{Deserialize, Serialize};
@@ -15,15 +24,19 @@ use serde_json::value::RawValue;
 /// How many skipped rows a lenient import describes; the rest are only counted.
 const MAX_REPORTED: usize = 100;
 
-/// Mean Earth radius (IUGG), metres.
+/// Mean Earth radius (IUGG), metres: the local projection's scale.
 const EARTH_RADIUS: f64 = 6_371_008.8;
 
-/// A longitude and latitude in degrees (WGS 84).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LonLat {
-    pub lon: f64,
-    pub lat: f64,
+/// How longitudes and latitudes become a world.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Projection {
+    /// An Earth world: positions stay in degrees, distances are geodesics.
+    #[default]
+    Earth,
+    /// A planar world in metres, projected around `origin` (equirectangular): exact to a few
+    /// metres within tens of kilometres of it, wrong beyond.
+    Local,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -31,9 +44,26 @@ pub struct LonLat {
 pub struct ImportOptions {
     /// Skip and count malformed rows instead of failing.
     pub lenient: bool,
-    /// GeoJSON projection centre; by default the centre of the points' bounding box (which does not
-    /// depend on feature order).
+    /// For longitude and latitude data: [`Projection::Earth`] unless an `origin` is given.
+    pub projection: Option<Projection>,
+    /// The local projection's centre; by default the centre of the points' bounding box (which
+    /// does not depend on their order). Implies [`Projection::Local`].
     pub origin: Option<LonLat>,
+}
+
+impl ImportOptions {
+    /// The projection these options ask for lon/lat data.
+    fn projection(&self) -> Result<Projection, ImportError> {
+        match (self.projection, self.origin) {
+            (Some(Projection::Earth), Some(_)) => Err(ImportError::Options {
+                path: "options.origin".into(),
+                reason: "only the local projection has an origin".into(),
+            }),
+            (Some(p), _) => Ok(p),
+            (None, Some(_)) => Ok(Projection::Local),
+            (None, None) => Ok(Projection::Earth),
+        }
+    }
 }
 
 /// One skipped row or feature.
@@ -51,7 +81,7 @@ pub struct ImportReport {
     pub skipped: u64,
     /// The first skipped rows with their reasons (at most 100).
     pub problems: Vec<ImportProblem>,
-    /// The projection centre used (GeoJSON only).
+    /// The projection centre used (local projection only).
     pub origin: Option<LonLat>,
 }
 
@@ -61,6 +91,8 @@ pub enum ImportError {
     Malformed { at: String, reason: String },
     #[error("{0}")]
     Format(String),
+    #[error("{path}: {reason}")]
+    Options { path: String, reason: String },
     #[error("more than {MAX_IMPORT_SITES} sites")]
     TooLarge,
     #[error(transparent)]
@@ -72,6 +104,7 @@ impl Coded for ImportError {
         match self {
             ImportError::Malformed { .. } => "import_malformed",
             ImportError::Format(_) => "import_format",
+            ImportError::Options { .. } => "input_invalid",
             ImportError::TooLarge => "import_too_large",
             ImportError::Index(_) => "import_too_large",
         }
@@ -80,6 +113,7 @@ impl Coded for ImportError {
     fn path(&self) -> Option<String> {
         match self {
             ImportError::Malformed { at, .. } => Some(at.clone()),
+            ImportError::Options { path, .. } => Some(path.clone()),
             _ => None,
         }
     }
@@ -113,10 +147,11 @@ pub fn within_site_limit(count: u64) -> Result<(), ImportError> {
     }
 }
 
-/// Collects rows, enforcing strict or lenient handling of bad ones in one place.
+/// Collects rows into an index's columns, enforcing strict or lenient handling of bad ones in one
+/// place.
 struct Intake {
-    options: ImportOptions,
-    builder: SiteIndexBuilder,
+    lenient: bool,
+    cols: Columns,
     /// Where each pushed site came from, for duplicate reports.
     origins: Vec<String>,
     skipped: u64,
@@ -124,12 +159,12 @@ struct Intake {
 }
 
 impl Intake {
-    fn new(options: ImportOptions) -> Self {
-        Self { options, builder: SiteIndexBuilder::new(), origins: Vec::new(), skipped: 0, problems: Vec::new() }
+    fn new(lenient: bool) -> Self {
+        Self { lenient, cols: Columns::default(), origins: Vec::new(), skipped: 0, problems: Vec::new() }
     }
 
     fn reject(&mut self, at: String, reason: String) -> Result<(), ImportError> {
-        if !self.options.lenient {
+        if !self.lenient {
             return Err(ImportError::Malformed { at, reason });
         }
         self.skipped += 1;
@@ -139,32 +174,72 @@ impl Intake {
         Ok(())
     }
 
-    fn push(&mut self, at: String, site: SiteRef<'_>) -> Result<(), ImportError> {
-        if let Err(reason) = check_site(site.id, site.pos, site.kind, site.name, site.weight) {
+    fn push<P: Coords>(&mut self, at: String, site: SiteRef<'_, P>) -> Result<(), ImportError> {
+        if let Err(reason) = check_site(site.id, site.pos.into(), site.kind, site.name, site.weight) {
             return self.reject(at, reason);
         }
-        within_site_limit(self.builder.len() as u64 + 1)?;
-        self.builder.push(site)?;
+        within_site_limit(self.cols.len() as u64 + 1)?;
+        self.cols.push(site)?;
         self.origins.push(at);
         Ok(())
     }
 
-    fn finish(mut self, origin: Option<LonLat>) -> Result<(SiteIndex, ImportReport), ImportError> {
-        let dups = self.builder.duplicate_slots();
+    /// Reports duplicate ids (all but their first occurrence) and returns the columns without them.
+    fn finish(mut self) -> Result<(Columns, ImportReport), ImportError> {
+        let dups = self.cols.duplicate_slots();
         for &slot in &dups {
             let at = std::mem::take(&mut self.origins[slot as usize]);
             self.reject(at, "duplicate id (an earlier row has the same id)".into())?;
         }
-        let index = self.builder.build_without(&dups);
+        let cols = self.cols.without(&dups);
         let report =
-            ImportReport { imported: index.len() as u64, skipped: self.skipped, problems: self.problems, origin };
-        Ok((index, report))
+            ImportReport { imported: cols.len() as u64, skipped: self.skipped, problems: self.problems, origin: None };
+        Ok((cols, report))
     }
 }
 
-/// Imports CSV with a header naming the columns `id,x,y,kind,name` and optionally `weight`
-/// (in any order; an empty weight is 1). Coordinates are metres on the world plane.
-pub fn import_csv(bytes: &[u8], options: ImportOptions) -> Result<(SiteIndex, ImportReport), ImportError> {
+/// Sites read in longitudes and latitudes, made into the world `projection` asks for. The local
+/// projection's default origin is the centre of the bounding box of every site read, duplicates
+/// included.
+fn lonlat_world(
+    intake: Intake,
+    options: &ImportOptions,
+    projection: Projection,
+) -> Result<(World, ImportReport), ImportError> {
+    let origin = match projection {
+        Projection::Earth => None,
+        Projection::Local => Some(options.origin.unwrap_or_else(|| bbox_centre(&intake.cols.pos))),
+    };
+    let (cols, mut report) = intake.finish()?;
+    let Some(origin) = origin else {
+        return Ok((World::Earth(EarthIndexBuilder::from_columns(cols).build()), report));
+    };
+    let mut planar = Columns::with_capacity(cols.len(), 0);
+    for slot in 0..cols.len() {
+        let s = cols.site::<LonLat>(slot);
+        planar.push(SiteRef { id: s.id, pos: project(s.pos, origin), kind: s.kind, name: s.name, weight: s.weight })?;
+    }
+    report.origin = Some(origin);
+    Ok((World::Imported(SiteIndexBuilder::from_columns(planar).build()), report))
+}
+
+fn bbox_centre(points: &[[f64; 2]]) -> LonLat {
+    if points.is_empty() {
+        return LonLat::new(0.0, 0.0);
+    }
+    let (mut lo, mut hi) = (LonLat::new(180.0, 90.0), LonLat::new(-180.0, -90.0));
+    for &[lon, lat] in points {
+        lo = LonLat::new(lo.lon.min(lon), lo.lat.min(lat));
+        hi = LonLat::new(hi.lon.max(lon), hi.lat.max(lat));
+    }
+    LonLat::new((lo.lon + hi.lon) / 2.0, (lo.lat + hi.lat) / 2.0)
+}
+
+/// Imports CSV with a header naming the columns `id`, `kind`, `name`, a position, and optionally
+/// `weight` (in any order; an empty weight is 1). The position is `x,y` in metres (a planar
+/// world), or `lon,lat` (also `longitude,latitude`) in degrees: an Earth world, or a planar one
+/// with [`Projection::Local`].
+pub fn import_csv(bytes: &[u8], options: ImportOptions) -> Result<(World, ImportReport), ImportError> {
     import_csv_with_progress(bytes, options, &mut |_| {})
 }
 
@@ -173,20 +248,84 @@ pub fn import_csv_with_progress(
     bytes: &[u8],
     options: ImportOptions,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(SiteIndex, ImportReport), ImportError> {
+) -> Result<(World, ImportReport), ImportError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(bytes);
     let headers = reader.byte_headers().map_err(|e| ImportError::Format(format!("line 1: {e}")))?.clone();
     let column = |name: &str| headers.iter().position(|h| h == name.as_bytes());
-    let cols = ["id", "x", "y", "kind", "name"].map(column);
-    let weight_col = column("weight");
-    let [Some(id_c), Some(x_c), Some(y_c), Some(kind_c), Some(name_c)] = cols else {
+    let text_cols = ["id", "kind", "name"].map(column);
+    let planar = (column("x"), column("y"));
+    let degrees = match (column("lon"), column("lat")) {
+        (Some(lon), Some(lat)) => Some((lon, lat)),
+        _ => column("longitude").zip(column("latitude")),
+    };
+    let [Some(id), Some(kind), Some(name)] = text_cols else {
         return Err(ImportError::Format(
-            "line 1: header must name the columns id,x,y,kind,name (and optionally weight)".into(),
+            "line 1: header must name the columns id,x,y,kind,name or id,lon,lat,kind,name (and optionally weight)"
+                .into(),
         ));
     };
-    let mut intake = Intake::new(options);
+    let layout = CsvLayout { id, kind, name, weight: column("weight") };
+    match (planar, degrees) {
+        ((Some(_), Some(_)), Some(_)) => Err(ImportError::Format(
+            "line 1: header names both x,y (metres) and lon,lat (degrees): keep one pair".into(),
+        )),
+        ((Some(x), Some(y)), None) => {
+            if options.projection.is_some() || options.origin.is_some() {
+                return Err(ImportError::Options {
+                    path: "options.projection".into(),
+                    reason: "x,y data is in metres already; projections are for lon,lat data".into(),
+                });
+            }
+            let mut intake = Intake::new(options.lenient);
+            read_csv(&mut reader, &layout, bytes.len() as u64, progress, &mut intake, ("x", x), ("y", y), Point::new)?;
+            let (cols, report) = intake.finish()?;
+            Ok((World::Imported(SiteIndexBuilder::from_columns(cols).build()), report))
+        }
+        (_, Some((lon, lat))) => {
+            let projection = options.projection()?;
+            let mut intake = Intake::new(options.lenient);
+            let (lon_name, lat_name) = if column("lon").is_some() { ("lon", "lat") } else { ("longitude", "latitude") };
+            read_csv(
+                &mut reader,
+                &layout,
+                bytes.len() as u64,
+                progress,
+                &mut intake,
+                (lon_name, lon),
+                (lat_name, lat),
+                LonLat::new,
+            )?;
+            lonlat_world(intake, &options, projection)
+        }
+        _ => Err(ImportError::Format(
+            "line 1: header must name the columns id,x,y,kind,name or id,lon,lat,kind,name (and optionally weight)"
+                .into(),
+        )),
+    }
+}
+
+/// Where a CSV's text columns are.
+struct CsvLayout {
+    id: usize,
+    kind: usize,
+    name: usize,
+    weight: Option<usize>,
+}
+
+/// Reads every row into `intake`, the position from the columns `a` and `b` (named for messages)
+/// made into a position by `pos`.
+#[allow(clippy::too_many_arguments)]
+fn read_csv<P: Coords>(
+    reader: &mut csv::Reader<&[u8]>,
+    layout: &CsvLayout,
+    total: u64,
+    progress: &mut dyn FnMut(Progress),
+    intake: &mut Intake,
+    a: (&str, usize),
+    b: (&str, usize),
+    pos: fn(f64, f64) -> P,
+) -> Result<(), ImportError> {
     let mut record = csv::ByteRecord::new();
-    let total = bytes.len() as u64;
     for row in 0.. {
         if row % PROGRESS_EVERY == 0 {
             progress(Progress { phase: Phase::Reading, done: reader.position().byte(), total });
@@ -215,15 +354,15 @@ pub fn import_csv_with_progress(
             }
         };
         let parsed = (|| {
-            let weight = match weight_col.map(|c| field(c, "weight")).transpose()?.map(str::trim) {
+            let weight = match layout.weight.map(|c| field(c, "weight")).transpose()?.map(str::trim) {
                 None | Some("") => 1.0,
-                Some(_) => number(weight_col.expect("checked"), "weight")?,
+                Some(_) => number(layout.weight.expect("checked"), "weight")?,
             };
             Ok::<_, String>((
-                field(id_c, "id")?,
-                Point::new(number(x_c, "x")?, number(y_c, "y")?),
-                field(kind_c, "kind")?,
-                field(name_c, "name")?,
+                field(layout.id, "id")?,
+                pos(number(a.1, a.0)?, number(b.1, b.0)?),
+                field(layout.kind, "kind")?,
+                field(layout.name, "name")?,
                 weight,
             ))
         })();
@@ -233,7 +372,7 @@ pub fn import_csv_with_progress(
         }
     }
     progress(Progress { phase: Phase::Indexing, done: total, total });
-    intake.finish(None)
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -264,7 +403,6 @@ struct Geometry {
 }
 
 struct GeoPoint {
-    at: String,
     lonlat: LonLat,
     id: String,
     kind: String,
@@ -313,7 +451,7 @@ fn read_feature(raw: &RawValue) -> Result<GeoPoint, String> {
         None | Some(serde_json::Value::Null) => 1.0,
         Some(w) => w.as_f64().ok_or("properties.weight is not a number")?,
     };
-    Ok(GeoPoint { at: String::new(), lonlat: LonLat { lon, lat }, id, kind, name, weight })
+    Ok(GeoPoint { lonlat: LonLat { lon, lat }, id, kind, name, weight })
 }
 
 /// Projects lon/lat to metres around `origin` (equirectangular, exact to a few metres over tens of
@@ -325,10 +463,11 @@ pub fn project(p: LonLat, origin: LonLat) -> Point {
     Point::new(libm::round(x * 1000.0) / 1000.0, libm::round(y * 1000.0) / 1000.0)
 }
 
-/// Imports a GeoJSON `FeatureCollection` of `Point` features. Each feature needs an id (the
-/// feature's `id` or `properties.id`) and a kind (`properties.kind`, or OpenStreetMap's `amenity`,
-/// `tourism` or `historic`); `properties.name` and `properties.weight` are optional.
-pub fn import_geojson(text: &str, options: ImportOptions) -> Result<(SiteIndex, ImportReport), ImportError> {
+/// Imports a GeoJSON `FeatureCollection` of `Point` features: an Earth world, or a planar one with
+/// [`Projection::Local`]. Each feature needs an id (the feature's `id` or `properties.id`) and a
+/// kind (`properties.kind`, or OpenStreetMap's `amenity`, `tourism` or `historic`);
+/// `properties.name` and `properties.weight` are optional.
+pub fn import_geojson(text: &str, options: ImportOptions) -> Result<(World, ImportReport), ImportError> {
     import_geojson_with_progress(text, options, &mut |_| {})
 }
 
@@ -337,47 +476,54 @@ pub fn import_geojson_with_progress(
     text: &str,
     options: ImportOptions,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(SiteIndex, ImportReport), ImportError> {
+) -> Result<(World, ImportReport), ImportError> {
+    let projection = options.projection()?;
     let coll: Collection<'_> = serde_json::from_str(text).map_err(|e| ImportError::Format(format!("GeoJSON: {e}")))?;
     if coll.kind != "FeatureCollection" {
         return Err(ImportError::Format(format!("GeoJSON: type is {:?}, expected \"FeatureCollection\"", coll.kind)));
     }
     within_site_limit(coll.features.len() as u64)?;
-    let mut intake = Intake::new(options);
-    let mut points = Vec::with_capacity(coll.features.len());
+    let mut intake = Intake::new(options.lenient);
     let total = coll.features.len() as u64;
     for (i, raw) in coll.features.iter().enumerate() {
         if i % PROGRESS_EVERY == 0 {
             progress(Progress { phase: Phase::Reading, done: i as u64, total });
         }
+        let at = format!("features[{i}]");
         match read_feature(raw) {
-            Ok(mut p) => {
-                p.at = format!("features[{i}]");
-                points.push(p);
+            Ok(p) => {
+                intake.push(at, SiteRef { id: &p.id, pos: p.lonlat, kind: &p.kind, name: &p.name, weight: p.weight })?
             }
-            Err(reason) => intake.reject(format!("features[{i}]"), reason)?,
+            Err(reason) => intake.reject(at, reason)?,
         }
     }
-    let origin = intake.options.origin.or_else(|| {
-        let (mut lo, mut hi) = (LonLat { lon: 180.0, lat: 90.0 }, LonLat { lon: -180.0, lat: -90.0 });
-        for p in &points {
-            lo = LonLat { lon: lo.lon.min(p.lonlat.lon), lat: lo.lat.min(p.lonlat.lat) };
-            hi = LonLat { lon: hi.lon.max(p.lonlat.lon), lat: hi.lat.max(p.lonlat.lat) };
-        }
-        (!points.is_empty()).then(|| LonLat { lon: (lo.lon + hi.lon) / 2.0, lat: (lo.lat + hi.lat) / 2.0 })
-    });
     progress(Progress { phase: Phase::Indexing, done: total, total });
-    let origin_point = origin.unwrap_or(LonLat { lon: 0.0, lat: 0.0 });
-    for p in points {
-        let pos = project(p.lonlat, origin_point);
-        intake.push(p.at, SiteRef { id: &p.id, pos, kind: &p.kind, name: &p.name, weight: p.weight })?;
-    }
-    intake.finish(origin)
+    lonlat_world(intake, &options, projection)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::geo::EarthIndex;
+    use crate::index::SiteIndex;
+
+    fn planar(imported: (World, ImportReport)) -> (SiteIndex, ImportReport) {
+        match imported {
+            (World::Imported(idx), report) => (idx, report),
+            (w, _) => panic!("a planar world, not {:?}", w.reference()),
+        }
+    }
+
+    fn earth(imported: (World, ImportReport)) -> (EarthIndex, ImportReport) {
+        match imported {
+            (World::Earth(idx), report) => (idx, report),
+            (w, _) => panic!("an Earth world, not {:?}", w.reference()),
+        }
+    }
+
+    fn local() -> ImportOptions {
+        ImportOptions { projection: Some(Projection::Local), ..ImportOptions::default() }
+    }
 
     const CSV: &str = "id,x,y,kind,name,weight\na,0,0,well,Old Well,1\nb,10.5,-3,cave,Dark Cave,\n";
 
@@ -389,8 +535,8 @@ mod tests {
         }
         let mut seen = Vec::new();
         let (idx, _) =
-            import_csv_with_progress(csv.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p)).unwrap();
-        assert_eq!(idx.digest(), import_csv(csv.as_bytes(), ImportOptions::default()).unwrap().0.digest());
+            planar(import_csv_with_progress(csv.as_bytes(), ImportOptions::default(), &mut |p| seen.push(p)).unwrap());
+        assert_eq!(idx.digest(), planar(import_csv(csv.as_bytes(), ImportOptions::default()).unwrap()).0.digest());
         assert!(seen.len() >= 3, "{seen:?}");
         assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
         assert_eq!(
@@ -401,7 +547,7 @@ mod tests {
 
     #[test]
     fn csv_imports_rows() {
-        let (idx, report) = import_csv(CSV.as_bytes(), ImportOptions::default()).unwrap();
+        let (idx, report) = planar(import_csv(CSV.as_bytes(), ImportOptions::default()).unwrap());
         assert_eq!(report.imported, 2);
         assert_eq!(idx.len(), 2);
         let b = idx.iter().find(|s| s.id == "b").unwrap();
@@ -414,7 +560,7 @@ mod tests {
         let err = import_csv(bad.as_bytes(), ImportOptions::default()).unwrap_err();
         assert_eq!(err.to_string(), "line 4: x \"NaN\" is not finite");
         let lenient = ImportOptions { lenient: true, ..ImportOptions::default() };
-        let (idx, report) = import_csv(bad.as_bytes(), lenient).unwrap();
+        let (idx, report) = planar(import_csv(bad.as_bytes(), lenient).unwrap());
         assert_eq!((idx.len(), report.skipped), (3, 2));
         assert_eq!(report.problems[1].at, "line 6");
         assert!(report.problems[1].reason.contains("duplicate"));
@@ -428,11 +574,11 @@ mod tests {
     }
 
     #[test]
-    fn geojson_projects_points_around_the_bbox_centre() {
+    fn geojson_projects_points_around_the_bbox_centre_when_asked() {
         let text = r#"{"type":"FeatureCollection","features":[
             {"type":"Feature","id":"n1","geometry":{"type":"Point","coordinates":[2.0,48.0]},"properties":{"kind":"well","name":"A"}},
             {"type":"Feature","geometry":{"type":"Point","coordinates":[2.02,48.01]},"properties":{"id":7,"amenity":"fountain"}}]}"#;
-        let (idx, report) = import_geojson(text, ImportOptions::default()).unwrap();
+        let (idx, report) = planar(import_geojson(text, local()).unwrap());
         let origin = report.origin.unwrap();
         assert!((origin.lon - 2.01).abs() < 1e-12 && (origin.lat - 48.005).abs() < 1e-12, "{origin:?}");
         let a = idx.iter().find(|s| s.id == "n1").unwrap();
@@ -450,8 +596,43 @@ mod tests {
             {"type":"Feature","id":"b","geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]},"properties":{"kind":"well"}}]}"#;
         let err = import_geojson(text, ImportOptions::default()).unwrap_err();
         assert_eq!(err.to_string(), "features[1]: geometry.type is \"LineString\", expected \"Point\"");
+        assert_eq!(import_geojson(text, local()).unwrap_err(), err);
         let lenient = ImportOptions { lenient: true, ..ImportOptions::default() };
         assert_eq!(import_geojson(text, lenient).unwrap().1.skipped, 1);
         assert!(matches!(import_geojson("{", ImportOptions::default()), Err(ImportError::Format(_))));
+    }
+
+    #[test]
+    fn lon_lat_data_becomes_an_earth_world_by_default() {
+        let text = r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","id":"fiji","geometry":{"type":"Point","coordinates":[179.99,-16.5]},"properties":{"kind":"well"}},
+            {"type":"Feature","id":"pole","geometry":{"type":"Point","coordinates":[0,90]},"properties":{"kind":"well"}}]}"#;
+        let (idx, report) = earth(import_geojson(text, ImportOptions::default()).unwrap());
+        assert_eq!((idx.len(), report.origin), (2, None));
+        let csv = "id,lat,lon,kind,name\nfiji,-16.5,179.99,well,fiji\npole,90,0,well,pole\n";
+        let (from_csv, _) = earth(import_csv(csv.as_bytes(), ImportOptions::default()).unwrap());
+        let sites = |i: &EarthIndex| {
+            let mut v: Vec<(String, LonLat)> = i.iter().map(|s| (s.id.to_owned(), s.pos)).collect();
+            v.sort_by(|a, b| a.0.cmp(&b.0));
+            v
+        };
+        assert_eq!(sites(&from_csv), sites(&idx));
+        let long = "id,longitude,latitude,kind,name\na,-21.94,64.15,well,A\n";
+        assert_eq!(earth(import_csv(long.as_bytes(), ImportOptions::default()).unwrap()).0.len(), 1);
+        let (projected, report) = planar(import_csv(long.as_bytes(), local()).unwrap());
+        assert_eq!((projected.len(), report.origin), (1, Some(LonLat::new(-21.94, 64.15))));
+    }
+
+    #[test]
+    fn lon_lat_rows_out_of_range_are_refused_with_the_likely_cause() {
+        let swapped = "id,lon,lat,kind,name\na,35.6,139.7,well,A\n";
+        let err = import_csv(swapped.as_bytes(), ImportOptions::default()).unwrap_err();
+        assert_eq!(err.to_string(), "line 2: lat 139.7 is not in -90..=90 (lon, lat in that order?)");
+        let both = "id,x,y,lon,lat,kind,name\n";
+        assert!(import_csv(both.as_bytes(), ImportOptions::default()).unwrap_err().to_string().contains("keep one"));
+        let options =
+            ImportOptions { projection: Some(Projection::Earth), origin: Some(LonLat::new(0.0, 0.0)), lenient: false };
+        assert_eq!(import_csv(swapped.as_bytes(), options).unwrap_err().path().as_deref(), Some("options.origin"));
+        assert_eq!(import_csv(CSV.as_bytes(), local()).unwrap_err().path().as_deref(), Some("options.projection"));
     }
 }

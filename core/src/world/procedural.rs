@@ -13,6 +13,7 @@ use super::WorldError;
 use crate::geom::{Bounds, Point};
 use crate::hash::{below, mix, mix2};
 pub use crate::limits::{MAX_SEED, MAX_TILES_PER_QUERY};
+use crate::position::Position;
 use crate::site::Site;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -229,8 +230,7 @@ impl ProceduralWorld {
         let kind = pick_kind(c.terrain.biome, mix2(c.hash, 4)).expect("sites are on land");
         Site {
             id: format!("{cx}:{cy}"),
-            x: c.cm.0 as f64 / 100.0,
-            y: c.cm.1 as f64 / 100.0,
+            pos: Position::Plane(Point::new(c.cm.0 as f64 / 100.0, c.cm.1 as f64 / 100.0)),
             kind: kind.to_owned(),
             name: name_for(kind, mix2(c.hash, 5)),
             weight: f64::from(50 + below(mix2(c.hash, 6), 151)) / 100.0,
@@ -241,7 +241,7 @@ impl ProceduralWorld {
     pub fn sites_in(&self, bounds: Bounds) -> Result<Vec<Site>, WorldError> {
         let mut out = Vec::new();
         for tile in self.tiles(bounds)? {
-            out.extend(tile.sites.iter().filter(|s| bounds.contains(s.pos())).cloned());
+            out.extend(tile.sites.iter().filter(|s| s.pos.as_point().is_some_and(|p| bounds.contains(p))).cloned());
         }
         Ok(out)
     }
@@ -287,12 +287,12 @@ mod tests {
         let sites = w.sites_in(b).unwrap();
         assert!(sites.len() > 300, "{}", sites.len());
         for s in &sites {
-            assert!(w.terrain_at(s.pos()).biome.is_land());
+            assert!(w.terrain_at(s.pos.as_point().unwrap()).biome.is_land());
         }
         let min = 0.75 * 64.0;
         for (i, a) in sites.iter().enumerate() {
             for b in &sites[i + 1..] {
-                assert!(a.pos().distance(b.pos()) >= min - 1e-9, "{} {}", a.id, b.id);
+                assert!(a.pos.distance(b.pos) >= min - 1e-9, "{} {}", a.id, b.id);
             }
         }
     }

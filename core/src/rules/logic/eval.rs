@@ -7,6 +7,9 @@
 use super::scope::{Frame, ReduceScope, Scope};
 use super::value::{compare, loose_eq, parse_float, strict_eq, Val};
 use super::Thrown;
+use crate::geo::LonLat;
+use crate::geom::Point;
+use crate::position::Position;
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -359,17 +362,28 @@ pub(super) fn segment(v: &Val) -> Arc<str> {
     }
 }
 
-fn point(v: &Val) -> Option<(f64, f64)> {
+/// A point as rules write one: `[x, y]` or `{"x", "y"}` in metres, or `{"lon", "lat"}` in degrees
+/// on the Earth.
+fn point(v: &Val) -> Option<Position> {
     match v {
-        Val::Arr(a) if a.len() == 2 => Some((a[0].to_number(), a[1].to_number())),
-        Val::Obj(o) => Some((o.get("x")?.to_number(), o.get("y")?.to_number())),
+        Val::Arr(a) if a.len() == 2 => Some(Position::Plane(Point::new(a[0].to_number(), a[1].to_number()))),
+        Val::Obj(o) => match (o.get("x"), o.get("y"), o.get("lon"), o.get("lat")) {
+            (Some(x), Some(y), _, _) => Some(Position::Plane(Point::new(x.to_number(), y.to_number()))),
+            (_, _, Some(lon), Some(lat)) => Some(Position::Earth(LonLat::new(lon.to_number(), lat.to_number()))),
+            _ => None,
+        },
         _ => None,
     }
 }
 
+/// Metres between two points: straight on a plane, along the geodesic on the Earth; NaN between
+/// things that are not points of one kind, or Earth points out of range.
 fn distance(a: &Val, b: &Val) -> f64 {
     match (point(a), point(b)) {
-        (Some((ax, ay)), Some((bx, by))) => ((ax - bx) * (ax - bx) + (ay - by) * (ay - by)).sqrt(),
+        (Some(Position::Plane(a)), Some(Position::Plane(b))) => {
+            ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).sqrt()
+        }
+        (Some(Position::Earth(a)), Some(Position::Earth(b))) if a.check().is_ok() && b.check().is_ok() => a.distance(b),
         _ => f64::NAN,
     }
 }

@@ -64,8 +64,9 @@
 //! [`MAX_PATH_SEGMENTS`]).
 //!
 //! Game operators, beside the standard ones:
-//! `{"distance": [a, b]}` (metres between points `[x, y]` or `{"x", "y"}`), `{"near": [a, b, r]}`
-//! (distance at most r), `{"has_item": item}` and `{"item_count": item}` (read
+//! `{"distance": [a, b]}` (metres between points `[x, y]` or `{"x", "y"}` on a plane, or along the
+//! geodesic between `{"lon", "lat"}` points on the Earth; NaN between a planar and an Earth
+//! point), `{"near": [a, b, r]}` (distance at most r), `{"has_item": item}` and `{"item_count": item}` (read
 //! `session.items.<item>` from the data).
 
 mod compile;
