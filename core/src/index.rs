@@ -127,6 +127,8 @@ pub(crate) struct Columns {
     text_at: Vec<u32>,
     pub(crate) kinds: Vec<String>,
     pub(crate) kind_ids: BTreeMap<String, u16>,
+    /// The greatest weight of any site pushed (0 for none).
+    pub(crate) max_weight: f64,
 }
 
 impl Default for Columns {
@@ -139,6 +141,7 @@ impl Default for Columns {
             text_at: vec![0],
             kinds: Vec::new(),
             kind_ids: BTreeMap::new(),
+            max_weight: 0.0,
         }
     }
 }
@@ -206,6 +209,7 @@ impl Columns {
         self.pos.push(pos);
         self.kind.push(kind);
         self.weight.push(weight);
+        self.max_weight = self.max_weight.max(weight);
         Ok(())
     }
 
@@ -215,6 +219,14 @@ impl Columns {
 
     fn name(&self, slot: usize) -> &str {
         &self.text[self.text_at[2 * slot + 1] as usize..self.text_at[2 * slot + 2] as usize]
+    }
+
+    pub(crate) fn key(&self, slot: usize) -> crate::site::SiteKey<'_> {
+        crate::site::SiteKey {
+            id: self.id(slot),
+            kind: &self.kinds[self.kind[slot] as usize],
+            weight: self.weight[slot],
+        }
     }
 
     pub(crate) fn site<P: Coords>(&self, slot: usize) -> SiteRef<'_, P> {
@@ -285,6 +297,7 @@ impl Columns {
         let mut out = Columns::with_capacity(slots.len(), 0);
         out.kinds.clone_from(&self.kinds);
         out.kind_ids.clone_from(&self.kind_ids);
+        out.max_weight = self.max_weight;
         for &slot in slots {
             let slot = slot as usize;
             out.push_text(self.id(slot), self.name(slot)).expect("a subset of valid columns fits");
@@ -353,6 +366,7 @@ impl Columns {
             text_at: at,
             kinds: self.kinds.clone(),
             kind_ids: self.kind_ids.clone(),
+            max_weight: self.max_weight,
         }
     }
 }
@@ -475,6 +489,11 @@ impl SiteIndex {
         self.cols.kind_counts()
     }
 
+    /// The greatest weight of any site (0 for none).
+    pub fn max_weight(&self) -> f64 {
+        self.cols.max_weight
+    }
+
     /// An order-independent digest of the whole site set (hex): equal for the same sites however
     /// they were ordered in the source.
     pub fn digest(&self) -> String {
@@ -531,6 +550,25 @@ impl SiteIndex {
             .flat_map(move |b| self.slots(b))
             .filter(move |&slot| self.point(slot).distance2(center) <= r2 && self.keeps(filter, slot))
             .map(move |slot| self.site(slot))
+    }
+
+    /// Calls `f` with the slot and position of every site within `radius` metres of `center`
+    /// (inclusive).
+    pub(crate) fn for_each_slot_within(&self, center: Point, radius: f64, mut f: impl FnMut(u32, Point)) {
+        let r2 = radius * radius;
+        for bucket in self.tree.locate_within_distance([center.x, center.y], r2) {
+            for slot in self.slots(bucket) {
+                let p = self.point(slot);
+                if p.distance2(center) <= r2 {
+                    f(slot, p);
+                }
+            }
+        }
+    }
+
+    /// The id, kind and weight of the site in `slot`: what a scan of many sites needs.
+    pub(crate) fn key(&self, slot: u32) -> crate::site::SiteKey<'_> {
+        self.cols.key(slot as usize)
     }
 
     /// Sites inside a box (inclusive), in no particular order.

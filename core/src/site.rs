@@ -34,6 +34,15 @@ pub struct SiteRef<'a, P = Point> {
     pub weight: f64,
 }
 
+/// What a scan over many sites looks at first: their id, kind and weight, without their position
+/// or name (see [`crate::world::Region::scan_ring`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SiteKey<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub weight: f64,
+}
+
 impl<'a, P: Into<Position>> SiteRef<'a, P> {
     /// The same site with its position as a [`Position`].
     pub fn positioned(self) -> SiteRef<'a, Position> {

@@ -23,11 +23,61 @@ pub const MAX_CURVATURE_RADIUS: f64 = A * A / B;
 
 const MAX_ITERATIONS: u32 = 100;
 
+/// The least and greatest radii of curvature along any geodesic of at most `reach` metres from a
+/// point at latitude `lat`: such a geodesic stays within `reach / MIN_CURVATURE_RADIUS` radians of
+/// latitude, where the meridional radius is least nearest the equator and the prime vertical's is
+/// greatest nearest a pole. Tighter than the ellipsoid's own extremes (a third of their spread at
+/// 45 degrees), so that [`super::chord_bound`]s decide more sites without a geodesic.
+pub fn radii_within(lat: f64, reach: f64) -> (f64, f64) {
+    let e2 = F * (2.0 - F);
+    let band = reach / MIN_CURVATURE_RADIUS;
+    let phi = lat.abs().to_radians();
+    let (near, far) = ((phi - band).max(0.0), (phi + band).min(core::f64::consts::FRAC_PI_2));
+    let w2 = |p: f64| {
+        let s = libm::sin(p);
+        1.0 - e2 * s * s
+    };
+    let meridional = A * (1.0 - e2) / (w2(near) * w2(near).sqrt());
+    let prime_vertical = A / w2(far).sqrt();
+    // A hair of margin against rounding; never beyond the ellipsoid's own extremes.
+    ((meridional * (1.0 - 1e-12)).max(MIN_CURVATURE_RADIUS), (prime_vertical * (1.0 + 1e-12)).min(MAX_CURVATURE_RADIUS))
+}
+
 /// Distance in metres and initial bearing in degrees (clockwise from true north, in [0, 360))
 /// along the geodesic from `from` to `to`. The bearing of two equal points is 0.
 pub fn inverse(from: LonLat, to: LonLat) -> (f64, f64) {
+    From::new(from).inverse(to)
+}
+
+/// A start point with what every geodesic from it shares worked out once: for measuring from one
+/// place to many. [`inverse`] is `From::new(from).inverse(to)`, the same arithmetic.
+#[derive(Debug, Clone, Copy)]
+pub struct From {
+    at: LonLat,
+    su1: f64,
+    cu1: f64,
+}
+
+impl From {
+    pub fn new(at: LonLat) -> From {
+        let (su1, cu1) = reduced(at.lat);
+        From { at, su1, cu1 }
+    }
+
+    /// Distance in metres along the geodesic to `to`.
+    pub fn distance(&self, to: LonLat) -> f64 {
+        self.inverse(to).0
+    }
+
+    /// As [`inverse`].
+    pub fn inverse(&self, to: LonLat) -> (f64, f64) {
+        let (from, su1, cu1) = (self.at, self.su1, self.cu1);
+        vincenty(from, su1, cu1, to)
+    }
+}
+
+fn vincenty(from: LonLat, su1: f64, cu1: f64, to: LonLat) -> (f64, f64) {
     let l = lon_delta(from.lon, to.lon).to_radians();
-    let (su1, cu1) = reduced(from.lat);
     let (su2, cu2) = reduced(to.lat);
     let mut lambda = l;
     for _ in 0..MAX_ITERATIONS {

@@ -25,7 +25,7 @@ use crate::hash::{below, hash_str, mix2, unit_open};
 use crate::position::{Position, Space};
 use crate::site::SiteRef;
 use crate::world::procedural::MAX_SEED;
-use crate::world::{Region, World};
+use crate::world::{Handle, Region, World};
 use std::collections::HashSet;
 
 /// Most candidate tests the stage search makes before giving up.
@@ -40,14 +40,14 @@ const SALT_LANDMARK: u64 = 0x6c61_6e64;
 
 /// Which stages admit each kind, and the player's interest in it, worked out once per distinct
 /// kind.
-struct KindTable<'t> {
+struct KindTable<'t, 'r> {
     allowed: Vec<&'t [String]>,
     player: &'t Player,
     /// Kinds seen so far with their masks and interests; worlds have few distinct kinds.
-    seen: Vec<(String, u64, f64)>,
+    seen: Vec<(&'r str, u64, f64)>,
 }
 
-impl<'t> KindTable<'t> {
+impl<'t, 'r> KindTable<'t, 'r> {
     fn new(template: &'t Template, player: &'t Player) -> Self {
         Self {
             allowed: (0..template.stages as usize).map(|i| template.kinds_at(i)).collect(),
@@ -58,8 +58,15 @@ impl<'t> KindTable<'t> {
 
     /// Bit i of the mask is set when `kind` is allowed at stage i; the factor multiplies its
     /// sites' weights.
-    fn of(&mut self, kind: &str) -> (u64, f64) {
-        if let Some((_, mask, factor)) = self.seen.iter().find(|(k, _, _)| k == kind) {
+    fn of(&mut self, kind: &'r str) -> (u64, f64) {
+        // Indexes hand out every site's kind from one table, so the same kind is mostly the same
+        // pointer: compare that before the text.
+        if let Some((_, mask, factor)) =
+            self.seen.iter().find(|(k, _, _)| std::ptr::eq(k.as_ptr(), kind.as_ptr()) && k.len() == kind.len())
+        {
+            return (*mask, *factor);
+        }
+        if let Some((_, mask, factor)) = self.seen.iter().find(|(k, _, _)| *k == kind) {
             return (*mask, *factor);
         }
         let mask = self
@@ -69,7 +76,7 @@ impl<'t> KindTable<'t> {
             .filter(|(_, kinds)| kinds.is_empty() || kinds.iter().any(|k| k == kind))
             .fold(0u64, |mask, (i, _)| mask | 1 << i);
         let factor = self.player.interests.get(kind).copied().unwrap_or(1.0);
-        self.seen.push((kind.to_owned(), mask, factor));
+        self.seen.push((kind, mask, factor));
         (mask, factor)
     }
 }
@@ -80,6 +87,108 @@ struct Candidate<'r> {
     key: f64,
     /// Bit i is set when the site's kind is allowed at stage i.
     stages: u64,
+}
+
+thread_local! {
+    static PENDING: std::cell::RefCell<Vec<Pending>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A candidate whose key is not computed yet, and whose site is not looked up yet.
+struct Pending {
+    handle: Handle,
+    u: f64,
+    weight: f64,
+    stages: u64,
+}
+
+/// Candidates handed out in key order, their keys computed only as far as the search goes.
+///
+/// A hunt usually takes its stages from the first few dozen candidates in key order, and keying
+/// every candidate (a logarithm each) and sorting them all is most of the cost of a hunt in a
+/// dense city. So the first band holds the candidates whose keys are below a threshold `T`, chosen
+/// so that about `want` of them are expected below it; [`unit_bar`] finds them without a logarithm
+/// for the rest. Only a search that goes past the first band keys and sorts the remaining ones.
+/// Either way the candidates come out in the order of all their keys sorted by (key, id), which is
+/// what fixes the hunt; the threshold only decides how much work it takes.
+struct KeyOrder<'r> {
+    region: &'r Region<'r>,
+    pending: Vec<Pending>,
+    sorted: Vec<Candidate<'r>>,
+}
+
+impl<'r> KeyOrder<'r> {
+    fn new(region: &'r Region<'r>, mut pending: Vec<Pending>, want: usize) -> Self {
+        let mut first = Vec::new();
+        if pending.len() > 2 * want {
+            let total: f64 = pending.iter().map(|p| p.weight).sum();
+            let heaviest = pending.iter().map(|p| p.weight).fold(0.0, f64::max);
+            let threshold = want as f64 / total;
+            let bar = unit_bar(threshold, heaviest);
+            pending.retain(|p| {
+                if p.u > bar {
+                    let key = key_of(p.u, p.weight);
+                    if key < threshold {
+                        first.push(Candidate { site: region.site(p.handle), key, stages: p.stages });
+                        return false;
+                    }
+                }
+                true
+            });
+        }
+        let mut order = KeyOrder { region, pending, sorted: Vec::new() };
+        if first.is_empty() {
+            order.key_the_rest();
+        } else {
+            sort_by_key_then_id(&mut first);
+            order.sorted = first;
+        }
+        order
+    }
+
+    /// Keys every candidate not keyed yet, and appends them in order: their keys are all at
+    /// least the first band's threshold, so they all come after it.
+    fn key_the_rest(&mut self) {
+        let region = self.region;
+        let mut rest: Vec<Candidate<'r>> = self
+            .pending
+            .drain(..)
+            .map(|p| Candidate { site: region.site(p.handle), key: key_of(p.u, p.weight), stages: p.stages })
+            .collect();
+        sort_by_key_then_id(&mut rest);
+        self.sorted.extend(rest);
+    }
+
+    /// The `i`-th candidate in key order, if there are that many.
+    fn get(&mut self, i: usize) -> Option<Candidate<'r>> {
+        if i >= self.sorted.len() && !self.pending.is_empty() {
+            self.key_the_rest();
+        }
+        self.sorted.get(i).copied()
+    }
+
+    /// Every candidate, in key order.
+    fn all(&mut self) -> &[Candidate<'r>] {
+        self.key_the_rest();
+        &self.sorted
+    }
+}
+
+impl Drop for KeyOrder<'_> {
+    /// Gives the candidates' buffer back to the thread, for its next hunt.
+    fn drop(&mut self) {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.clear();
+        PENDING.with(|p| *p.borrow_mut() = pending);
+    }
+}
+
+/// Sorts small (key, position) pairs rather than the candidates themselves, ties by id.
+fn sort_by_key_then_id(cands: &mut Vec<Candidate<'_>>) {
+    let mut order: Vec<(f64, u32)> = cands.iter().enumerate().map(|(i, c)| (c.key, i as u32)).collect();
+    order.sort_unstable_by(|a, b| {
+        a.0.total_cmp(&b.0).then_with(|| cands[a.1 as usize].site.id.cmp(cands[b.1 as usize].site.id))
+    });
+    *cands = order.iter().map(|&(_, i)| cands[i as usize]).collect();
 }
 
 fn input(path: &str, reason: impl Into<String>) -> HuntError {
@@ -143,9 +252,22 @@ fn hunt_seed(seeds: &Seeds, player: &Player, template: &Template) -> u64 {
     hash_str(hash_str(h, &player.id), &template.id)
 }
 
+/// The uniform number in (0, 1] a site's sampling key is made from.
+fn site_unit(seed: u64, id: &str) -> f64 {
+    unit_open(hash_str(seed, id))
+}
+
 /// An exponential variate scaled by weight: smaller keys come first.
-fn es_key(seed: u64, id: &str, weight: f64) -> f64 {
-    -libm::log(unit_open(hash_str(seed, id))) / weight
+fn key_of(u: f64, weight: f64) -> f64 {
+    -libm::log(u) / weight
+}
+
+/// A key can be below `key` with a weight of at most `max_weight` only if its uniform number is
+/// above this (`exp(-key * max_weight)`, a hair lower so that rounding never drops a site): the
+/// test that spares most sites their logarithm. It only ever passes more sites than it must, so it
+/// shapes no output.
+fn unit_bar(key: f64, max_weight: f64) -> f64 {
+    libm::exp(-key * max_weight) * (1.0 - 1e-9)
 }
 
 /// Generates `player`'s hunt from `template` on `world`.
@@ -158,37 +280,37 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
 
     let found: HashSet<&str> = player.found.iter().map(String::as_str).collect();
     let mut kinds = KindTable::new(template, player);
-    let mut cands = Vec::new();
-    region.for_each_within(player.start, template.search_radius, |site| {
+    // Dense cities have thousands of candidates: reuse this thread's buffer rather than regrow one
+    // for every hunt.
+    let mut pending = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    pending.clear();
+    region.scan_ring(player.start, 0.0, template.search_radius, |handle, site| {
         if site.weight <= 0.0 || (!found.is_empty() && found.contains(site.id)) {
             return;
         }
         let (stages, factor) = kinds.of(site.kind);
         let weight = site.weight * factor;
         if stages != 0 && weight > 0.0 {
-            cands.push(Candidate { site, key: es_key(seed, site.id, weight), stages });
+            pending.push(Pending { handle, u: site_unit(seed, site.id), weight, stages });
         }
     });
-    if cands.len() < n {
+    if pending.len() < n {
+        let available = pending.len() as u64;
+        PENDING.with(|p| *p.borrow_mut() = pending);
         return Err(HuntError::NotEnoughSites {
-            available: cands.len() as u64,
+            available,
             needed: template.stages,
             radius: template.search_radius,
             nearest: nearest_beyond(world, template, player, &found),
         });
     }
-    // Sort small (key, position) pairs rather than the candidates themselves.
-    let mut order: Vec<(f64, u32)> = cands.iter().enumerate().map(|(i, c)| (c.key, i as u32)).collect();
-    order.sort_unstable_by(|a, b| {
-        a.0.total_cmp(&b.0).then_with(|| cands[a.1 as usize].site.id.cmp(cands[b.1 as usize].site.id))
-    });
-    let cands: Vec<Candidate<'_>> = order.iter().map(|&(_, i)| cands[i as usize]).collect();
+    let mut order = KeyOrder::new(&region, pending, 16 * n);
 
     let mut search = Search {
-        cands: &cands,
+        cands: &mut order,
         template,
         start: player.start,
-        used: vec![false; cands.len()],
+        used: Vec::new(),
         route: Vec::with_capacity(n),
         tries: 0,
         stuck: None,
@@ -196,7 +318,7 @@ pub fn generate(world: &World, template: &Template, seeds: &Seeds, player: &Play
     if !search.place(0) {
         return Err(search.explain());
     }
-    let route: Vec<SiteRef<'_, Position>> = search.route.iter().map(|&i| cands[i].site).collect();
+    let route: Vec<SiteRef<'_, Position>> = search.route.iter().map(|&i| search.cands.sorted[i].site).collect();
     Ok(Hunt::new(assemble(world, &region, template, seeds, player, seed, &route)))
 }
 
@@ -225,7 +347,7 @@ fn nearest_beyond(world: &World, template: &Template, player: &Player, found: &H
 
 /// Depth-first placement of stages in key order.
 struct Search<'a, 'r> {
-    cands: &'a [Candidate<'r>],
+    cands: &'a mut KeyOrder<'r>,
     template: &'a Template,
     start: Position,
     used: Vec<bool>,
@@ -237,7 +359,7 @@ struct Search<'a, 'r> {
 
 impl Search<'_, '_> {
     fn prev(&self) -> Position {
-        self.route.last().map_or(self.start, |&i| self.cands[i].site.pos)
+        self.route.last().map_or(self.start, |&i| self.cands.sorted[i].site.pos)
     }
 
     fn place(&mut self, stage: usize) -> bool {
@@ -246,12 +368,17 @@ impl Search<'_, '_> {
         }
         let prev = self.prev();
         let (leg, spacing) = (&self.template.leg, self.template.spacing);
-        for i in 0..self.cands.len() {
+        let mut i = 0;
+        while let Some(c) = self.cands.get(i) {
+            i += 1;
             if self.tries >= SEARCH_BUDGET {
                 return false;
             }
             self.tries += 1;
-            let c = &self.cands[i];
+            let i = i - 1;
+            if self.used.len() <= i {
+                self.used.resize(self.cands.sorted.len(), false);
+            }
             if self.used[i] || c.stages & (1 << stage) == 0 {
                 continue;
             }
@@ -259,7 +386,7 @@ impl Search<'_, '_> {
             if d < leg.min || d > leg.max {
                 continue;
             }
-            if self.route.iter().any(|&j| self.cands[j].site.pos.distance(c.site.pos) < spacing) {
+            if self.route.iter().any(|&j| self.cands.sorted[j].site.pos.distance(c.site.pos) < spacing) {
                 continue;
             }
             self.used[i] = true;
@@ -277,13 +404,13 @@ impl Search<'_, '_> {
     }
 
     /// Says what fell short at the deepest stage the search could not fill.
-    fn explain(&self) -> HuntError {
+    fn explain(&mut self) -> HuntError {
         let t = self.template;
         let (stage, route) = self.stuck.clone().unwrap_or((0, Vec::new()));
-        let prev = route.last().map_or(self.start, |&i| self.cands[i].site.pos);
+        let cands = self.cands.all();
+        let prev = route.last().map_or(self.start, |&i| cands[i].site.pos);
         let from = if stage == 0 { "the start".to_owned() } else { format!("stage {stage}") };
-        let open: Vec<&Candidate<'_>> = self
-            .cands
+        let open: Vec<&Candidate<'_>> = cands
             .iter()
             .enumerate()
             .filter(|(i, c)| !route.contains(i) && c.stages & (1 << stage) != 0)
@@ -399,7 +526,9 @@ fn previous(i: usize, prev: Position, to: Position, difficulty: u8) -> Pointer {
 }
 
 /// The landmark for a stage: among sites in the difficulty's ring that are not on the route, the one
-/// with the smallest weighted key (well-known sites are likelier).
+/// with the smallest weighted key (well-known sites are likelier). Once a best is in hand, a site
+/// whose uniform number is below [`unit_bar`] of it cannot beat it and is passed over without its
+/// logarithm.
 fn landmark<'r>(
     region: &'r Region<'_>,
     difficulty: u8,
@@ -408,15 +537,62 @@ fn landmark<'r>(
     on_route: &HashSet<&str>,
 ) -> Option<SiteRef<'r, Position>> {
     let (lo, hi) = LANDMARK_RING[usize::from(difficulty.clamp(2, 5)) - 2];
-    let mut best: Option<(f64, SiteRef<'r, Position>)> = None;
-    region.for_each_in_ring(at, lo, hi, |s| {
-        if on_route.contains(s.id) {
+    let heaviest = region.max_weight() + 1.0;
+    let mut best: Option<(f64, &str, Handle)> = None;
+    let mut bar = 0.0;
+    region.scan_ring(at, lo, hi, |handle, s| {
+        let u = site_unit(seed, s.id);
+        if u <= bar {
             return;
         }
-        let key = es_key(seed, s.id, s.weight + 1.0);
-        if best.as_ref().is_none_or(|(k, b)| key < *k || (key == *k && s.id < b.id)) {
-            best = Some((key, s));
+        let key = key_of(u, s.weight + 1.0);
+        if best.is_none_or(|(k, id, _)| key < k || (key == k && s.id < id)) && !on_route.contains(s.id) {
+            best = Some((key, s.id, handle));
+            bar = unit_bar(key, heaviest);
         }
     });
-    best.map(|(_, s)| s)
+    best.map(|(_, _, handle)| region.site(handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geom::Point;
+    use crate::site::Site;
+    use crate::SiteIndex;
+
+    /// The first band and the rest, handed out one by one, are exactly all the candidates sorted
+    /// by (key, id), whatever the band's size.
+    #[test]
+    fn key_order_hands_out_every_candidate_in_key_order() {
+        let sites: Vec<Site> = (0..3000u64)
+            .map(|i| {
+                let h = mix2(17, i);
+                // Coarse weights make equal keys impossible to rule out; ids break such ties.
+                let weight = [0.5, 1.0, 2.0, 250.0][(h % 4) as usize];
+                let pos = Point::new(crate::hash::unit(h) * 1000.0, crate::hash::unit(mix2(h, 1)) * 1000.0);
+                Site { id: format!("s{i}"), pos: pos.into(), kind: "well".into(), name: String::new(), weight }
+            })
+            .collect();
+        let world = World::Imported(SiteIndex::from_sites(&sites).unwrap());
+        let centre = Position::Plane(Point::new(500.0, 500.0));
+        let region = world.region(centre, 2000.0).unwrap();
+        for (seed, want) in [(1u64, 8), (2, 80), (3, 800), (4, 5000)] {
+            let mut pending = Vec::new();
+            region.scan_ring(centre, 0.0, 2000.0, |handle, s| {
+                pending.push(Pending { handle, u: site_unit(seed, s.id), weight: s.weight, stages: 1 });
+            });
+            let mut all: Vec<(f64, &str)> =
+                pending.iter().map(|p| (key_of(p.u, p.weight), region.site(p.handle).id)).collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(b.1)));
+            let mut order = KeyOrder::new(&region, pending, want);
+            let banded = order.sorted.len();
+            assert!(banded < 3000 || want >= 1500, "want {want}: a first band of {banded}");
+            let mut got = Vec::new();
+            while let Some(c) = order.get(got.len()) {
+                got.push((c.key, c.site.id));
+            }
+            assert_eq!(got, all, "want {want}");
+        }
+    }
 }

@@ -15,7 +15,7 @@ use crate::geom::{Bounds, Point};
 use crate::index::{KindFilter, SiteIndex};
 pub use crate::limits::MAX_RASTER_CELLS;
 use crate::position::{Position, Space};
-use crate::site::{Site, SiteRef};
+use crate::site::{Site, SiteKey, SiteRef};
 use procedural::{ProceduralWorld, Tile};
 use serde::Serialize;
 use std::sync::Arc;
@@ -300,9 +300,18 @@ pub enum Region<'w> {
 }
 
 impl Region<'_> {
+    /// The greatest weight a site of this region can have.
+    pub fn max_weight(&self) -> f64 {
+        match self {
+            Region::Tiles { .. } => procedural::MAX_SITE_WEIGHT,
+            Region::Index(idx) => idx.max_weight(),
+            Region::Earth(idx) => idx.max_weight(),
+        }
+    }
+
     /// Calls `f` for every site within `radius` metres of `center`, in no particular order.
-    pub fn for_each_within<'r>(&'r self, center: Position, radius: f64, f: impl FnMut(SiteRef<'r, Position>)) {
-        self.for_each_in_ring(center, 0.0, radius, f);
+    pub fn for_each_within<'r>(&'r self, center: Position, radius: f64, mut f: impl FnMut(SiteRef<'r, Position>)) {
+        self.scan_ring(center, 0.0, radius, |handle, _| f(self.site(handle)));
     }
 
     /// Calls `f` for every site at least `min` and at most `max` metres from `center`, in no
@@ -314,38 +323,56 @@ impl Region<'_> {
         max: f64,
         mut f: impl FnMut(SiteRef<'r, Position>),
     ) {
+        self.scan_ring(center, min, max, |handle, _| f(self.site(handle)));
+    }
+
+    /// Calls `f` with a handle and the id, kind and weight of every site at least `min` and at
+    /// most `max` metres from `center`, in no particular order: the cheap way through many sites,
+    /// [`Region::site`] giving the whole of the few that matter.
+    pub fn scan_ring<'r>(&'r self, center: Position, min: f64, max: f64, mut f: impl FnMut(Handle, SiteKey<'r>)) {
         // Planar sites nearer than `min` are skipped by their distance, as hunts always measured.
-        let mut far_enough = |s: SiteRef<'r, Position>| {
-            if min <= 0.0 || s.pos.distance(center) >= min {
-                f(s);
-            }
-        };
+        let far_enough = |p: Point| min <= 0.0 || Position::Plane(p).distance(center) >= min;
         match (self, center) {
             (Region::Tiles { size, tiles }, Position::Plane(c)) => {
                 let r2 = max * max;
                 let b = Bounds::around(c, max);
                 let (x0, x1) = ((b.min.x / size).floor() as i64, (b.max.x / size).floor() as i64);
                 let (y0, y1) = ((b.min.y / size).floor() as i64, (b.max.y / size).floor() as i64);
-                let near = tiles.iter().filter(|t| (x0..=x1).contains(&t.x) && (y0..=y1).contains(&t.y));
-                for s in near.flat_map(|t| t.sites.iter()) {
-                    if s.pos.as_point().is_some_and(|p| p.distance2(c) <= r2) {
-                        far_enough(s.as_ref());
+                for (t, tile) in tiles.iter().enumerate() {
+                    if !((x0..=x1).contains(&tile.x) && (y0..=y1).contains(&tile.y)) {
+                        continue;
+                    }
+                    for (i, s) in tile.sites.iter().enumerate() {
+                        let Position::Plane(p) = s.pos else { continue };
+                        if p.distance2(c) <= r2 && far_enough(p) {
+                            let key = SiteKey { id: &s.id, kind: &s.kind, weight: s.weight };
+                            f(Handle((t as u64) << 32 | i as u64), key);
+                        }
                     }
                 }
             }
-            (Region::Index(idx), Position::Plane(c)) => {
-                for s in idx.within(c, max, &ALL_KINDS) {
-                    far_enough(s.positioned());
+            (Region::Index(idx), Position::Plane(c)) => idx.for_each_slot_within(c, max, |slot, p| {
+                if far_enough(p) {
+                    f(Handle(u64::from(slot)), idx.key(slot));
                 }
-            }
+            }),
             (Region::Earth(idx), Position::Earth(c)) => {
-                for s in idx.within_ring(c, min, max, &ALL_KINDS) {
-                    f(s.positioned());
-                }
+                idx.for_each_slot_in_ring(c, min, max, |slot| f(Handle(u64::from(slot)), idx.key(slot)));
             }
             _ => {} // a centre of the other space: nothing is near it
         }
     }
+
+    /// The site a scan handed out `handle` for.
+    pub fn site(&self, handle: Handle) -> SiteRef<'_, Position> {
+        match self {
+            Region::Tiles { tiles, .. } => tiles[(handle.0 >> 32) as usize].sites[handle.0 as u32 as usize].as_ref(),
+            Region::Index(idx) => idx.site(handle.0 as u32).positioned(),
+            Region::Earth(idx) => idx.site(handle.0 as u32).positioned(),
+        }
+    }
 }
 
-static ALL_KINDS: crate::index::KindFilter = crate::index::KindFilter::all();
+/// A site of a [`Region`], as its scans hand it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Handle(u64);

@@ -23,6 +23,9 @@ use std::sync::{Arc, Mutex};
 /// on the cache, only speed does.
 const TILE_CACHE: usize = 4096;
 
+/// The greatest weight of a procedural site (weights are 0.5 to 2.0).
+pub const MAX_SITE_WEIGHT: f64 = 2.0;
+
 /// A procedural world's configuration. `Default` is the world the demo and golden vectors use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -233,7 +236,7 @@ impl ProceduralWorld {
             pos: Position::Plane(Point::new(c.cm.0 as f64 / 100.0, c.cm.1 as f64 / 100.0)),
             kind: kind.to_owned(),
             name: name_for(kind, mix2(c.hash, 5)),
-            weight: f64::from(50 + below(mix2(c.hash, 6), 151)) / 100.0,
+            weight: f64::from(50 + below(mix2(c.hash, 6), 151)) / 100.0, // at most MAX_SITE_WEIGHT
         }
     }
 
