@@ -9,8 +9,8 @@ use xmarks::rules::logic::Logic;
 use xmarks::rules::Ruleset;
 use xmarks::session::{log, Event, Session};
 use xmarks::{
-    generate, import_csv, import_geojson, Coded, Hunt, HuntError, ImportOptions, Player, Point, ProceduralWorld, Seeds,
-    Template, World, WorldConfig,
+    generate, import_csv, import_geojson, Coded, Hunt, HuntError, ImportOptions, LonLat, Player, Point,
+    ProceduralWorld, Seeds, Template, World, WorldConfig,
 };
 
 mod common;
@@ -42,6 +42,29 @@ struct Fixture {
     world: World,
     template: Template,
     hunt: Hunt,
+    earth: World,
+    earth_hunt: Hunt,
+}
+
+/// Where the Earth cases play from: Tokyo.
+fn tokyo() -> Player {
+    Player::new("ann", LonLat::new(139.767, 35.681))
+}
+
+/// Applies events to a fresh session on `hunt`; each but the last must be accepted.
+fn play(hunt: &Hunt, text: &str) -> Result<(), (String, Option<String>)> {
+    let events: Vec<&RawValue> = serde_json::from_str(text).expect("an events case is a JSON array");
+    let mut session = Session::new(hunt.clone(), Arc::new(Ruleset::default_rules()), 0);
+    for (i, raw) in events.iter().enumerate() {
+        let before = session.state_hash();
+        let r = Event::from_json(raw.get()).and_then(|e| session.apply(&e));
+        if let Err(e) = r {
+            assert_eq!(session.state_hash(), before, "a refused event changed nothing");
+            assert_eq!(i, events.len() - 1, "only the last event of a case is refused: {e}");
+            return Err(coded(&e));
+        }
+    }
+    Ok(())
 }
 
 /// Runs one entry point on an input; `Ok` when it was accepted.
@@ -62,19 +85,15 @@ fn run(f: &Fixture, entry: &str, bytes: &[u8]) -> Result<(), (String, Option<Str
         }
         "ruleset" => Ruleset::from_json(text()).map(drop).map_err(|e| coded(&e)),
         "logic" => Logic::from_json(text()).map(drop).map_err(|e| coded(&e)),
-        "events" => {
-            let events: Vec<&RawValue> = serde_json::from_str(text()).expect("an events case is a JSON array");
-            let mut session = Session::new(f.hunt.clone(), Arc::new(Ruleset::default_rules()), 0);
-            for (i, raw) in events.iter().enumerate() {
-                let before = session.state_hash();
-                let r = Event::from_json(raw.get()).and_then(|e| session.apply(&e));
-                if let Err(e) = r {
-                    assert_eq!(session.state_hash(), before, "a refused event changed nothing");
-                    assert_eq!(i, events.len() - 1, "only the last event of a case is refused: {e}");
-                    return Err(coded(&e));
-                }
-            }
-            Ok(())
+        "events" => play(&f.hunt, text()),
+        "earth_events" => play(&f.earth_hunt, text()),
+        "earth_player" => {
+            let player: Player = serde_json::from_str(text()).map_err(|_| invalid_input("player"))?;
+            generate(&f.earth, &f.template, &seeds, &player).map(drop).map_err(|e| coded(&e))
+        }
+        "earth_template" => {
+            let template = Template::from_json(text()).map_err(|e| coded(&HuntError::from(e)))?;
+            generate(&f.earth, &template, &seeds, &tokyo()).map(drop).map_err(|e| coded(&e))
         }
         "log" => log::replay(text()).map(drop).map_err(|e| coded(&e)),
         "csv" => import_csv(bytes, ImportOptions::default()).map(drop).map_err(|e| coded(&e)),
@@ -93,7 +112,9 @@ fn every_hostile_input_gets_its_error_code_and_path() {
     let template = Template::from_json(r#"{"id": "t", "stages": 3}"#).unwrap();
     let player = Player::new("ann", Point::new(0.0, 0.0));
     let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
-    let f = Fixture { world, template, hunt };
+    let earth = common::world(&serde_json::json!({"csv": "worlds/earth.csv"}));
+    let earth_hunt = generate(&earth, &template, &Seeds { game: 1, round: 1 }, &tokyo()).unwrap();
+    let f = Fixture { world, template, hunt, earth, earth_hunt };
     let cases = doc["cases"].as_array().unwrap();
     let mut failures = Vec::new();
     for c in cases {

@@ -132,6 +132,37 @@ c("geojson", "a line, not a point", json.dumps(point([[0, 0], [1, 1]], "LineStri
 c("geojson", "latitude past 90", json.dumps(point([0, 91])), "import_malformed", "features[0]")
 c("geojson", "100,000 nesting levels", big('{"type": "FeatureCollection", "features": [', "[", 100000, "", "]", "]}"), "import_malformed", "features[0]")
 
+# Earth worlds: the runners import tests/worlds/earth.csv and play from Tokyo (139.767, 35.681).
+EP = lambda **kw: json.dumps({"id": "ann", "start": {"lon": 139.767, "lat": 35.681}, **kw})
+c("earth_player", "latitude past 90", EP(start={"lon": 0, "lat": 90.5}), "input_invalid", "player.start")
+c("earth_player", "longitude past 180", EP(start={"lon": 180.5, "lat": 0}), "input_invalid", "player.start")
+c("earth_player", "longitude and latitude swapped", EP(start={"lon": 35.681, "lat": 139.767}), "input_invalid", "player.start")
+c("earth_player", "infinite latitude", '{"id": "ann", "start": {"lon": 0, "lat": 1e999}}', "input_invalid", "player")
+c("earth_player", "a planar start", EP(start={"x": 0, "y": 0}), "input_invalid", "player.start")
+c("earth_player", "x and lon together", EP(start={"x": 0, "lon": 0, "lat": 0}), "input_invalid", "player")
+c("earth_player", "at the north pole, no site near", EP(start={"lon": 0, "lat": 90}), "not_enough_sites")
+c("earth_player", "in the middle of the Pacific", EP(start={"lon": -150, "lat": 0}), "not_enough_sites")
+c("earth_player", "a negative interest", EP(interests={"shrine": -1}), "input_invalid", "player.interests.shrine")
+c("earth_template", "a search radius holding too few sites",
+  json.dumps({"id": "t", "stages": 50, "search_radius": 20, "spacing": 1, "leg": {"min": 0, "max": 40}}), "not_enough_sites")
+c("earth_events", "latitude past 90", E({"type": "move", "t": 1000, "lon": 139.767, "lat": 90.5}), "invalid", "lon")
+c("earth_events", "a planar move", E({"type": "move", "t": 1000, "x": 0, "y": 0}), "invalid", "x")
+c("earth_events", "negative accuracy", E({"type": "move", "t": 1000, "lon": 139.767, "lat": 35.681, "accuracy": -1}), "invalid", "accuracy")
+c("earth_events", "teleport to Reykjavik", E({"type": "move", "t": 1000, "lon": -21.94, "lat": 64.146}), "too_fast")
+c("earth_events", "teleport to the antimeridian", E({"type": "move", "t": 60000, "lon": 180, "lat": 35.681}), "too_fast")
+c("earth_events", "a latitude without a longitude", E({"type": "dig", "t": 1000, "lat": 35.681}), "malformed")
+c("earth_events", "a dig 270 m away", E({"type": "dig", "t": 1000, "lon": 139.77, "lat": 35.681}), "dig_away")
+HL = "id,lon,lat,kind,name,weight\n"
+c("csv", "lon,lat: latitude past 90", HL + "a,0,91,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "lon,lat: longitude past 180", HL + "a,181,0,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "lon,lat: NaN", HL + "a,NaN,0,well,Well,1\n", "import_malformed", "line 2")
+c("csv", "lon,lat: duplicate ids", HL + "a,1,2,well,Well,1\na,3,4,well,Well,1\n", "import_malformed", "line 3")
+c("csv", "both x,y and lon,lat", "id,x,y,lon,lat,kind,name\n", "import_format")
+c("geojson", "longitude past 180", json.dumps(point([181, 0])), "import_malformed", "features[0]")
+twice = point([0, 0])
+twice["features"].append({**twice["features"][0], "geometry": {"type": "Point", "coordinates": [1, 1]}})
+c("geojson", "duplicate ids", json.dumps(twice), "import_malformed", "features[1]")
+
 # Hunts read back (to open sessions).
 c("hunt", "malformed", '{"generator": ', "hunt_malformed")
 c("hunt", "fingerprint does not match", json.dumps({"fingerprint": "00"}), "hunt_malformed")
@@ -190,7 +221,10 @@ about = ("Hostile inputs at every entry point and the error code (and path) each
          "Cases with \"server\": true are players' tokens, run against a real xmarks-server (server/tests/players.rs); "
          "their input is a recipe: alg (HS256 unless said), kid (hs-1 unless said, null for none), key (the server's "
          "unless said), claims merged over a valid set, remove, exp_in_s, nbf_in_s, sub, or a raw token; player_route "
-         "cases give a method, an id and whose token. Cases with \"native\": false are values Rust's types cannot hold.")
+         "cases give a method, an id and whose token. Cases with \"native\": false are values Rust's types cannot hold. "
+         "earth_* cases run on an Earth world imported from tests/worlds/earth.csv, from Tokyo (139.767, 35.681): "
+         "earth_player is the player, earth_template the template (the player at Tokyo), earth_events events of a "
+         "session on the hunt of {\"id\": \"t\", \"stages\": 3} for ann at Tokyo.")
 out = pathlib.Path(__file__).with_name("catalogue.json")
 out.write_text(json.dumps({"about": about, "cases": cases}, indent=1) + "\n")
 print(f"{len(cases)} cases")

@@ -2,7 +2,7 @@
 // hostile inputs get the same codes and paths as natively (core/tests/catalogue.rs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { xmarks, readJson } from "./common.mjs";
+import { xmarks, readJson, readBytes } from "./common.mjs";
 
 const { World, Rules, Session, Logic, generateHunt, parseTemplate, canonicalHuntJson, playerViewJson, replay } = xmarks;
 
@@ -21,30 +21,38 @@ test("every hostile input gets its error code and path through the package", () 
   const seeds = { game: 1, round: 1 };
   const player = { id: "ann", start: { x: 0, y: 0 } };
   const hunt = generateHunt(world, template, seeds, player);
+  // The Earth cases: tests/worlds/earth.csv, from Tokyo.
+  const earth = World.importCsv(readBytes("worlds/earth.csv"));
+  const tokyo = { id: "ann", start: { lon: 139.767, lat: 35.681 } };
+  const earthHunt = generateHunt(earth, template, seeds, tokyo);
+  const play = (h, t) => {
+    const events = JSON.parse(t);
+    const session = new Session(h, Rules.default(), 0);
+    try {
+      events.forEach((event, i) => {
+        const before = session.stateHash();
+        try {
+          session.apply(event);
+        } catch (e) {
+          assert.equal(session.stateHash(), before, "a refused event changed nothing");
+          assert.equal(i, events.length - 1, `only the last event of a case is refused: ${e.message}`);
+          throw e;
+        }
+      });
+    } finally {
+      session.free();
+    }
+  };
   const entries = {
     template: (t) => parseTemplate(t),
     player: (t) => generateHunt(world, template, seeds, JSON.parse(t)),
     seeds: (t) => generateHunt(world, template, JSON.parse(t), player),
     ruleset: (t) => Rules.parse(t).free(),
     logic: (t) => new Logic(JSON.parse(t)).free(),
-    events: (t) => {
-      const events = JSON.parse(t);
-      const session = new Session(hunt, Rules.default(), 0);
-      try {
-        events.forEach((event, i) => {
-          const before = session.stateHash();
-          try {
-            session.apply(event);
-          } catch (e) {
-            assert.equal(session.stateHash(), before, "a refused event changed nothing");
-            assert.equal(i, events.length - 1, `only the last event of a case is refused: ${e.message}`);
-            throw e;
-          }
-        });
-      } finally {
-        session.free();
-      }
-    },
+    events: (t) => play(hunt, t),
+    earth_events: (t) => play(earthHunt, t),
+    earth_player: (t) => generateHunt(earth, template, seeds, JSON.parse(t)),
+    earth_template: (t) => generateHunt(earth, t, seeds, tokyo),
     log: (t) => replay(t).session.free(),
     csv: (bytes) => World.importCsv(bytes).free(),
     geojson: (t) => World.importGeojson(t).free(),
@@ -70,6 +78,7 @@ test("every hostile input gets its error code and path through the package", () 
     ran++;
   }
   world.free();
+  earth.free();
   assert.deepEqual(failures, []);
   console.log(`bad-input catalogue: ${ran} of ${cases.length} cases through the package (the rest are text JS callers cannot send)`);
 });
