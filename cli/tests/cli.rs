@@ -173,3 +173,82 @@ fn rules_check_lists_every_problem() {
     assert!(stdout.contains("note: rules[0] (share): its effects can raise an error"), "{stdout}");
     assert!(!stdout.contains("rules[1]"), "{stdout}");
 }
+
+/// The golden Earth case earth-taveuni-antimeridian, from the command line.
+fn taveuni_template() -> PathBuf {
+    let template = std::env::temp_dir().join("xmarks-islands.json");
+    std::fs::write(
+        &template,
+        r#"{"id":"islands","stages":5,"difficulty":3,"leg":{"min":300,"max":1500},"search_radius":3500,"spacing":200,"max_speed":5,"time_limit_s":7200}"#,
+    )
+    .unwrap();
+    template
+}
+
+#[test]
+fn earth_starts_are_given_in_either_order_spelled_out() {
+    let template = taveuni_template();
+    let golden = std::fs::read_to_string(repo().join("tests/golden/hunts/earth-taveuni-antimeridian.json")).unwrap();
+    for start in [
+        vec!["--start", "lon=180,lat=-16.8"],
+        vec!["--start", "lat=-16.8,lon=180"],
+        vec!["--lonlat", "180,-16.8"],
+        vec!["--latlon=-16.8,180"],
+    ] {
+        let out = xmarks()
+            .args(["hunt", "--import", "tests/worlds/earth.csv", "-t", template.to_str().unwrap(), "--player", "ana"])
+            .args(&start)
+            .args(["--level", "4", "--game", "12", "--round", "3"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{start:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), golden.trim_end(), "{start:?}");
+    }
+    // The everyday order given as GeoJSON's is caught: a latitude of 180 is no latitude.
+    let out = xmarks()
+        .args(["hunt", "--import", "tests/worlds/earth.csv", "-t", template.to_str().unwrap(), "--lonlat", "-16.8,180"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lat 180.0 is not in -90..=90"), "{out:?}");
+    // A planar start on an Earth world says which coordinates the world wants.
+    let out = xmarks()
+        .args(["hunt", "--import", "tests/worlds/earth.csv", "-t", template.to_str().unwrap(), "--start=100,200"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lon and lat (degrees)"), "{out:?}");
+}
+
+#[test]
+fn render_draws_an_earth_hunt_in_a_local_projection_with_a_scale_and_north() {
+    let out = std::env::temp_dir().join("xmarks-test-earth-map.svg");
+    let template = taveuni_template();
+    xmarks()
+        .args(["render", "--import", "tests/worlds/earth.csv", "-t", template.to_str().unwrap()])
+        .args(["--player", "ana", "--lonlat", "180,-16.8", "--level", "4", "--game", "12", "--round", "3"])
+        .args(["-o", out.to_str().unwrap()])
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(&out).unwrap();
+    assert!(svg.contains("azimuthal equidistant around 16°48.000′S 180°00.000′E"), "the projection is named");
+    assert!(svg.contains(">N</text>"), "a north arrow");
+    assert!(svg.contains(" m</text>"), "a scale bar");
+    assert!(svg.contains(r##"stroke="#b01010""##), "the X on the treasure");
+    assert_eq!(svg.matches(r##"stroke="#8b1a1a" stroke-width="2"/>"##).count(), 4, "four numbered stage markers");
+    // Sites on both sides of the antimeridian are drawn: more than the stages and landmarks.
+    assert!(svg.matches("<circle").count() + svg.matches("<rect x").count() > 60, "the sites around");
+}
+
+#[test]
+fn world_summarises_an_earth_world() {
+    let out = xmarks().args(["world", "--import", "tests/worlds/earth.csv"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["world"]["kind"], "earth");
+    assert_eq!(v["world"]["sites"], 5800);
+    let projected =
+        xmarks().args(["world", "--import", "tests/worlds/earth.csv", "--projection", "local"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&projected.stdout).unwrap();
+    assert_eq!(v["world"]["kind"], "imported");
+}
