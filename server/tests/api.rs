@@ -31,7 +31,11 @@ impl Client {
     }
 
     async fn open(&self, player: &str) -> Opened {
-        let body = json!({"template": "sprint", "player": {"id": player, "start": {"x": 0.0, "y": 0.0}}});
+        self.open_at(player, json!({"x": 0.0, "y": 0.0})).await
+    }
+
+    async fn open_at(&self, player: &str, start: Value) -> Opened {
+        let body = json!({"template": "sprint", "player": {"id": player, "start": start}});
         let r = self.http.post(format!("{}/v1/sessions", self.url)).json(&body).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let v: Value = r.json().await.unwrap();
@@ -152,6 +156,43 @@ async fn a_hunt_played_over_http_and_websocket_is_stored_and_replays() {
     );
     assert!(metrics.contains("xmarks_http_requests_total{route=\"/v1/sessions\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("xmarks_sessions_open 0"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_earth_hunt_is_played_in_longitudes_and_latitudes_and_replays() {
+    let earth = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/worlds/earth.csv");
+    let (_dir, server) =
+        server_with(&format!("[world]\ncsv = {earth:?}"), "max_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n");
+    let c = Client::new(&server);
+    // A planar start on an Earth world is refused, saying which coordinates the world has.
+    let r = c
+        .http
+        .post(format!("{}/v1/sessions", c.url))
+        .json(&json!({"template": "sprint", "player": {"id": "ann", "start": {"x": 0, "y": 0}}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["path"], "player.start", "{v}");
+    // From Tokyo: the view's coordinates clues give longitudes and latitudes to walk to.
+    let s = c.open_at("ann", json!({"lon": 139.767, "lat": 35.681})).await;
+    let events = walkthrough_view(&s.hunt, s.started_ms).expect("sprint's clues give coordinates");
+    assert!(event(&events[0]).contains("\"lon\":"), "{}", event(&events[0]));
+    let mut last = Value::Null;
+    for batch in events.chunks(25) {
+        let body = format!("[{}]", batch.iter().map(event).collect::<Vec<_>>().join(","));
+        let (status, v) = c.post_events(&s, Some(&s.token), body).await;
+        assert_eq!(status, 200, "{v}");
+        last = v;
+    }
+    assert_eq!(last["status"], "completed", "{last}");
+    let view: Value = c.get(&format!("/v1/sessions/{}", s.id), &s.token).await.json().await.unwrap();
+    assert!(view["state"]["lon"].is_number() && view["state"].get("x").is_none(), "{view}");
+    let text = c.get(&format!("/v1/sessions/{}/log", s.id), &s.token).await.text().await.unwrap();
+    let replay = log::replay(&text).unwrap();
+    assert_eq!(replay.session.state_hash(), last["state_hash"].as_str().unwrap());
+    assert_eq!(replay.session.hunt().world.space(), xmarks::Space::Earth);
 }
 
 #[tokio::test(flavor = "multi_thread")]
