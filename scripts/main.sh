@@ -15,5 +15,6 @@ echo "== hunt (examples/harbour.json for player ann)"
 echo
 "$xmarks" render --seed 7 -t examples/harbour.json --player ann --level 3 -o out/map.svg
 echo "== map written to out/map.svg"
-echo "== the demo (Ctrl-C stops it)"
+echo "== the demo (Ctrl-C stops it); ?world=earth opens the real world"
+bash scripts/tools.sh node demo-web
 exec node demo-web/serve.mjs "${PORT:-8080}"

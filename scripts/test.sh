@@ -19,6 +19,7 @@ cargo test --workspace
 echo "== npm package: build and size (wasm/build.sh)"
 bash wasm/build.sh
 bash scripts/tools.sh chromium
+bash scripts/tools.sh node demo-web
 echo "== node --test: the package (golden vectors, errors, memory, packaging) and the demo in Chromium"
 node --expose-gc --test wasm/tests/ demo-web/tests/
 echo "== fuzz: every target for 15 s (core/fuzz/run.sh; a release runs 600 s each)"
