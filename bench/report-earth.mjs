@@ -15,3 +15,12 @@ console.log('|---|---:|---:|---:|');
 for (const [what, ours, theirs, unit] of rows) {
   console.log(`| ${what} | ${ours.toFixed(unit === 'ms' ? 1 : 2)} ${unit} | ${theirs.toFixed(unit === 'ms' ? 1 : 2)} ${unit} | ${(theirs / ours).toFixed(2)}x |`);
 }
+
+// Hunt latency and memory, as the bench printed them.
+const log = readFileSync(new URL('xmarks-bench/earth.log', root), 'utf8');
+console.log('\n| hunts, 5 stages (20,000 players where the sites are) | p50 | p99 | p99.9 | without a hunt |');
+console.log('|---|---:|---:|---:|---:|');
+for (const m of log.matchAll(/percentiles (earth \S+ sites): p50 ([\d.]+) us, p99 ([\d.]+) us, p99.9 ([\d.]+) us.*\((\d+) without a hunt\)/g)) {
+  console.log(`| ${m[1]} | ${m[2]} us | ${m[3]} us | ${m[4]} us | ${m[5]} |`);
+}
+for (const m of log.matchAll(/^(memory|build): .*$/gm)) console.log(`\n${m[0]}`);

@@ -127,6 +127,27 @@ function imported(csv) {
   return out;
 }
 
+/** The native Earth bench's 1M sites and players (target/xmarks-bench, from `cargo bench --bench earth`), as the package imports them. */
+function earth() {
+  const read = (name) => {
+    const buf = readFileSync(new URL(`../target/xmarks-bench/${name}`, import.meta.url));
+    return new Float64Array(buf.buffer, buf.byteOffset, buf.byteLength / 8);
+  };
+  const pts = read('earth-1m.f64');
+  const starts = read('earth-players.f64');
+  const rows = ['id,lon,lat,kind,name,weight'];
+  for (let i = 0; i < pts.length / 2; i++) rows.push(`poi-${i},${pts[2 * i]},${pts[2 * i + 1]},${KINDS[i % 10]},,${0.5 + (i % 7) * 0.25}`);
+  const world = World.importCsv(rows.join('\n'));
+  const ps = Array.from({ length: starts.length / 2 }, (_, i) => ({
+    id: `player-${i}`, start: { lon: starts[2 * i], lat: starts[2 * i + 1] }, level: 1 + (i % 30),
+  }));
+  const t = template([]);
+  for (const p of ps.slice(0, 2000)) { try { generateHunt(world, t, { game: 1, round: 1 }, p); } catch {} } // the JIT
+  const out = latency(world, t, ps);
+  world.free();
+  return out;
+}
+
 function rules() {
   const suite = JSON.parse(readFileSync(new URL('../tests/jsonlogic/tests.json', import.meta.url)));
   const cases = suite.filter(Array.isArray).map(([rule, data]) => ({ rule, data }));
@@ -180,7 +201,7 @@ const { xy, csv } = sitesCsv();
 console.log(JSON.stringify({
   node: process.version,
   wasm_bytes: readFileSync(new URL('../wasm/pkg/xmarks_bg.wasm', import.meta.url)).length,
-  hunts: { ...hunts(), imported_1m: imported(csv) },
+  hunts: { ...hunts(), imported_1m: imported(csv), earth_1m: earth() },
   index: index(xy, csv),
   rules: rules(),
   sessions: sessions(),

@@ -193,9 +193,12 @@ impl Columns {
     }
 
     fn push_coords(&mut self, id: &str, pos: [f64; 2], kind: &str, name: &str, weight: f64) -> Result<(), IndexError> {
-        let kind = match self.kind_ids.get(kind) {
-            Some(&k) => k,
-            None => {
+        // Imports often repeat the last row's kind: check it before the table.
+        let last = self.kind.last().map(|&k| k as usize);
+        let kind = match (last, self.kind_ids.get(kind)) {
+            (Some(k), _) if self.kinds[k] == kind => k as u16,
+            (_, Some(&k)) => k,
+            (_, None) => {
                 let k = u16::try_from(self.kinds.len()).map_err(|_| IndexError::TooManyKinds)?;
                 self.kinds.push(kind.to_owned());
                 self.kind_ids.insert(kind.to_owned(), k);
@@ -460,7 +463,7 @@ fn site_hash(cols: &Columns, slot: usize, buf: &mut Vec<u8>) -> [u64; 2] {
     for v in [a, b, cols.weight[slot]] {
         buf.extend_from_slice(&v.to_bits().to_le_bytes());
     }
-    [crate::hash::hash_bytes(0x5173_6974_6531, buf), crate::hash::hash_bytes(0x5173_6974_6532, buf)]
+    crate::hash::hash_bytes2([0x5173_6974_6531, 0x5173_6974_6532], buf)
 }
 
 impl SiteIndex {

@@ -59,8 +59,46 @@ pub(crate) fn map<T: Send>(n: usize, min_each: usize, f: impl Fn(usize) -> T + S
     out
 }
 
+/// Sorts `v` as `sort_unstable` does (for a total order with no equal elements the result is the
+/// same whatever the split): halves sorted on their own threads, then merged.
+pub(crate) fn sort_unstable<T: Ord + Copy + Send>(v: &mut Vec<T>) {
+    let parts = ranges(v.len(), 1 << 16);
+    if parts.len() < 2 {
+        v.sort_unstable();
+        return;
+    }
+    let mid = v.len() / 2;
+    let (a, b) = v.split_at_mut(mid);
+    join_all(vec![Box::new(|| a.sort_unstable()) as Box<dyn FnOnce() + Send>, Box::new(|| b.sort_unstable())]);
+    let mut out = Vec::with_capacity(v.len());
+    let (mut i, mut j) = (0, mid);
+    while i < mid && j < v.len() {
+        if v[j] < v[i] {
+            out.push(v[j]);
+            j += 1;
+        } else {
+            out.push(v[i]);
+            i += 1;
+        }
+    }
+    out.extend_from_slice(&v[i..mid]);
+    out.extend_from_slice(&v[j..]);
+    *v = out;
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sort_in_halves_is_a_sort() {
+        for n in [0, 1, 3, 70_000, 200_001] {
+            let mut v: Vec<(u64, u32)> = (0..n as u32).map(|i| (crate::hash::mix(u64::from(i)) % 1000, i)).collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            super::sort_unstable(&mut v);
+            assert_eq!(v, want);
+        }
+    }
+
     #[test]
     fn results_come_back_in_order_whatever_the_split() {
         for n in [0, 1, 7, 10_000, 100_003] {

@@ -8,7 +8,7 @@
 //! it can reach) that decide almost every site, and measures the geodesic exactly only for sites
 //! in the thin shell (under 1% of the radius) where the bounds cannot.
 
-use super::geodesic::{MAX_CURVATURE_RADIUS, MIN_CURVATURE_RADIUS};
+use super::geodesic::MAX_CURVATURE_RADIUS;
 use super::{chord_bound, LonLat};
 use crate::index::{Columns, Coords, IndexError, KindFilter, SiteTreeParams};
 use crate::position::Space;
@@ -92,7 +92,7 @@ impl EarthIndexBuilder {
         let normals: Vec<[f32; 3]> =
             crate::par::map(n, 1 << 15, |i| LonLat::from_coords(cols.pos[i]).normal().map(|c| c as f32));
         let mut keyed: Vec<(u64, u32)> = crate::par::map(n, 1 << 15, |i| (z_order(normals[i]), i as u32));
-        keyed.sort_unstable();
+        crate::par::sort_unstable(&mut keyed);
         let mut to = vec![0u32; n];
         for (k, &(_, slot)) in keyed.iter().enumerate() {
             to[slot as usize] = k as u32;
@@ -270,10 +270,6 @@ impl EarthIndex {
         LonLat::from_coords(self.cols.pos[slot as usize])
     }
 
-    fn distance(&self, from: LonLat, slot: u32) -> f64 {
-        from.distance(self.lonlat(slot))
-    }
-
     /// Sites inside a box of longitudes and latitudes (inclusive): `west..=east` (crossing the
     /// antimeridian when `west > east`) and `south..=north`, in no particular order.
     pub fn in_box<'a>(
@@ -300,46 +296,67 @@ impl EarthIndex {
     /// The `k` geodesically nearest sites to `p` that pass the filter, nearest first, with their
     /// distances in metres; equal distances are ordered by id.
     ///
-    /// Candidates are gathered by chord, which is cheap: once `k` are in hand, the k-th chord bounds
-    /// their geodesics from above, and that bound turned back into a chord says how far a nearer site
-    /// could be. Only the candidates within it are measured exactly.
+    /// Buckets come from the tree nearest first, and their sites are ranked by chord, which is
+    /// cheap: once `k` are in hand, the k-th chord bounds their geodesics from above, and that
+    /// bound turned back into a chord says how far a nearer site could be, which ends the walk.
+    /// Only the candidates within it are measured along the geodesic.
     pub fn nearest(&self, p: LonLat, k: usize, filter: &KindFilter) -> Vec<(f64, SiteRef<'_, LonLat>)> {
         if k == 0 {
             return Vec::new();
         }
-        let n = p.normal();
-        let mut cand: Vec<(f64, u32)> = Vec::new();
-        let mut reach = f64::INFINITY; // squared chord beyond which no site is among the k nearest
-        for (bucket, bucket_d2) in self.tree.nearest_neighbor_iter_with_distance_2(&n) {
-            if bucket_d2 > reach {
+        let mut walk = Nearest { k, n: p.normal(), lat: p.lat, cand: Vec::new(), reach: f64::INFINITY };
+        for (bucket, bucket_d2) in self.tree.nearest_neighbor_iter_with_distance_2(&walk.n) {
+            if bucket_d2 > walk.reach {
                 break;
             }
-            let before = cand.len();
-            cand.extend(
+            let (before, n) = (walk.cand.len(), walk.n);
+            walk.cand.extend(
                 self.slots(bucket)
                     .filter(|&s| filter.keeps(self.cols.kind[s as usize]))
                     .map(|s| (self.chord2(s, n), s)),
             );
-            if cand.len() >= k && cand.len() > before {
-                let kth = *cand.select_nth_unstable_by(k - 1, |a, b| a.0.total_cmp(&b.0)).1;
-                let chord = kth.0.sqrt() + CHORD_EPS;
-                let farthest = 2.0 * libm::asin((chord / 2.0).min(1.0)) * MAX_CURVATURE_RADIUS;
-                let c = chord_bound(farthest, MIN_CURVATURE_RADIUS) + CHORD_EPS;
-                reach = reach.min(c * c);
-                cand.retain(|&(c2, _)| c2 <= reach);
+            if walk.cand.len() >= k && walk.cand.len() > before {
+                walk.tighten();
             }
         }
-        let mut found: Vec<(f64, SiteRef<'_, LonLat>)> =
-            cand.into_iter().map(|(_, s)| (self.distance(p, s), self.site(s))).collect();
-        found.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.id.cmp(b.1.id)));
-        found.truncate(k);
-        found
+        let from = super::geodesic::From::new(p);
+        let mut found: Vec<(f64, u32)> =
+            walk.cand.into_iter().map(|(_, s)| (from.distance(self.lonlat(s)), s)).collect();
+        found.sort_unstable_by(|a, b| {
+            a.0.total_cmp(&b.0).then_with(|| self.cols.id(a.1 as usize).cmp(self.cols.id(b.1 as usize)))
+        });
+        found.into_iter().take(k).map(|(d, s)| (d, self.site(s))).collect()
     }
 
     /// Approximate heap bytes held by the index (arrays, text and tree nodes).
     pub fn heap_bytes(&self) -> usize {
         // As the planar index: about 64 bytes a tree slot, plus inner nodes.
         self.cols.heap_bytes() + self.normals.capacity() * 12 + self.tree.size() * 64 * 17 / 16
+    }
+}
+
+/// The state of a nearest-k walk: the query's normal and latitude, the candidates by squared chord,
+/// and the squared chord beyond which no site can be among the `k` nearest.
+struct Nearest {
+    k: usize,
+    n: [f64; 3],
+    lat: f64,
+    cand: Vec<(f64, u32)>,
+    reach: f64,
+}
+
+impl Nearest {
+    /// Narrows `reach` to what the k-th candidate allows, and drops the candidates beyond it.
+    fn tighten(&mut self) {
+        let kth = self.cand.select_nth_unstable_by(self.k - 1, |a, b| a.0.total_cmp(&b.0)).1 .0;
+        let angle = 2.0 * libm::asin(((kth.sqrt() + CHORD_EPS) / 2.0).min(1.0));
+        // The k-th site is at most this far; geodesics that long stay within a band of latitudes
+        // whose radii of curvature bound them more tightly.
+        let (least, greatest) = super::geodesic::radii_within(self.lat, angle * MAX_CURVATURE_RADIUS);
+        let c = chord_bound(angle * greatest, least) + CHORD_EPS;
+        self.reach = self.reach.min(c * c);
+        let reach = self.reach;
+        self.cand.retain(|&(c2, _)| c2 <= reach);
     }
 }
 
