@@ -20,6 +20,11 @@ for (const [label, key] of [['procedural', 'procedural'], ['imported 1M', 'impor
   const h = w.hunts[key];
   console.log(`| ${label} | ${f(n.p50)} µs | ${f(h.p50_us)} µs | ${x(h.p50_us, n.p50)} | ${f(n.p99)} µs | ${f(h.p99_us)} µs | ${x(h.p99_us, n.p99)} |`);
 }
+const e = w.hunts.earth_1m.index;
+console.log('\n| Earth, 1M sites spread around the world\'s cities (Node) | xmarks package | geokdbush 2.1.0 | geokdbush / xmarks |');
+console.log('|---|---:|---:|---:|');
+console.log(`| build (xmarks: World.importCsv, parsing included) | ${f(e.xmarks_import_csv_ms)} ms | ${f(e.geokdbush_build_ms)} ms | ${x(e.geokdbush_build_ms, e.xmarks_import_csv_ms)} |`);
+console.log(`| nearest 10 (geodesic) | ${f(e.xmarks_nearest_10_us, 2)} µs | ${f(e.geokdbush_nearest_10_us, 2)} µs | ${x(e.geokdbush_nearest_10_us, e.xmarks_nearest_10_us)} |`);
 const i = w.index;
 console.log('\n| 1M sites, median of 5 | ms | vs kdbush |');
 console.log('|---|---:|---:|');

@@ -3,6 +3,7 @@
 // json-logic-js and json-logic-engine, and session events per second. Prints JSON.
 //   node bench/wasm.mjs  (after bash wasm/build.sh; bench/wasm.sh runs both and the native side)
 import KDBush from 'kdbush';
+import { around } from 'geokdbush';
 import jsonLogic from 'json-logic-js';
 import { LogicEngine } from 'json-logic-engine';
 import { readFileSync } from 'node:fs';
@@ -135,15 +136,44 @@ function earth() {
   };
   const pts = read('earth-1m.f64');
   const starts = read('earth-players.f64');
+  const queries = read('earth-queries.f64');
+  const n = pts.length / 2;
   const rows = ['id,lon,lat,kind,name,weight'];
-  for (let i = 0; i < pts.length / 2; i++) rows.push(`poi-${i},${pts[2 * i]},${pts[2 * i + 1]},${KINDS[i % 10]},,${0.5 + (i % 7) * 0.25}`);
-  const world = World.importCsv(rows.join('\n'));
+  for (let i = 0; i < n; i++) rows.push(`poi-${i},${pts[2 * i]},${pts[2 * i + 1]},${KINDS[i % 10]},,${0.5 + (i % 7) * 0.25}`);
+  const csv = new TextEncoder().encode(rows.join('\n'));
+  // Where the package stands against geokdbush on the same points: building, and nearest 10.
+  const time = (f, runs = 5) => {
+    f();
+    const ts = [];
+    for (let r = 0; r < runs; r++) {
+      const t0 = process.hrtime.bigint();
+      const v = f();
+      ts.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (v && typeof v.free === 'function') v.free();
+    }
+    return median(ts);
+  };
+  const kd = () => {
+    const idx = new KDBush(n, 64, Float64Array);
+    for (let i = 0; i < n; i++) idx.add(pts[2 * i], pts[2 * i + 1]);
+    return idx.finish();
+  };
+  const index = {
+    xmarks_import_csv_ms: time(() => World.importCsv(csv)),
+    geokdbush_build_ms: time(kd),
+  };
+  const world = World.importCsv(csv);
+  const kdIndex = kd();
+  const q = queries.length / 2;
+  const perQuery = (f) => (time(() => { for (let i = 0; i < q; i++) f(queries[2 * i], queries[2 * i + 1]); }, 9) * 1000) / q;
+  index.xmarks_nearest_10_us = perQuery((lon, lat) => world.nearest({ lon, lat }, 10));
+  index.geokdbush_nearest_10_us = perQuery((lon, lat) => around(kdIndex, lon, lat, 10));
   const ps = Array.from({ length: starts.length / 2 }, (_, i) => ({
     id: `player-${i}`, start: { lon: starts[2 * i], lat: starts[2 * i + 1] }, level: 1 + (i % 30),
   }));
   const t = template([]);
   for (const p of ps.slice(0, 2000)) { try { generateHunt(world, t, { game: 1, round: 1 }, p); } catch {} } // the JIT
-  const out = latency(world, t, ps);
+  const out = { ...latency(world, t, ps), index };
   world.free();
   return out;
 }

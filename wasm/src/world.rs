@@ -78,7 +78,7 @@ impl World {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Position")] at: JsValue,
         k: u32,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] kinds: Option<Vec<String>>,
+        kinds: Option<Vec<String>>,
     ) -> JsResult<JsValue> {
         let at: Position = parse(&at, "at")?;
         let found = self.inner.nearest(at, k, &kinds.unwrap_or_default()).map_err(|e| coded(&e))?;
@@ -92,7 +92,7 @@ impl World {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Position")] at: JsValue,
         radius: f64,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] kinds: Option<Vec<String>>,
+        kinds: Option<Vec<String>>,
     ) -> JsResult<JsValue> {
         let at: Position = parse(&at, "at")?;
         if !(radius.is_finite() && (0.0..=xmarks::limits::MAX_SEARCH_RADIUS).contains(&radius)) {

@@ -3,7 +3,7 @@
 import init, {
   World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate,
   type Hunt, type Outcome, type GameEvent, type State, type XmarksError, type TemplateInput, type RuleProblem,
-  type SitePoints, type Json, type Replay, type Template,
+  type SitePoints, type Json, type Replay, type Template, type NearSite, type Position, type Space,
 } from "xmarks";
 
 export async function main(): Promise<string> {
@@ -18,6 +18,16 @@ export async function main(): Promise<string> {
   const points: SitePoints = world.sitePoints({ min: { x: -100, y: -100 }, max: { x: 100, y: 100 } });
   const xs: Float64Array = points.xy;
   const raster: Uint8Array = world.biomeRaster({ min: { x: -100, y: -100 }, max: { x: 100, y: 100 } }, 4, 4);
+
+  // An Earth world: positions are { lon, lat }, events may report the device's accuracy.
+  const earth: World = World.importCsv("id,lon,lat,kind,name\na,-21.94,64.146,well,Old Well\nb,-21.93,64.147,well,New Well\n");
+  const space: Space = earth.space();
+  const near: NearSite[] = earth.nearest({ lon: -21.94, lat: 64.146 }, 1, ["well"]);
+  const metres: number = near[0].distance;
+  const at: Position = { lon: -21.94, lat: 64.146 };
+  const step: GameEvent = { type: "move", t: 1000, ...at, accuracy: 8 };
+  void step;
+  earth.free();
 
   const session = new Session(hunt, Rules.default(), 0);
   const log: string[] = [session.logHeader()];
@@ -46,5 +56,5 @@ export async function main(): Promise<string> {
   session.free();
   replayed.session.free();
   world.free();
-  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small].join(" ");
+  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small, space, metres].join(" ");
 }
