@@ -80,6 +80,15 @@ impl Position {
         }
     }
 
+    /// [`Position::distance`] and [`Position::bearing_to`] together: on the Earth, one geodesic
+    /// solved once.
+    pub fn distance_and_bearing(self, to: Position) -> (f64, f64) {
+        match (self, to) {
+            (Position::Earth(a), Position::Earth(b)) => crate::geo::geodesic::inverse(a, b),
+            _ => (self.distance(to), self.bearing_to(to)),
+        }
+    }
+
     /// Why this position is unusable, if it is: a planar one must be finite and within
     /// [`MAX_COORD`] metres of the origin, an Earth one within -180..=180 and -90..=90 degrees.
     pub fn check(self) -> Result<(), String> {

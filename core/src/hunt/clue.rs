@@ -323,7 +323,8 @@ fn distance_text(table: &ClueText, from: &str, bearing: Wind, paces: Band) -> St
 /// The pointer from `from` to `to` at a difficulty: the initial bearing (from true north on Earth)
 /// and the distance in metres, along a straight line or a geodesic.
 pub fn bearing_and_band(from: Position, to: Position, difficulty: u8) -> (Wind, Band) {
-    (Wind::from_bearing(from.bearing_to(to)), Band::for_distance(from.distance(to), difficulty))
+    let (distance, bearing) = from.distance_and_bearing(to);
+    (Wind::from_bearing(bearing), Band::for_distance(distance, difficulty))
 }
 
 #[cfg(test)]

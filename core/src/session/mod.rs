@@ -391,11 +391,11 @@ impl Session {
                 self.state.digs += 1;
                 if let Some(i) = self.current_stage() {
                     let stage = &self.facts.hunt.stages[i];
-                    let distance = at.distance(stage.site.pos);
+                    let (distance, bearing) = at.distance_and_bearing(stage.site.pos);
                     let hit = distance <= stage.dig_radius;
                     facts.distance = Some(distance);
                     facts.hit = Some(hit);
-                    facts.bearing = Some(wind_name(Wind::from_bearing(at.bearing_to(stage.site.pos))));
+                    facts.bearing = Some(wind_name(Wind::from_bearing(bearing)));
                     if !hit {
                         self.state.misses += 1;
                     }
