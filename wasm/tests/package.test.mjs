@@ -56,15 +56,18 @@ test("a consumer .ts file type-checks with tsc --strict against the installed ty
 test("a Vite build of it runs in Chromium", { timeout: 180_000 }, async () => {
   run(bin("vite"), ["build", "--logLevel", "warn"], app);
   const server = await serve({ "/": join(app, "dist") });
-  const browser = await launch();
+  let browser;
   try {
+    // Launched inside the `try`: a browser that fails to start must not leave the server holding
+    // the process open.
+    browser = await launch();
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.waitForFunction(() => document.getElementById("result").textContent !== "loading", null, { timeout: 60_000 });
     const text = await page.textContent("#result");
     assert.deepEqual(JSON.parse(text), expected(), text);
   } finally {
-    await browser.close();
+    await browser?.close();
     await server.close();
   }
 });
