@@ -1,18 +1,55 @@
-// Narrows the `InitOutput` interface wasm-bindgen writes into xmarks.d.ts (the raw wasm exports,
-// typed with `any`) to the one export users need, its memory: the public surface has no `any`;
-// then declares what the package's module adds over the bindings.
+// Finishes the xmarks.d.ts wasm-bindgen writes: narrows `InitOutput` (the raw wasm exports, typed
+// with `any`) to the one export users need, its memory, so the public surface has no `any`; types
+// `init`'s inputs without requiring the DOM lib; declares `Symbol.dispose` for older libs; then
+// declares what the package's module adds over the bindings. Run by wasm/build.sh.
 import { readFileSync, writeFileSync } from "node:fs";
 
 const file = process.argv[2];
-const text = readFileSync(file, "utf8");
-const narrowed = text.replace(
+let text = readFileSync(file, "utf8");
+
+/** Replaces `pattern` in the declarations, failing loudly when wasm-bindgen's output has moved. */
+function replace(pattern, by) {
+  const next = text.replace(pattern, by);
+  if (next === text) throw new Error(`${file}: nothing matches ${pattern}`);
+  text = next;
+}
+
+// lib.dom's RequestInfo, BufferSource and WebAssembly are absent from a Node project without the
+// DOM lib: each is taken from the global scope where the project's libs declare it, and is a
+// structural stand-in where they do not.
+replace(/\nexport type SyncInitInput = .*;\n/, "\n");
+replace(
+  /export type InitInput = .*;\n/,
+  `/** A global type where the project's libs declare it (\`K\`), \`F\` where they do not. */
+type Global<K extends string, F> = typeof globalThis extends { [P in K]: infer T } ? T : F;
+type Wasm = Global<"WebAssembly", { Module: { prototype: object }; Memory: { prototype: { readonly buffer: ArrayBuffer } } }>;
+type WebUrl = Global<"URL", { prototype: { readonly href: string } }>["prototype"];
+type WebRequest = Global<"Request", { prototype: { readonly url: string } }>["prototype"];
+type WebResponse = Global<"Response", { prototype: { arrayBuffer(): Promise<ArrayBuffer> } }>["prototype"];
+/** The .wasm's bytes or compiled module. */
+export type SyncInitInput = ArrayBuffer | ArrayBufferView | Wasm["Module"]["prototype"];
+/** Where \`init\` finds the .wasm: its URL (a string, a \`URL\` or a \`Request\`), a fetched \`Response\`, or \`SyncInitInput\`. */
+export type InitInput = string | WebUrl | WebRequest | WebResponse | SyncInitInput;
+`,
+);
+replace(
   /export interface InitOutput \{[^}]*\}/,
   "/** The instance's exports; only its memory is for users. */\n" +
-    "export interface InitOutput {\n    readonly memory: WebAssembly.Memory;\n}",
+    'export interface InitOutput {\n    readonly memory: Wasm["Memory"]["prototype"];\n}',
 );
-if (narrowed === text) throw new Error(`${file}: no InitOutput interface to narrow`);
+// The classes' `[Symbol.dispose]` (for `using`) needs lib esnext.disposable's declaration of the
+// symbol; declared here exactly as that lib does, so that the types check under older libs too.
+text +=
+  "\ndeclare global {\n" +
+  "    interface SymbolConstructor {\n" +
+  "        /** The method `using` calls; the classes have it where the JS engine has the symbol. */\n" +
+  "        readonly dispose: unique symbol;\n" +
+  "    }\n" +
+  "}\n";
 // Functions the package's module (wasm/npm/xmarks.js) adds over the bindings.
-const added =
+text +=
   "\n/** What a hunt's player may see of it: `playerViewJson`, parsed. */\n" +
-  "export function playerView(hunt: Hunt | string, salt: string, found: number): HuntView;\n";
-writeFileSync(file, narrowed + added);
+  "export function playerView(hunt: Hunt | string, salt: string, found: number): HuntView;\n" +
+  "\n/** Whether `e` is an error xmarks threw (an `XmarksError`, with its `code`): for `catch (e)`. */\n" +
+  "export function isXmarksError(e: unknown): e is XmarksError;\n";
+writeFileSync(file, text);

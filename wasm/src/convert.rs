@@ -14,7 +14,7 @@ extern "C" {
     pub type OptImportOptions;
     #[wasm_bindgen(typescript_type = "((progress: ImportProgress) => void)")]
     pub type OptProgress;
-    #[wasm_bindgen(typescript_type = "Json")]
+    #[wasm_bindgen(typescript_type = "JsonInput")]
     pub type OptJson;
 }
 
@@ -29,6 +29,7 @@ pub type JsResult<T> = Result<T, JsValue>;
 /// A JS `Error` with `code`, and `path` when given.
 pub fn error(code: &str, message: &str, path: Option<&str>) -> JsValue {
     let e = js_sys::Error::new(message);
+    e.set_name("XmarksError");
     set(&e, "code", &code.into());
     if let Some(path) = path {
         set(&e, "path", &path.into());

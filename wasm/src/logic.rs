@@ -24,7 +24,7 @@ thread_local! {
 /// Evaluates a JsonLogic rule against data, with json-logic-js's semantics.
 #[wasm_bindgen(js_name = applyLogic, unchecked_return_type = "Json")]
 pub fn apply_logic(
-    #[wasm_bindgen(unchecked_param_type = "Json")] rule: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "JsonInput")] rule: JsValue,
     data: Option<OptJson>,
 ) -> JsResult<JsValue> {
     let logic = with_encoded(&rule, "rule", cached)?;
@@ -67,7 +67,7 @@ pub struct CompiledLogic(Logic);
 #[wasm_bindgen(js_class = Logic)]
 impl CompiledLogic {
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "Json")] rule: JsValue) -> JsResult<CompiledLogic> {
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "JsonInput")] rule: JsValue) -> JsResult<CompiledLogic> {
         with_encoded(&rule, "rule", |rule| compile(rule.decode())).map(CompiledLogic)
     }
 

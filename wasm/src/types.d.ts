@@ -1,5 +1,11 @@
 /** Any JSON value: what JsonLogic rules, data and flags are made of. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/**
+ * What a JSON input takes: a `Json` value, or an object `JSON.stringify` would write, such as
+ * the package's own `State` or `Hunt` (interfaces, which TypeScript does not count as `Json`).
+ * An object without a JSON form (a cycle, a `BigInt`) is refused when called, with `input_invalid`.
+ */
+export type JsonInput = Json | object;
 
 /** A position in metres on a planar world: `x` east, `y` north. */
 export interface Point { x: number; y: number }
@@ -16,10 +22,12 @@ export type Space = "plane" | "earth";
 export interface Bounds { min: Point; max: Point }
 
 /**
- * Every error xmarks throws is an `Error` with a stable `code`; `path` says where when the problem
- * is in one place (`leg.max`, `rules[2].when`, `line 12`). A rules error lists every problem.
+ * Every error xmarks throws is an `Error` named `"XmarksError"` with a stable `code`; `path` says
+ * where when the problem is in one place (`leg.max`, `rules[2].when`, `line 12`). A rules error
+ * lists every problem. `isXmarksError(e)` tells one apart in a `catch`.
  */
 export interface XmarksError extends Error {
+  name: "XmarksError";
   code: ErrorCode;
   path?: string;
   problems?: RuleProblem[];
@@ -29,7 +37,9 @@ export interface XmarksError extends Error {
 export type ErrorCode =
   | "input_invalid" | "template_invalid" | "unknown_kind" | "not_enough_sites" | "stage_unplaceable"
   | "hunt_malformed" | "world_config" | "world_query" | "import_malformed" | "import_format"
-  | "import_too_large" | "rules_invalid" | "logic_invalid" | "logic_error" | "log_invalid" | RejectionCode;
+  | "import_too_large" | "rules_invalid" | "logic_invalid" | "logic_error" | "log_invalid"
+  /** A `World`, `Rules`, `Session` or `Logic` used after its `free()`. */
+  | "freed" | RejectionCode;
 /** Why a session refused an event. A refused event changes nothing. */
 export type RejectionCode =
   | "malformed" | "invalid" | "time_reversed" | "duplicate" | "too_fast" | "dig_away" | "hunt_over"

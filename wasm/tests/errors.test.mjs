@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xmarks, readBytes } from "./common.mjs";
 
-const { World, Rules, Session, Logic, generateHunt, parseTemplate, canonicalHuntJson, applyLogic, checkRules, replay, walkthrough } = xmarks;
+const { World, Rules, Session, Logic, generateHunt, parseTemplate, canonicalHuntJson, applyLogic, checkRules, replay, walkthrough, isXmarksError } = xmarks;
 
 const seeds = { game: 1, round: 1 };
 const player = { id: "ann", start: { x: 0, y: 0 } };
@@ -20,6 +20,8 @@ function fails(f, code, path) {
     error = e;
   }
   assert.ok(error instanceof Error, `expected an Error with code ${code}, got ${error}`);
+  assert.equal(error.name, "XmarksError");
+  assert.ok(isXmarksError(error));
   assert.equal(error.code, code, error.message);
   assert.equal(typeof error.message, "string");
   assert.ok(error.message.length > 0);
@@ -136,9 +138,39 @@ test("snapshots restore, logs replay, and edited logs are refused with the line"
 
 test("freed objects throw instead of crashing, and new ones work", () => {
   const world = World.procedural(3);
-  world.free();
-  assert.throws(() => world.kinds());
+  const hunt = generateHunt(world, template, seeds, player);
+  const rules = Rules.default();
+  const session = new Session(hunt, rules, 0);
+  const logic = new Logic({ var: "a" });
+  for (const handle of [world, rules, session, logic]) handle.free();
+  // Methods, getters and exports that take a handle: the package's `freed`, not wasm-bindgen's words.
+  fails(() => world.kinds(), "freed");
+  fails(() => rules.digest, "freed");
+  fails(() => session.apply({ type: "tick", t: 1 }), "freed");
+  fails(() => session.state(), "freed");
+  fails(() => logic.apply({ a: 1 }), "freed");
+  fails(() => generateHunt(world, template, seeds, player), "freed", "world");
+  fails(() => new Session(hunt, rules, 0), "freed", "rules");
+  fails(() => Session.restore(hunt, rules, "{}"), "freed", "rules");
+  // A second free does nothing.
+  for (const handle of [world, rules, session, logic]) handle.free();
+  // Not a handle of this package: input_invalid, at its path.
+  fails(() => generateHunt({}, template, seeds, player), "input_invalid", "world");
+  fails(() => new Session(hunt, {}, 0), "input_invalid", "rules");
+  // And the instance goes on.
   const again = World.procedural(3);
   assert.equal(again.kinds().length, 13);
+  const fresh = new Session(generateHunt(again, template, seeds, player), Rules.default(), 0);
+  assert.ok(fresh instanceof Session);
+  assert.equal(fresh.state().seq, 0);
+  fresh.free();
   again.free();
+});
+
+test("isXmarksError tells the package's errors from others", () => {
+  assert.equal(isXmarksError(new Error("plain")), false);
+  assert.equal(isXmarksError(Object.assign(new Error("a system error"), { code: "ENOENT" })), false);
+  assert.equal(isXmarksError({ name: "XmarksError", code: "input_invalid", message: "not an Error" }), false);
+  assert.equal(isXmarksError(undefined), false);
+  assert.throws(() => World.procedural(-1), (e) => isXmarksError(e) && /^XmarksError: /.test(String(e)));
 });

@@ -13,7 +13,15 @@ import { launch, serve } from "./browser.mjs";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const pkg = fileURLToPath(new URL("../pkg/", import.meta.url));
 const bin = (name) => join(here, "node_modules", ".bin", name);
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** Runs a command; a failure's message carries what it printed (tsc's errors, for one). */
+function run(cmd, args, cwd) {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (e) {
+    e.message += `\n${e.stdout ?? ""}${e.stderr ?? ""}`;
+    throw e;
+  }
+}
 
 /** What the scratch programs print, computed here from the package in the repository. */
 function expected() {
@@ -51,6 +59,17 @@ test("a consumer .ts file type-checks with tsc --strict against the installed ty
   // And a type error is caught: the check is real.
   writeFileSync(join(app, "wrong.ts"), 'import { generateHunt, World } from "xmarks";\ngenerateHunt(World.procedural(1), { id: "t" }, { game: 1, round: 1 }, { id: "a", start: { x: 0, y: 0 } });\n');
   assert.throws(() => run(bin("tsc"), ["--noEmit", "--strict", "--moduleResolution", "bundler", "--module", "esnext", "--target", "es2022", "--lib", "es2022,dom,esnext.disposable", "wrong.ts"], app), (e) => /'stages' is missing/.test(e.stdout));
+});
+
+test("the types check without the DOM lib's newer parts, and in a Node project without the DOM lib", () => {
+  const tsc = (...options) => run(bin("tsc"), ["--noEmit", "--strict", "--exactOptionalPropertyTypes", "--skipLibCheck", "false",
+    "--moduleResolution", "bundler", "--module", "esnext", "--target", "es2022", ...options, "consumer.ts"], app);
+  // ES2023 and the DOM, without esnext.disposable: the classes' `[Symbol.dispose]` still checks.
+  tsc("--lib", "es2023,dom");
+  // Node only: no RequestInfo, BufferSource or WebAssembly from the DOM.
+  tsc("--lib", "es2023", "--typeRoots", join(here, "node_modules", "@types"), "--types", "node");
+  // No DOM and no Node types at all (the scratch project has no @types of its own).
+  tsc("--lib", "es2023");
 });
 
 test("a Vite build of it runs in Chromium", { timeout: 180_000 }, async () => {

@@ -1,8 +1,8 @@
 // A consumer of the installed package, type-checked with `tsc --noEmit --strict`: every public
 // shape is typed, so mistakes below would not compile.
 import init, {
-  World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate,
-  type Hunt, type Outcome, type GameEvent, type State, type XmarksError, type TemplateInput, type RuleProblem,
+  World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError,
+  type Hunt, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
   type SitePoints, type Json, type Replay, type Template, type NearSite, type Position, type Space,
 } from "xmarks";
 
@@ -43,10 +43,13 @@ export async function main(): Promise<string> {
   try {
     session.apply({ type: "tick", t: 0 });
   } catch (e) {
-    const error = e as XmarksError;
-    const code: "hunt_over" | string = error.code;
+    // No cast: the guard narrows `unknown` to `XmarksError`.
+    if (!isXmarksError(e)) throw e;
+    const code: ErrorCode = e.code;
     void code;
   }
+  // The package's own interfaces are JsonLogic data as they are.
+  const seq: Json = applyLogic({ var: "seq" }, state);
   const replayed: Replay = replay(log.join("\n"));
   const problems: RuleProblem[] = checkRules({ id: "r", rules: [{ id: "a", on: ["dig"], then: [{ add_points: 5 }] }] });
   const value: Json = applyLogic({ "+": [1, { var: "a" }] }, { a: 2 });
@@ -56,5 +59,5 @@ export async function main(): Promise<string> {
   session.free();
   replayed.session.free();
   world.free();
-  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small, space, metres].join(" ");
+  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small, space, metres, seq].join(" ");
 }
