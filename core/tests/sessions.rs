@@ -51,6 +51,23 @@ fn a_scripted_player_finishes_the_hunt_with_the_treasure() {
 }
 
 #[test]
+fn the_current_stage_follows_the_walk_and_ends_with_the_hunt() {
+    let h = harbour();
+    let mut s = session(&h);
+    let mut seen = vec![s.current().map(|st| st.number)];
+    for e in walkthrough(&h, 1_000_000) {
+        s.apply(&e).unwrap();
+        if seen.last() != Some(&s.current().map(|st| st.number)) {
+            seen.push(s.current().map(|st| st.number));
+        }
+        if let Some(stage) = s.current() {
+            assert_eq!(stage, &h.stages[s.state().stage as usize]);
+        }
+    }
+    assert_eq!(seen, [Some(1), Some(2), Some(3), Some(4), None]);
+}
+
+#[test]
 fn every_cheat_is_refused_and_changes_nothing() {
     let h = harbour();
     let mut s = session(&h);
@@ -111,6 +128,7 @@ fn the_time_limit_fails_the_hunt() {
     let out = play(&mut s, &[Event::Tick { t: 1_000_000 + 7_200_001 }]);
     assert_eq!(out, [Outcome::HuntFailed { reason: "time limit reached".into() }]);
     assert_eq!(s.state().status, Status::Failed);
+    assert_eq!(s.current(), None, "a failed hunt has no stage to play");
 }
 
 fn capped_rules() -> Arc<Ruleset> {

@@ -80,6 +80,13 @@ impl Session {
         to_js(self.inner.hunt())
     }
 
+    /// The stage being played, whose clue the player follows (`state().stage` is its index);
+    /// `null` once the hunt is over.
+    #[wasm_bindgen(js_name = currentStage, unchecked_return_type = "Stage | null")]
+    pub fn current_stage(&self) -> JsResult<JsValue> {
+        to_js(&self.inner.current())
+    }
+
     /// The first line of this session's log (JSON Lines): the hunt, the rules and the start time.
     #[wasm_bindgen(js_name = logHeader)]
     pub fn log_header(&self) -> String {

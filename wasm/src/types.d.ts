@@ -109,18 +109,31 @@ export interface Player {
 }
 export type Wind =
   | "N" | "NNE" | "NE" | "ENE" | "E" | "ESE" | "SE" | "SSE" | "S" | "SSW" | "SW" | "WSW" | "W" | "WNW" | "NW" | "NNW";
+/** A range of paces a clue gives for a distance: the true distance lies within it. */
 export interface Band { min: number; max: number }
 export type Landmark = { id: string; name: string } & Position;
+/**
+ * How a clue points at its stage. Distances in clues are in paces: one pace is 0.75 m.
+ * `coordinates` gives the site's position: on planar worlds in whole metres east and north of the
+ * world's origin ("Dig at -762 east, -301 north."), on Earth worlds in degrees and minutes
+ * ("Dig at 64°08.930′N 21°56.420′W."); `from` of `previous` is the stage number measured from
+ * (0: the start).
+ */
 export type Pointer =
   | ({ style: "coordinates" } & Position)
   | { style: "landmark"; landmark: Landmark; bearing: Wind; paces: Band }
   | { style: "previous"; from: number; bearing: Wind; paces: Band };
 export interface Clue { pointer: Pointer; kind: string | null; text: string }
+/** One stage of a hunt. `number` counts from 1; `dig_radius` is in metres. */
 export interface Stage {
   number: number; site: Site; dig_radius: number; clue: Clue;
   reward: { points: number; item: string | null }; treasure: Treasure | null;
 }
-/** A generated hunt; `fingerprint` is the SHA-256 of the rest, the bytes every target agrees on. */
+/**
+ * A generated hunt; `fingerprint` is the SHA-256 of the rest, the bytes every target agrees on.
+ * `length` is the route from the start through every stage, in whole metres (along geodesics on
+ * Earth worlds); `max_speed` is in metres a second; `time_limit_s` in seconds.
+ */
 export interface Hunt {
   generator: string; template: string; world: WorldRef; seeds: Seeds; player: string; level: number;
   start: Position; difficulty: number; time_limit_s: number | null; max_speed: number; length: number;
@@ -180,7 +193,11 @@ export type Outcome =
   | { type: "rule_error"; rule: string; at: string; error: string }
   | { type: "claim"; rule: string; claim: string; cap: string; limit: number };
 export type Status = "active" | "completed" | "failed";
-/** Everything a session knows; the state hash covers its canonical JSON. */
+/**
+ * Everything a session knows; the state hash covers its canonical JSON. `stage` is how many
+ * stages are completed, so the stage being played is `hunt.stages[state.stage]`, whose `number` is
+ * `state.stage + 1`. `t` and `started_ms` are milliseconds; the position is the player's last.
+ */
 export type State = {
   seq: number; started_ms: number; t: number; stage: number; misses: number;
   digs: number; points: number; items: Record<string, number>; flags: Record<string, Json>; status: Status;

@@ -21,7 +21,7 @@ pub use event::{Event, Outcome, Rejection};
 
 use crate::geom::Wind;
 use crate::hash::sha256_hex;
-use crate::hunt::Hunt;
+use crate::hunt::{Hunt, Stage};
 pub use crate::limits::{MAX_ACCURACY_ALLOWANCE, MAX_EVENTS};
 use crate::position::Position;
 use crate::rules::logic::{Logic, Thrown, Val};
@@ -240,6 +240,13 @@ impl Session {
 
     pub fn hunt(&self) -> &Hunt {
         &self.facts.hunt
+    }
+
+    /// The stage being played, whose clue the player follows: `None` once the hunt is over
+    /// (every stage found, or failed).
+    pub fn current(&self) -> Option<&Stage> {
+        let i = self.current_stage().filter(|_| self.state.status == Status::Active)?;
+        self.facts.hunt.stages.get(i)
     }
 
     pub fn rules(&self) -> &Ruleset {

@@ -3,7 +3,7 @@
 import init, {
   World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError,
   type Hunt, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
-  type SitePoints, type Json, type Replay, type Template, type NearSite, type Position, type Space,
+  type SitePoints, type Stage, type Json, type Replay, type Template, type NearSite, type Position, type Space,
 } from "xmarks";
 
 export async function main(): Promise<string> {
@@ -40,6 +40,7 @@ export async function main(): Promise<string> {
   }
   const points2 = outcomes.filter((o): o is Extract<Outcome, { type: "points" }> => o.type === "points");
   const state: State = session.state();
+  const current: Stage | null = session.currentStage();
   try {
     session.apply({ type: "tick", t: 0 });
   } catch (e) {
@@ -59,5 +60,5 @@ export async function main(): Promise<string> {
   session.free();
   replayed.session.free();
   world.free();
-  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small, space, metres, seq].join(" ");
+  return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small, space, metres, seq, current?.number ?? "over"].join(" ");
 }
