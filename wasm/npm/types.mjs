@@ -51,5 +51,15 @@ text +=
   "\n/** What a hunt's player may see of it: `playerViewJson`, parsed. */\n" +
   "export function playerView(hunt: Hunt | string, salt: string, found: number): HuntView;\n" +
   "\n/** Whether `e` is an error xmarks threw (an `XmarksError`, with its `code`): for `catch (e)`. */\n" +
-  "export function isXmarksError(e: unknown): e is XmarksError;\n";
+  "export function isXmarksError(e: unknown): e is XmarksError;\n" +
+  "\n/**\n" +
+  " * Times for a session's events: whole milliseconds from `startedMs` (the time the session was\n" +
+  " * opened with), advancing with a monotonic clock (`performance.now()` unless `source` is given)\n" +
+  " * and never going backwards, so that a player's real pace is what the speed check sees.\n" +
+  " */\n" +
+  "export class GameClock {\n" +
+  "    constructor(startedMs?: number, source?: () => number);\n" +
+  "    /** The time now, for an event's `t`. */\n" +
+  "    now(): number;\n" +
+  "}\n";
 writeFileSync(file, text);

@@ -120,3 +120,32 @@ export function playerView(hunt, salt, found) {
 export function isXmarksError(e) {
   return e instanceof Error && e.name === "XmarksError" && typeof e.code === "string";
 }
+
+/**
+ * Times for a session's events: whole milliseconds from `startedMs` (the time the session was
+ * opened with), advancing with a monotonic clock (`performance.now()` unless `source` is given)
+ * and never going backwards, so that a player's real pace is what the speed check sees.
+ */
+export class GameClock {
+  #source;
+  #origin;
+  #started;
+  #last;
+
+  constructor(startedMs = 0, source = () => performance.now()) {
+    if (!Number.isSafeInteger(startedMs) || startedMs < 0) {
+      throw xmarksError("input_invalid", "startedMs: expected a whole number of milliseconds, 0 or more", "startedMs");
+    }
+    this.#source = source;
+    this.#origin = source();
+    this.#started = startedMs;
+    this.#last = startedMs;
+  }
+
+  /** The time now, for an event's `t`. */
+  now() {
+    const t = this.#started + Math.floor(this.#source() - this.#origin);
+    if (t > this.#last) this.#last = t;
+    return this.#last;
+  }
+}

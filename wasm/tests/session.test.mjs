@@ -22,3 +22,36 @@ test("currentStage is the stage being played, and null once the hunt is over", (
   session.free();
   world.free();
 });
+
+test("a GameClock stamps events at the player's real pace, so walking is never too fast", () => {
+  const { GameClock, isXmarksError } = xmarks;
+  let ms = 5_000.4; // the monotonic source's own origin, anywhere
+  const clock = new GameClock(1_000, () => ms);
+  assert.equal(clock.now(), 1_000);
+  ms += 1_500.9;
+  assert.equal(clock.now(), 2_500);
+  ms -= 700; // a source that steps back: times never do
+  assert.equal(clock.now(), 2_500);
+  assert.throws(() => new GameClock(-1), (e) => isXmarksError(e) && e.code === "input_invalid" && e.path === "startedMs");
+
+  // The walkthrough's moves, each stamped when it happens on a simulated clock that runs at the
+  // walk's pace: all accepted, and the hunt finishes.
+  const world = World.procedural(7);
+  const hunt = generateHunt(world, { id: "t", stages: 3 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } });
+  let now = 12_345.6; // a monotonic clock's reading when the session opens
+  const game = new GameClock(0, () => now);
+  const session = new Session(hunt, Rules.default(), game.now());
+  for (const event of walkthrough(hunt, 0)) {
+    now = 12_345.6 + event.t; // the player takes as long to get there as the scripted walk does
+    session.apply({ ...event, t: game.now() });
+  }
+  assert.equal(session.state().status, "completed");
+  // Without a clock (a page that stamps a step at 0), walking to the first stage is refused.
+  const hurried = new Session(hunt, Rules.default(), 0);
+  const moves = walkthrough(hunt, 0).filter((e) => e.type === "move");
+  const far = moves[moves.length - 1];
+  assert.throws(() => hurried.apply({ ...far, t: 0 }), (e) => isXmarksError(e) && e.code === "too_fast");
+  session.free();
+  hurried.free();
+  world.free();
+});

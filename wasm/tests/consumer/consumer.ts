@@ -1,7 +1,7 @@
 // A consumer of the installed package, type-checked with `tsc --noEmit --strict`: every public
 // shape is typed, so mistakes below would not compile.
 import init, {
-  World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError,
+  World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError, GameClock,
   type Hunt, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
   type SitePoints, type Stage, type Json, type Replay, type Template, type NearSite, type Position, type Space,
 } from "xmarks";
@@ -29,7 +29,8 @@ export async function main(): Promise<string> {
   void step;
   earth.free();
 
-  const session = new Session(hunt, Rules.default(), 0);
+  const clock = new GameClock(0);
+  const session = new Session(hunt, Rules.default(), clock.now());
   const log: string[] = [session.logHeader()];
   let outcomes: Outcome[] = [];
   const events: GameEvent[] = walkthrough(hunt, 0);
