@@ -21,7 +21,8 @@ thread_local! {
     static CACHE: RefCell<Cache> = RefCell::new(Cache::default());
 }
 
-/// Evaluates a JsonLogic rule against data, with json-logic-js's semantics.
+/// Evaluates a JsonLogic rule against data, with json-logic-js's semantics. Both are values, not
+/// JSON text: a string rule is the string (`applyLogic('{"==":[1,1]}')` is that text).
 #[wasm_bindgen(js_name = applyLogic, unchecked_return_type = "Json")]
 pub fn apply_logic(
     #[wasm_bindgen(unchecked_param_type = "JsonInput")] rule: JsValue,
