@@ -47,13 +47,58 @@ pub fn coded(e: &impl Coded) -> JsValue {
     error(e.code(), &e.to_string(), e.path().as_deref())
 }
 
-/// The JSON text of a document (a template, a hunt, a ruleset): a string is taken as its JSON
-/// text, anything else is stringified. `what` names the argument in errors.
-pub fn json_text(value: &JsValue, what: &str) -> JsResult<String> {
+/// Reads a document (a template, a hunt, a ruleset, an event) with `read`: a string is taken as
+/// its JSON text, anything else is stringified first, and then an error is told in JS words,
+/// without the line and column of text the caller never wrote (see [`for_js`]). `what` names
+/// the argument in errors.
+pub fn read_doc<T>(value: &JsValue, what: &str, read: impl FnOnce(&str) -> JsResult<T>) -> JsResult<T> {
     match value.as_string() {
-        Some(text) => Ok(text),
-        None => stringify(value, what),
+        Some(text) => read(&text),
+        None => read(&stringify(value, what)?).inspect_err(|e| {
+            if let Some(error) = e.dyn_ref::<js_sys::Error>() {
+                error.set_message(&for_js(&String::from(error.message())));
+            }
+        }),
     }
+}
+
+/// A parser's message about JSON text this package wrote from a JS value, as a JS developer
+/// reads it: no "at line 1 column 26", and JS's names for serde's Rust types ("expected f64" is
+/// "expected a number"). Messages about text the caller gave are left as they are.
+pub fn for_js(message: &str) -> String {
+    let mut m = message;
+    if let Some(at) = m.rfind(" at line ") {
+        let rest = &m[at + " at line ".len()..];
+        let numbers = rest.split(" column ").collect::<Vec<_>>();
+        if numbers.len() == 2 && numbers.iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+            m = &m[..at];
+        }
+    }
+    const WORDS: [(&str, &str); 16] = [
+        ("expected f64", "expected a number"),
+        ("expected f32", "expected a number"),
+        ("expected u8", "expected a whole number, 0 or more"),
+        ("expected u16", "expected a whole number, 0 or more"),
+        ("expected u32", "expected a whole number, 0 or more"),
+        ("expected u64", "expected a whole number, 0 or more"),
+        ("expected usize", "expected a whole number, 0 or more"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected a sequence", "expected an array"),
+        ("expected a map", "expected an object"),
+        ("expected struct ", "expected an object "),
+        ("invalid type: map,", "invalid type: an object,"),
+        ("invalid type: sequence,", "invalid type: an array,"),
+        ("invalid type: floating point ", "invalid type: the number "),
+        ("invalid type: integer ", "invalid type: the number "),
+    ];
+    let mut out = m.to_owned();
+    for (rust, js) in WORDS {
+        if out.contains(rust) {
+            out = out.replace(rust, js);
+        }
+    }
+    out
 }
 
 /// The JSON text of any JSON value (a string is a JSON string here).
@@ -72,7 +117,7 @@ pub fn stringify(value: &JsValue, what: &str) -> JsResult<String> {
 /// Parses an input through serde_json (the core's parser) with `what` as the error's path.
 pub fn parse<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> JsResult<T> {
     let text = stringify(value, what)?;
-    serde_json::from_str(&text).map_err(|e| error("input_invalid", &format!("{what}: {e}"), Some(what)))
+    serde_json::from_str(&text).map_err(|e| error("input_invalid", &for_js(&format!("{what}: {e}")), Some(what)))
 }
 
 /// Like [`parse`], but `undefined` and `null` give the default.

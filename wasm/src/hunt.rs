@@ -1,6 +1,6 @@
 //! Hunt generation and templates.
 
-use crate::convert::{coded, json_text, parse, to_js, JsResult};
+use crate::convert::{coded, parse, read_doc, to_js, JsResult};
 use crate::world::{integer, World};
 use wasm_bindgen::prelude::*;
 use xmarks::hunt::view::commitment;
@@ -68,10 +68,10 @@ pub fn stage_commitment(salt: &str, #[wasm_bindgen(unchecked_param_type = "Site"
 }
 
 fn read_template(template: &JsValue) -> JsResult<Template> {
-    Template::from_json(&json_text(template, "template")?).map_err(|e| coded(&HuntError::from(e)))
+    read_doc(template, "template", |text| Template::from_json(text).map_err(|e| coded(&HuntError::from(e))))
 }
 
 /// A hunt from JS, its fingerprint checked.
 pub(crate) fn read_hunt(hunt: &JsValue) -> JsResult<Hunt> {
-    Hunt::from_json(&json_text(hunt, "hunt")?).map_err(|e| coded(&e))
+    read_doc(hunt, "hunt", |text| Hunt::from_json(text).map_err(|e| coded(&e)))
 }

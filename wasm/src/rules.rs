@@ -1,6 +1,6 @@
 //! Rulesets: a game's JsonLogic rules, compiled once and shared by sessions.
 
-use crate::convert::{error, json_text, to_js, with, JsResult};
+use crate::convert::{error, read_doc, to_js, with, JsResult};
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use xmarks::rules::{RulesError, Ruleset};
@@ -19,7 +19,9 @@ impl Rules {
 
     /// Validates and compiles a ruleset; the error lists every problem in `problems`.
     pub fn parse(#[wasm_bindgen(unchecked_param_type = "RulesetSpec | string")] spec: JsValue) -> JsResult<Rules> {
-        Ruleset::from_json(&json_text(&spec, "rules")?).map(|r| Rules(Arc::new(r))).map_err(|e| rules_error(&e))
+        read_doc(&spec, "rules", |text| {
+            Ruleset::from_json(text).map(|r| Rules(Arc::new(r))).map_err(|e| rules_error(&e))
+        })
     }
 
     /// SHA-256 of the ruleset's canonical JSON: sessions and their logs bind to it.
@@ -38,10 +40,10 @@ impl Rules {
 /// Every problem in a ruleset, `[]` when it compiles: what a rules editor shows as you type.
 #[wasm_bindgen(js_name = checkRules, unchecked_return_type = "RuleProblem[]")]
 pub fn check_rules(#[wasm_bindgen(unchecked_param_type = "RulesetSpec | string")] spec: JsValue) -> JsResult<JsValue> {
-    match Ruleset::from_json(&json_text(&spec, "rules")?) {
+    read_doc(&spec, "rules", |text| match Ruleset::from_json(text) {
         Ok(_) => to_js(&[(); 0]),
         Err(RulesError(problems)) => to_js(&problems),
-    }
+    })
 }
 
 fn rules_error(e: &RulesError) -> JsValue {

@@ -1,6 +1,6 @@
 //! Sessions: a player's events applied under a ruleset, with the log that replays them.
 
-use crate::convert::{coded, json_text, to_js, with, JsResult};
+use crate::convert::{coded, read_doc, to_js, with, JsResult};
 use crate::hunt::read_hunt;
 use crate::rules::Rules;
 use crate::world::integer;
@@ -48,7 +48,7 @@ impl Session {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "GameEvent | string")] event: JsValue,
     ) -> JsResult<JsValue> {
-        let event = Event::from_json(&json_text(&event, "event")?).map_err(|e| coded(&e))?;
+        let event = read_doc(&event, "event", |text| Event::from_json(text).map_err(|e| coded(&e)))?;
         let (outcomes, json) = self.inner.apply_canonical(&event).map_err(|e| coded(&e))?;
         self.last_event = Some(json);
         if outcomes.is_empty() {

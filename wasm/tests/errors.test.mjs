@@ -174,3 +174,25 @@ test("isXmarksError tells the package's errors from others", () => {
   assert.equal(isXmarksError(undefined), false);
   assert.throws(() => World.procedural(-1), (e) => isXmarksError(e) && /^XmarksError: /.test(String(e)));
 });
+
+test("errors about objects are told in JS words, without the line and column of text the caller never wrote", () => {
+  const world = World.procedural(7);
+  const objects = [
+    [() => generateHunt(world, { id: "t", stages: 3, foo: 1 }, seeds, player), "template_invalid", "template.foo", /unknown field `foo`/],
+    [() => generateHunt(world, { id: "t", stages: "3" }, seeds, player), "template_invalid", "template.stages", /expected a whole number, 0 or more$/],
+    [() => generateHunt(world, template, { game: 1, round: 1, x: 2 }, player), "input_invalid", "seeds", /unknown field `x`/],
+    [() => generateHunt(world, template, seeds, { id: "a", start: { x: "0", y: 0 } }), "input_invalid", "player", /invalid type: string "0", expected a number$/],
+    [() => World.procedural(1, { cell_size: [] }), "input_invalid", "config", /invalid type: an array, expected a whole number, 0 or more$/],
+    [() => new Session({ a: 1 }, Rules.default(), 0), "hunt_malformed", undefined, /unknown field `a`/],
+  ];
+  for (const [call, code, path, message] of objects) {
+    const e = fails(call, code, path);
+    assert.match(e.message, message);
+    assert.doesNotMatch(e.message, /line \d+ column \d+/);
+    assert.doesNotMatch(e.message, /\b(f64|u32|u64|usize|i64)\b/);
+  }
+  // Text the caller wrote keeps its line and column.
+  const e = fails(() => generateHunt(world, '{"id":"t","stages":3,"foo":1}', seeds, player), "template_invalid", "template.foo");
+  assert.match(e.message, /at line 1 column \d+$/);
+  world.free();
+});
