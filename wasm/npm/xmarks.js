@@ -3,11 +3,11 @@
 // (encode.js) and then cross into wasm once, with two numbers: no JS value crosses, nothing is
 // released after. Whatever this path cannot take (no JSON form, a getter that throws) goes to the
 // bindings' own call, which refuses it with the usual error. The `__` exports serve this file only.
-// The handles (World, Rules, Session, Logic) are checked here too (see `checkHandles`).
+// The handles (World, Rules, Session, Logic) are checked here too (see `checkHandles`), and every
+// call before the .wasm is loaded is refused in the package's words (see `init`).
 export * from "./bindings.js";
-export { default } from "./bindings.js";
 import * as bindings from "./bindings.js";
-import { Logic as Bindings, applyLogic as bindingsApplyLogic, playerViewJson, __applyLogicEncoded, __inputBuffer, __memory } from "./bindings.js";
+import { Logic as Bindings, applyLogic as bindingsApplyLogic, __applyLogicEncoded, __inputBuffer, __memory } from "./bindings.js";
 import { encodeJson } from "./encode.js";
 
 /** An error in the package's form (`XmarksError`), as the wasm side makes them. */
@@ -17,6 +17,82 @@ function xmarksError(code, message, path) {
   e.code = code;
   if (path !== undefined) e.path = path;
   return e;
+}
+
+let ready = false;
+
+/** The error for a call before `init()` has loaded the .wasm (the glue would throw a bare `TypeError`). */
+function notReady() {
+  return xmarksError(
+    "not_initialized",
+    "xmarks is not initialised: await init() (the package's default export) before the first call; under Node the package initialises itself at import",
+  );
+}
+
+/** `f`, refused with `not_initialized` until the .wasm is loaded. */
+function whenReady(f) {
+  return function () {
+    if (!ready) throw notReady();
+    return f.apply(this, arguments);
+  };
+}
+
+/** A .wasm that did not compile or link, as the package's `wasm_invalid`; other failures (a fetch) as they are. */
+function loadError(e) {
+  const invalid = typeof WebAssembly !== "undefined" && (e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError);
+  if (!invalid) return e;
+  const error = xmarksError("wasm_invalid", `the .wasm could not be loaded (truncated, or not this package's): ${e.message}`);
+  error.cause = e;
+  return error;
+}
+
+/**
+ * `module`, compiled, if its exports are this package's. A foreign .wasm that compiles would
+ * otherwise leave wasm-bindgen's glue holding an instance without the package's functions.
+ */
+function ours(module) {
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  if (!names.has("memory") || !names.has("world_procedural")) {
+    throw xmarksError("wasm_invalid", "the .wasm could not be loaded (not this package's: its exports differ)");
+  }
+  return module;
+}
+
+const isBytes = (m) => m instanceof ArrayBuffer || ArrayBuffer.isView(m);
+/** The argument `init` and `initSync` take, `{ key: value }` or the value alone (deprecated). */
+const inner = (input, key) => (input !== null && typeof input === "object" && Object.getPrototypeOf(input) === Object.prototype ? input[key] : input);
+
+/**
+ * Loads the .wasm (beside the module, unless given); calls before it resolves are refused with
+ * `not_initialized`. Calling it again once loaded does nothing; after a failure it may be retried.
+ */
+export default async function init(input) {
+  if (ready) return bindings.default();
+  try {
+    let given = inner(input, "module_or_path");
+    // Bytes and modules are checked before the glue sees them (compiled off the main thread).
+    if (isBytes(given)) given = ours(await WebAssembly.compile(given));
+    else if (given instanceof WebAssembly.Module) given = ours(given);
+    const output = await bindings.default(given === undefined ? undefined : { module_or_path: given });
+    ready = true;
+    return output;
+  } catch (e) {
+    throw loadError(e);
+  }
+}
+
+/** `init` for bytes or a compiled module already in hand. */
+export function initSync(input) {
+  if (ready) return bindings.initSync();
+  try {
+    const given = inner(input, "module");
+    const module = ours(given instanceof WebAssembly.Module ? given : new WebAssembly.Module(given));
+    const output = bindings.initSync({ module });
+    ready = true;
+    return output;
+  } catch (e) {
+    throw loadError(e);
+  }
 }
 
 function freed(name, path) {
@@ -54,6 +130,12 @@ function checkHandles() {
       Object.defineProperty(proto, name, d);
     }
     if (Symbol.dispose) proto[Symbol.dispose] = proto.free;
+    // Static methods (World.procedural, Rules.default, ...): refused before init.
+    for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(klass))) {
+      if (name.startsWith("__") || typeof d.value !== "function") continue;
+      d.value = whenReady(d.value);
+      Object.defineProperty(klass, name, d);
+    }
   }
   const restore = bindings.Session.restore;
   bindings.Session.restore = function (hunt, rules, snapshot) {
@@ -66,12 +148,14 @@ checkHandles();
 /** `new Session(hunt, rules, startedMs)`, its rules checked; instances are the bindings' own. */
 export const Session = new Proxy(bindings.Session, {
   construct(target, args, newTarget) {
+    if (!ready) throw notReady();
     checkHandle(args[1], bindings.Rules, "rules");
     return Reflect.construct(target, args, newTarget);
   },
 });
 
 export function generateHunt(world, template, seeds, player) {
+  if (!ready) throw notReady();
   checkHandle(world, bindings.World, "world");
   return bindings.generateHunt(world, template, seeds, player);
 }
@@ -86,6 +170,7 @@ let second = 0;
 // needed. False when one has no JSON form.
 function encode(a, b) {
   if (memory === null) {
+    if (!ready) throw notReady();
     memory = __memory();
     cap = 4096;
     ptr = __inputBuffer(cap);
@@ -100,6 +185,11 @@ function encode(a, b) {
 }
 
 export class Logic extends Bindings {
+  constructor(rule) {
+    if (!ready) throw notReady();
+    super(rule);
+  }
+
   apply(data) {
     if (this.__wbg_ptr === 0) throw freed("Logic");
     if (data === undefined || data === null) return super.apply();
@@ -110,6 +200,16 @@ export class Logic extends Bindings {
 export function applyLogic(rule, data) {
   return encode(rule, data) ? __applyLogicEncoded(first, second) : bindingsApplyLogic(rule, data);
 }
+
+// The bindings' other functions, refused before init.
+export const canonicalHuntJson = whenReady(bindings.canonicalHuntJson);
+export const checkRules = whenReady(bindings.checkRules);
+export const parseTemplate = whenReady(bindings.parseTemplate);
+export const playerViewJson = whenReady(bindings.playerViewJson);
+export const replay = whenReady(bindings.replay);
+export const stageCommitment = whenReady(bindings.stageCommitment);
+export const versions = whenReady(bindings.versions);
+export const walkthrough = whenReady(bindings.walkthrough);
 
 /** What a hunt's player may see of it (see `playerViewJson`, which gives its canonical bytes). */
 export function playerView(hunt, salt, found) {

@@ -39,7 +39,9 @@ export type ErrorCode =
   | "hunt_malformed" | "world_config" | "world_query" | "import_malformed" | "import_format"
   | "import_too_large" | "rules_invalid" | "logic_invalid" | "logic_error" | "log_invalid"
   /** A `World`, `Rules`, `Session` or `Logic` used after its `free()`. */
-  | "freed" | RejectionCode;
+  | "freed"
+  /** A call before `init()` loaded the .wasm; a .wasm that is truncated or not this package's. */
+  | "not_initialized" | "wasm_invalid" | RejectionCode;
 /** Why a session refused an event. A refused event changes nothing. */
 export type RejectionCode =
   | "malformed" | "invalid" | "time_reversed" | "duplicate" | "too_fast" | "dig_away" | "hunt_over"
