@@ -54,6 +54,11 @@ test("the installed package runs in a scratch ESM project under Node", () => {
   assert.deepEqual(got, expected());
 });
 
+test("require(\"xmarks\") from CommonJS gives the same results", () => {
+  const got = JSON.parse(run("node", ["main.cjs"], app));
+  assert.deepEqual(got, expected());
+});
+
 test("a consumer .ts file type-checks with tsc --strict against the installed types", () => {
   run(bin("tsc"), ["-p", "tsconfig.json"], app);
   // And a type error is caught: the check is real.
