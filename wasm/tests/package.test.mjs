@@ -77,7 +77,7 @@ test("the types check without the DOM lib's newer parts, and in a Node project w
   tsc("--lib", "es2023");
 });
 
-test("a Vite build of it runs in Chromium", { timeout: 180_000 }, async () => {
+test("a Vite build of it runs in Chromium, on the page and in a Web Worker", { timeout: 180_000 }, async () => {
   run(bin("vite"), ["build", "--logLevel", "warn"], app);
   const server = await serve({ "/": join(app, "dist") });
   let browser;
@@ -90,6 +90,10 @@ test("a Vite build of it runs in Chromium", { timeout: 180_000 }, async () => {
     await page.waitForFunction(() => document.getElementById("result").textContent !== "loading", null, { timeout: 60_000 });
     const text = await page.textContent("#result");
     assert.deepEqual(JSON.parse(text), expected(), text);
+    // And in a module Web Worker of the same build.
+    await page.waitForFunction(() => document.getElementById("worker").textContent !== "loading", null, { timeout: 60_000 });
+    const fromWorker = await page.textContent("#worker");
+    assert.deepEqual(JSON.parse(fromWorker), expected(), fromWorker);
   } finally {
     await browser?.close();
     await server.close();

@@ -2,6 +2,9 @@
 import init, { World, Rules, Session, generateHunt, walkthrough } from "xmarks";
 
 const out = document.getElementById("result");
+const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+worker.onmessage = (m) => { document.getElementById("worker").textContent = m.data; };
+worker.onerror = (e) => { document.getElementById("worker").textContent = `error: ${e.message}`; };
 try {
   await init();
   const world = World.procedural(7);
