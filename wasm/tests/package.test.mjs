@@ -1,5 +1,6 @@
-// The packed tarball, installed as a user would: a scratch ESM project runs it under Node and
-// type-checks a strict TypeScript consumer, and a Vite build of it runs in Chromium.
+// The packed tarball, installed as a user would: a scratch project runs it under Node (ESM and
+// CommonJS) and Deno and type-checks a strict TypeScript consumer, and a Vite build of it runs in
+// Chromium, on a page and in a Web Worker.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -56,6 +57,11 @@ test("the installed package runs in a scratch ESM project under Node", () => {
 
 test("require(\"xmarks\") from CommonJS gives the same results", () => {
   const got = JSON.parse(run("node", ["main.cjs"], app));
+  assert.deepEqual(got, expected());
+});
+
+test("Deno runs it from the tarball, with the same results", () => {
+  const got = JSON.parse(run(bin("deno"), ["run", "--allow-read", "main.mjs"], app));
   assert.deepEqual(got, expected());
 });
 
