@@ -478,8 +478,11 @@ async function importFile(file) {
     const info = await ww.call("import", { name: file.name, bytes }, [bytes.buffer]);
     bar.value = 1;
     const label = `${info.report.imported.toLocaleString("en")} sites from ${file.name}`;
-    const b = info.bounds;
     const earth = info.space === "earth";
+    // A box of degrees across the antimeridian has its east edge west of its west: unwrap it.
+    const b = info.bounds && earth && info.bounds.max.x < info.bounds.min.x
+      ? { min: info.bounds.min, max: { x: info.bounds.max.x + 360, y: info.bounds.max.y } }
+      : info.bounds;
     const mid = b ? { x: (b.min.x + b.max.x) / 2, y: (b.min.y + b.max.y) / 2 } : { x: 0, y: 0 };
     const at = earth ? { lon: mid.x, lat: mid.y } : mid;
     // Lon/lat data is an Earth world: drawn on the land, its span in degrees turned into metres.

@@ -7,32 +7,10 @@ import init, { World, generateHunt } from "./pkg/xmarks.js";
 const ready = init();
 let world = null;
 
-/** What the page needs to know of a new world: its report, kinds and space, and where it lies. */
+/** What the page needs to know of a new world: its report, kinds, space and box (in degrees on
+ * an Earth world, where west may be east of east: see `World.bounds`). */
 function describe(w) {
-  const space = w.space();
-  let bounds = w.bounds() ?? null;
-  if (space === "earth") {
-    // Where the sites are: the box of their latitudes and of their longitudes around their mean
-    // direction (so that a set across the antimeridian is not taken for the whole world).
-    const p = w.sitePoints({ min: { x: -180, y: -90 }, max: { x: 180, y: 90 } });
-    let [sx, sy, s, n] = [0, 0, 90, -90];
-    for (let i = 0; i < p.ids.length; i++) {
-      const lon = (p.xy[2 * i] * Math.PI) / 180;
-      sx += Math.cos(lon);
-      sy += Math.sin(lon);
-      s = Math.min(s, p.xy[2 * i + 1]);
-      n = Math.max(n, p.xy[2 * i + 1]);
-    }
-    const mean = (Math.atan2(sy, sx) * 180) / Math.PI;
-    let [w0, e0] = [0, 0];
-    for (let i = 0; i < p.ids.length; i++) {
-      const d = ((((p.xy[2 * i] - mean) % 360) + 540) % 360) - 180;
-      w0 = Math.min(w0, d);
-      e0 = Math.max(e0, d);
-    }
-    bounds = p.ids.length ? { min: { x: mean + w0, y: s }, max: { x: mean + e0, y: n } } : null;
-  }
-  return { report: w.importReport(), bounds, kinds: w.kinds(), reference: w.reference(), space };
+  return { report: w.importReport(), bounds: w.bounds() ?? null, kinds: w.kinds(), reference: w.reference(), space: w.space() };
 }
 
 function load(name, bytes, options) {

@@ -356,6 +356,7 @@ fn main() -> Result<()> {
                 }),
                 World::Earth(idx) => serde_json::json!({
                     "world": w.reference(),
+                    "bounds": idx.bounds(),
                     "kinds": idx.kind_counts(),
                 }),
             };

@@ -247,6 +247,11 @@ fn world_summarises_an_earth_world() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["world"]["kind"], "earth");
     assert_eq!(v["world"]["sites"], 5800);
+    // Its box in degrees: McMurdo to beyond Reykjavik, and a run of longitudes across the
+    // antimeridian (Taveuni's), so west is east of east.
+    let b = &v["bounds"];
+    assert!(b["min"]["y"].as_f64().unwrap() < -77.0 && b["max"]["y"].as_f64().unwrap() > 64.0, "{b}");
+    assert!(b["min"]["x"].as_f64().unwrap() > b["max"]["x"].as_f64().unwrap(), "{b}");
     let projected =
         xmarks().args(["world", "--import", "tests/worlds/earth.csv", "--projection", "local"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&projected.stdout).unwrap();

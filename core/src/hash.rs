@@ -113,6 +113,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn two_hashes_at_once_are_the_two_hashes() {
@@ -121,7 +122,6 @@ mod tests {
             assert_eq!(hash_bytes2([3, 99], &bytes), [hash_bytes(3, &bytes), hash_bytes(99, &bytes)]);
         }
     }
-    use super::*;
 
     #[test]
     fn hashes_are_frozen() {

@@ -125,7 +125,9 @@ impl World {
         to_js(&self.inner.kinds())
     }
 
-    /// The bounding box of an imported world's sites; `undefined` for a procedural (unbounded) one.
+    /// The bounding box of an imported world's sites; on an Earth world a box of degrees (the
+    /// shortest run of longitudes holding them, `min.x` east of `max.x` when it crosses the
+    /// antimeridian); `undefined` for a procedural (unbounded) one.
     #[wasm_bindgen(unchecked_return_type = "Bounds | undefined")]
     pub fn bounds(&self) -> JsResult<JsValue> {
         self.inner.bounds().map_or(Ok(JsValue::UNDEFINED), |b| to_js(&b))

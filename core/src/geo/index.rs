@@ -156,6 +156,37 @@ impl EarthIndex {
         self.cols.len() == 0
     }
 
+    /// The box of every site, `None` when there are none: its latitudes' range (`y`), and the
+    /// shortest run of longitudes holding every site (`x`), from `min.x` eastwards to `max.x`,
+    /// which leaves out the widest gap between sites. A run across the antimeridian has `min.x`
+    /// east of `max.x`, as boxes of degrees are read everywhere. Sorts every longitude: call it
+    /// once per world, not per frame.
+    pub fn bounds(&self) -> Option<crate::geom::Bounds> {
+        let n = self.cols.len();
+        if n == 0 {
+            return None;
+        }
+        let (mut south, mut north) = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut lons: Vec<f64> = self
+            .cols
+            .pos
+            .iter()
+            .map(|&[lon, lat]| {
+                (south, north) = (south.min(lat), north.max(lat));
+                lon
+            })
+            .collect();
+        lons.sort_unstable_by(f64::total_cmp);
+        // The gap after `lons[i]`; the last one wraps round to the first longitude.
+        let gap = |i: usize| if i + 1 < n { lons[i + 1] - lons[i] } else { lons[0] + 360.0 - lons[n - 1] };
+        let widest = (0..n).fold(n - 1, |w, i| if gap(i) > gap(w) { i } else { w });
+        let (west, east) = (lons[(widest + 1) % n], lons[widest]);
+        Some(crate::geom::Bounds {
+            min: crate::geom::Point::new(west, south),
+            max: crate::geom::Point::new(east, north),
+        })
+    }
+
     /// Distinct kinds, in first-seen order.
     pub fn kinds(&self) -> &[String] {
         &self.cols.kinds
@@ -497,6 +528,26 @@ mod tests {
             assert!(!want.is_empty(), "box {w} {s} {e} {n} holds sites");
             assert_eq!(got, want, "box {w} {s} {e} {n}");
         }
+    }
+
+    #[test]
+    fn bounds_take_the_shortest_run_of_longitudes_across_the_antimeridian_or_not() {
+        let at = |lonlats: &[(f64, f64)]| {
+            let sites: Vec<Owned> = lonlats
+                .iter()
+                .enumerate()
+                .map(|(i, &(lon, lat))| Owned { id: format!("s{i}"), pos: LonLat::new(lon, lat), kind: "well" })
+                .collect();
+            EarthIndex::from_refs(sites.iter().map(as_ref))
+                .unwrap()
+                .bounds()
+                .map(|b| (b.min.x, b.min.y, b.max.x, b.max.y))
+        };
+        assert_eq!(at(&[]), None);
+        assert_eq!(at(&[(10.0, 5.0)]), Some((10.0, 5.0, 10.0, 5.0)));
+        assert_eq!(at(&[(-21.9, 64.1), (139.7, 35.7), (2.35, 48.86)]), Some((-21.9, 35.7, 139.7, 64.1)));
+        // Fiji and Samoa: across the antimeridian, west (178) east of east (-171).
+        assert_eq!(at(&[(178.0, -17.0), (-171.8, -13.8), (179.9, -16.5)]), Some((178.0, -17.0, -171.8, -13.8)));
     }
 
     #[test]

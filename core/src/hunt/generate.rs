@@ -368,14 +368,12 @@ impl Search<'_, '_> {
         }
         let prev = self.prev();
         let (leg, spacing) = (&self.template.leg, self.template.spacing);
-        let mut i = 0;
-        while let Some(c) = self.cands.get(i) {
-            i += 1;
+        for i in 0.. {
+            let Some(c) = self.cands.get(i) else { break };
             if self.tries >= SEARCH_BUDGET {
                 return false;
             }
             self.tries += 1;
-            let i = i - 1;
             if self.used.len() <= i {
                 self.used.resize(self.cands.sorted.len(), false);
             }

@@ -223,12 +223,14 @@ impl World {
         Ok(points)
     }
 
-    /// The bounding box of an imported world's sites; `None` for a procedural (unbounded) or Earth
-    /// world, or an empty import.
+    /// The bounding box of an imported world's sites, in degrees on an Earth world (see
+    /// [`EarthIndex::bounds`]: it may cross the antimeridian); `None` for a procedural (unbounded)
+    /// world or an empty import.
     pub fn bounds(&self) -> Option<Bounds> {
         match self {
-            World::Procedural(_) | World::Earth(_) => None,
+            World::Procedural(_) => None,
             World::Imported(idx) => idx.bounds(),
+            World::Earth(idx) => idx.bounds(),
         }
     }
 
@@ -312,18 +314,6 @@ impl Region<'_> {
     /// Calls `f` for every site within `radius` metres of `center`, in no particular order.
     pub fn for_each_within<'r>(&'r self, center: Position, radius: f64, mut f: impl FnMut(SiteRef<'r, Position>)) {
         self.scan_ring(center, 0.0, radius, |handle, _| f(self.site(handle)));
-    }
-
-    /// Calls `f` for every site at least `min` and at most `max` metres from `center`, in no
-    /// particular order.
-    pub fn for_each_in_ring<'r>(
-        &'r self,
-        center: Position,
-        min: f64,
-        max: f64,
-        mut f: impl FnMut(SiteRef<'r, Position>),
-    ) {
-        self.scan_ring(center, min, max, |handle, _| f(self.site(handle)));
     }
 
     /// Calls `f` with a handle and the id, kind and weight of every site at least `min` and at
