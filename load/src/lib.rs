@@ -280,6 +280,9 @@ pub struct Report {
     pub rejected: BTreeMap<String, u64>,
     pub errors: BTreeMap<String, u64>,
     pub failovers: u64,
+    /// Events a server made durable without its answer reaching the player (found in the log
+    /// after a failover or an `unavailable`, and adopted rather than sent again).
+    pub adopted: u64,
     /// Event round trips after the warm-up, in microseconds.
     pub latency_us: Option<Histogram<u64>>,
     pub create_us: Option<Histogram<u64>>,
@@ -296,6 +299,7 @@ impl Report {
         self.events_sent += other.events_sent;
         self.accepted += other.accepted;
         self.failovers += other.failovers;
+        self.adopted += other.adopted;
         for (k, v) in other.rejected {
             *self.rejected.entry(k).or_default() += v;
         }
@@ -338,6 +342,7 @@ impl Report {
             "rejected": self.rejected,
             "errors": self.errors,
             "failovers": self.failovers,
+            "adopted": self.adopted,
             "throughput_per_s": self.throughput(),
             "p50_ms": self.latency_ms(0.5),
             "p99_ms": self.latency_ms(0.99),
@@ -366,6 +371,9 @@ impl std::fmt::Display for Report {
         writeln!(f, "errors             {} {:?}", self.error_count(), self.errors)?;
         if self.failovers > 0 {
             writeln!(f, "failovers          {}", self.failovers)?;
+        }
+        if self.adopted > 0 {
+            writeln!(f, "stored unanswered  {}", self.adopted)?;
         }
         writeln!(f, "throughput         {:.0} events/s", self.throughput())?;
         writeln!(
@@ -555,6 +563,8 @@ async fn walk(
     let mut socket = connect(&urls[*server], record).await?;
     let opened = Instant::now() - Duration::from_millis(now_ms().saturating_sub(started_ms));
     let mut k = 0;
+    // The player's own events the server has answered as accepted.
+    let mut answered = 0;
     while k < events.len() {
         let event = &events[k];
         let due = opened + Duration::from_millis(event.t() - started_ms);
@@ -574,6 +584,8 @@ async fn walk(
                 *server = (*server + 1) % urls.len();
                 record.url = urls[*server].clone();
                 k = resume(run, record).await?;
+                report.adopted += (k as u64).saturating_sub(answered);
+                answered = answered.max(k as u64);
                 socket = connect(&urls[*server], record).await?;
                 continue;
             }
@@ -600,7 +612,11 @@ async fn walk(
                 }
                 if code == "unavailable" {
                     match resume_when_possible(run, record).await {
-                        Some(next) => k = next,
+                        Some(next) => {
+                            k = next;
+                            report.adopted += (k as u64).saturating_sub(answered);
+                            answered = answered.max(k as u64);
+                        }
                         None => return Ok(false),
                     }
                 }
@@ -615,6 +631,7 @@ async fn walk(
             *report.rejected.entry(code.to_owned()).or_default() += 1;
         } else {
             report.accepted += 1;
+            answered += 1;
             if run.options.verify {
                 record.events.push(text);
                 for host in result.get("host_events").and_then(|h| h.as_array()).into_iter().flatten() {
