@@ -48,3 +48,8 @@ for (const [label, ns] of [
   ['xmarks new Logic().apply (wasm)', r.xmarks_compiled_ns],
 ]) console.log(`| ${label} | ${f(ns)} | ${x(ns, r.json_logic_js_ns)} |`);
 console.log(`\nSession events under the default rules (wasm): ${f(w.sessions.events_per_s / 1e3)}k events/s`);
+const o = w.sessions;
+console.log(`\n| opening a session (5-stage hunt) | µs (median) | plain / Hunt |`);
+console.log('|---|---:|---:|');
+console.log(`| new Session(plain hunt): read and fingerprinted | ${f(o.open_plain_us, 2)} | 1.00x |`);
+console.log(`| new Session(Hunt from generateHunt) | ${f(o.open_hunt_us, 2)} | ${x(o.open_plain_us, o.open_hunt_us)} |`);

@@ -238,8 +238,24 @@ function sessions() {
   };
   run();
   const per = median(Array.from({ length: 21 }, run)) / events.length;
+  // Opening a session: from the Hunt generateHunt gave, and from the same hunt as plain data (a
+  // server's JSON, parsed), which is read and fingerprinted at every opening.
+  const plain = JSON.parse(JSON.stringify(hunt));
+  const open = (h, n) => () => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) new Session(h, rulesDefault, 0).free();
+    return Number(process.hrtime.bigint() - t0) / n / 1e3;
+  };
+  const openHunt = open(hunt, 2_000);
+  const openPlain = open(plain, 200);
+  openHunt(); openPlain();
+  const out = {
+    events: events.length, events_per_s: 1e9 / per,
+    open_hunt_us: median(Array.from({ length: 11 }, openHunt)),
+    open_plain_us: median(Array.from({ length: 11 }, openPlain)),
+  };
   world.free();
-  return { events: events.length, events_per_s: 1e9 / per };
+  return out;
 }
 
 const { xy, csv } = sitesCsv();

@@ -49,7 +49,7 @@ text +=
 // Functions the package's module (wasm/npm/xmarks.js) adds over the bindings.
 text +=
   "\n/** What a hunt's player may see of it: `playerViewJson`, parsed. */\n" +
-  "export function playerView(hunt: Hunt | string, salt: string, found: number): HuntView;\n" +
+  "export function playerView(hunt: HuntData | string, salt: string, found: number): HuntView;\n" +
   "\n/** Whether `e` is an error xmarks threw (an `XmarksError`, with its `code`): for `catch (e)`. */\n" +
   "export function isXmarksError(e: unknown): e is XmarksError;\n" +
   "\n/**\n" +

@@ -3,8 +3,9 @@
 // (encode.js) and then cross into wasm once, with two numbers: no JS value crosses, nothing is
 // released after. Whatever this path cannot take (no JSON form, a getter that throws) goes to the
 // bindings' own call, which refuses it with the usual error. The `__` exports serve this file only.
-// The handles (World, Rules, Session, Logic) are checked here too (see `checkHandles`), and every
-// call before the .wasm is loaded is refused in the package's words (see `init`).
+// The handles (World, Rules, Session, Logic) are checked here too (see `checkHandles`), every
+// call before the .wasm is loaded is refused in the package's words (see `init`), and hunts are
+// `Hunt`s, which keep the engine's copy of the hunt beside its data (see `Hunt`).
 export * from "./bindings.js";
 import * as bindings from "./bindings.js";
 import { Logic as Bindings, applyLogic as bindingsApplyLogic, __applyLogicEncoded, __inputBuffer, __memory } from "./bindings.js";
@@ -140,9 +141,77 @@ function checkHandles() {
   const restore = bindings.Session.restore;
   bindings.Session.restore = function (hunt, rules, snapshot) {
     checkHandle(rules, bindings.Rules, "rules");
+    if (hunt instanceof Hunt) return bindings.Session.__restore(handleOf(hunt, "hunt"), rules, snapshot);
     return restore.call(this, hunt, rules, snapshot);
   };
 }
+
+const token = Symbol("Hunt");
+let handleOf;
+
+/** `value` and everything in it, frozen. */
+function deepFreeze(value) {
+  if (value !== null && typeof value === "object") {
+    for (const key in value) deepFreeze(value[key]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * A generated hunt: its data as own, frozen properties (what `JSON.stringify`, `structuredClone`
+ * and spreading see, a plain hunt's fields), beside the engine's copy of it in wasm memory, read
+ * and fingerprinted once. `new Session`, `Session.restore`, `walkthrough`, `canonicalHuntJson` and
+ * `playerViewJson` take that copy as it is instead of reading the hunt's JSON again; any other
+ * object with a hunt's fields is still read and checked. Frozen, so that the data cannot drift from
+ * the copy. The copy is released when the `Hunt` is garbage-collected, or at once by `free()`;
+ * wasm memory, once grown, never shrinks, so a game that makes many hunts frees them.
+ */
+export class Hunt {
+  #handle;
+
+  constructor(key, handle) {
+    if (key !== token) {
+      throw xmarksError("input_invalid", "a Hunt comes from generateHunt, Hunt.from or session.hunt(), not from new Hunt()");
+    }
+    this.#handle = handle;
+    Object.assign(this, deepFreeze(handle.data()));
+    Object.freeze(this);
+  }
+
+  /** A `Hunt` of a hunt given as an object or JSON text (from a server, a file), checked once. */
+  static from(hunt) {
+    if (!ready) throw notReady();
+    return new Hunt(token, bindings.__HuntHandle.read(hunt instanceof Hunt ? handleOf(hunt, "hunt").canonicalJson() : hunt));
+  }
+
+  /** Releases the engine's copy; the data stays readable, and the `Hunt` cannot open sessions. */
+  free() {
+    if (this.#handle.__wbg_ptr !== 0) this.#handle.free();
+  }
+
+  static {
+    handleOf = (hunt, path) => {
+      if (hunt.#handle.__wbg_ptr === 0) throw freed("Hunt", path);
+      return hunt.#handle;
+    };
+    if (Symbol.dispose) Hunt.prototype[Symbol.dispose] = Hunt.prototype.free;
+  }
+}
+
+const huntOf = (handle) => new Hunt(token, handle);
+
+/** `f(hunt, ...)` with a `Hunt`'s engine copy as `method(copy, ...)`, plain hunts as they are. */
+const onHunt = (f, method) =>
+  whenReady(function (hunt, ...rest) {
+    return hunt instanceof Hunt ? method(handleOf(hunt, "hunt"), ...rest) : f(hunt, ...rest);
+  });
+
+// A session's hunt is a `Hunt` (checked for `free()` with the other methods below).
+const sessionHunt = bindings.Session.prototype.hunt;
+bindings.Session.prototype.hunt = function hunt() {
+  return huntOf(sessionHunt.call(this));
+};
 checkHandles();
 
 /** `new Session(hunt, rules, startedMs)`, its rules checked; instances are the bindings' own. */
@@ -150,6 +219,7 @@ export const Session = new Proxy(bindings.Session, {
   construct(target, args, newTarget) {
     if (!ready) throw notReady();
     checkHandle(args[1], bindings.Rules, "rules");
+    if (args[0] instanceof Hunt) return target.__open(handleOf(args[0], "hunt"), args[1], args[2]);
     return Reflect.construct(target, args, newTarget);
   },
 });
@@ -157,7 +227,7 @@ export const Session = new Proxy(bindings.Session, {
 export function generateHunt(world, template, seeds, player) {
   if (!ready) throw notReady();
   checkHandle(world, bindings.World, "world");
-  return bindings.generateHunt(world, template, seeds, player);
+  return huntOf(bindings.generateHunt(world, template, seeds, player));
 }
 
 let memory = null;
@@ -202,14 +272,14 @@ export function applyLogic(rule, data) {
 }
 
 // The bindings' other functions, refused before init.
-export const canonicalHuntJson = whenReady(bindings.canonicalHuntJson);
+export const canonicalHuntJson = onHunt(bindings.canonicalHuntJson, (h) => h.canonicalJson());
 export const checkRules = whenReady(bindings.checkRules);
 export const parseTemplate = whenReady(bindings.parseTemplate);
-export const playerViewJson = whenReady(bindings.playerViewJson);
+export const playerViewJson = onHunt(bindings.playerViewJson, (h, salt, found) => h.playerViewJson(salt, found));
 export const replay = whenReady(bindings.replay);
 export const stageCommitment = whenReady(bindings.stageCommitment);
 export const versions = whenReady(bindings.versions);
-export const walkthrough = whenReady(bindings.walkthrough);
+export const walkthrough = onHunt(bindings.walkthrough, (h, startedMs) => h.walkthrough(startedMs));
 
 /** What a hunt's player may see of it (see `playerViewJson`, which gives its canonical bytes). */
 export function playerView(hunt, salt, found) {

@@ -2,23 +2,95 @@
 
 use crate::convert::{coded, parse, read_doc, to_js, JsResult};
 use crate::world::{integer, World};
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+use xmarks::session::PlayableHunt;
 use xmarks::hunt::view::commitment;
 use xmarks::{Hunt, HuntError, Player, Seeds, Site, Template};
 
+/// A hunt held in wasm memory, read and fingerprinted once. The package's `Hunt` class
+/// (wasm/npm/xmarks.js) wraps one beside the hunt's plain data, so that sessions, views and
+/// walkthroughs take it as it is instead of reading the hunt's JSON again.
+#[wasm_bindgen(js_name = __HuntHandle, skip_typescript)]
+pub struct HuntHandle(RefCell<Held>);
+
+/// A hunt as generated, until the first session on it makes it playable (computing its facts
+/// costs more than a session's opening otherwise does, and most generated hunts in a benchmark or
+/// a server's lobby are never played here).
+enum Held {
+    Hunt(Hunt),
+    Playable(PlayableHunt),
+}
+
+impl HuntHandle {
+    pub(crate) fn new(hunt: impl Into<PlayableHunt>) -> HuntHandle {
+        HuntHandle(RefCell::new(Held::Playable(hunt.into())))
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Hunt) -> T) -> T {
+        match &*self.0.borrow() {
+            Held::Hunt(hunt) => f(hunt),
+            Held::Playable(playable) => f(playable.hunt()),
+        }
+    }
+
+    /// The hunt, made playable the first time.
+    pub(crate) fn playable(&self) -> PlayableHunt {
+        let mut held = self.0.borrow_mut();
+        match &*held {
+            Held::Playable(playable) => playable.clone(),
+            Held::Hunt(hunt) => {
+                let playable = PlayableHunt::new(hunt.clone());
+                *held = Held::Playable(playable.clone());
+                playable
+            }
+        }
+    }
+}
+
+#[wasm_bindgen(js_class = __HuntHandle)]
+impl HuntHandle {
+    /// A hunt from JS (an object or its JSON text), its fingerprint checked.
+    pub fn read(hunt: JsValue) -> JsResult<HuntHandle> {
+        Ok(HuntHandle(RefCell::new(Held::Hunt(read_hunt(&hunt)?))))
+    }
+
+    /// The hunt as plain objects.
+    pub fn data(&self) -> JsResult<JsValue> {
+        self.with(to_js)
+    }
+
+    #[wasm_bindgen(js_name = canonicalJson)]
+    pub fn canonical_json(&self) -> String {
+        self.with(Hunt::canonical_json)
+    }
+
+    pub fn walkthrough(&self, started_ms: f64) -> JsResult<JsValue> {
+        let started_ms = integer(started_ms, "startedMs", xmarks::limits::MAX_SEED)?;
+        self.with(|hunt| to_js(&xmarks::session::script::walkthrough(hunt, started_ms)))
+    }
+
+    #[wasm_bindgen(js_name = playerViewJson)]
+    pub fn player_view_json(&self, salt: &str, found: f64) -> JsResult<String> {
+        let found = integer(found, "found", u64::from(u32::MAX))? as u32;
+        Ok(self.with(|hunt| hunt.player_view(salt, found).canonical_json()))
+    }
+}
+
 /// Generates `player`'s hunt from a template on a world: the same bytes on every target.
+// The package's module wraps the handle in a `Hunt`.
 #[wasm_bindgen(js_name = generateHunt, unchecked_return_type = "Hunt")]
 pub fn generate_hunt(
     world: &World,
     #[wasm_bindgen(unchecked_param_type = "TemplateInput | string")] template: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Seeds")] seeds: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Player")] player: JsValue,
-) -> JsResult<JsValue> {
+) -> JsResult<HuntHandle> {
     let template = read_template(&template)?;
     let seeds: Seeds = parse(&seeds, "seeds")?;
     let player: Player = parse(&player, "player")?;
     let hunt = xmarks::generate(&world.inner, &template, &seeds, &player).map_err(|e| coded(&e))?;
-    to_js(&hunt)
+    Ok(HuntHandle(RefCell::new(Held::Hunt(hunt))))
 }
 
 /// Validates a template and returns it with every default filled in.
@@ -31,7 +103,7 @@ pub fn parse_template(
 
 /// A hunt's canonical JSON (the golden vectors' bytes), after checking its fingerprint.
 #[wasm_bindgen(js_name = canonicalHuntJson)]
-pub fn canonical_hunt_json(#[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue) -> JsResult<String> {
+pub fn canonical_hunt_json(#[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue) -> JsResult<String> {
     Ok(read_hunt(&hunt)?.canonical_json())
 }
 
@@ -39,7 +111,7 @@ pub fn canonical_hunt_json(#[wasm_bindgen(unchecked_param_type = "Hunt | string"
 /// the spot: for demos and tests.
 #[wasm_bindgen(unchecked_return_type = "GameEvent[]")]
 pub fn walkthrough(
-    #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
     #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
 ) -> JsResult<JsValue> {
     let started_ms = integer(started_ms, "startedMs", xmarks::limits::MAX_SEED)?;
@@ -52,7 +124,7 @@ pub fn walkthrough(
 /// parses it. Text, not an object, so that the view costs no deserialiser in the wasm.
 #[wasm_bindgen(js_name = playerViewJson)]
 pub fn player_view_json(
-    #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
     salt: &str,
     found: f64,
 ) -> JsResult<String> {

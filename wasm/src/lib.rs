@@ -15,7 +15,7 @@ mod rules;
 mod session;
 mod world;
 
-pub use hunt::{canonical_hunt_json, generate_hunt, parse_template, walkthrough};
+pub use hunt::{canonical_hunt_json, generate_hunt, parse_template, walkthrough, HuntHandle};
 pub use logic::{apply_logic, CompiledLogic};
 pub use rules::{check_rules, Rules};
 pub use session::{replay, Session};

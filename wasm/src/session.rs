@@ -1,7 +1,7 @@
 //! Sessions: a player's events applied under a ruleset, with the log that replays them.
 
 use crate::convert::{coded, read_doc, to_js, with, JsResult};
-use crate::hunt::read_hunt;
+use crate::hunt::{read_hunt, HuntHandle};
 use crate::rules::Rules;
 use crate::world::integer;
 use wasm_bindgen::prelude::*;
@@ -21,7 +21,7 @@ impl Session {
     /// Opens a session on `hunt` (its fingerprint is checked) under `rules` at `startedMs`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
         rules: &Rules,
         #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
     ) -> JsResult<Session> {
@@ -30,9 +30,23 @@ impl Session {
         Ok(Session { inner, last_event: None })
     }
 
+    /// `new Session` on a `Hunt` of the package's: its hunt is taken as it is.
+    #[wasm_bindgen(js_name = __open, skip_typescript)]
+    pub fn open(hunt: &HuntHandle, rules: &Rules, started_ms: f64) -> JsResult<Session> {
+        let started_ms = integer(started_ms, "startedMs", MAX_SEED)?;
+        Ok(Session { inner: xmarks::session::Session::new(hunt.playable(), rules.0.clone(), started_ms), last_event: None })
+    }
+
+    /// `Session.restore` on a `Hunt` of the package's.
+    #[wasm_bindgen(js_name = __restore, skip_typescript)]
+    pub fn restore_on(hunt: &HuntHandle, rules: &Rules, snapshot: &str) -> JsResult<Session> {
+        let inner = xmarks::session::Session::restore(hunt.playable(), rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
+        Ok(Session { inner, last_event: None })
+    }
+
     /// Rebuilds a session from a `snapshot()` taken on the same hunt and rules.
     pub fn restore(
-        #[wasm_bindgen(unchecked_param_type = "Hunt | string")] hunt: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
         rules: &Rules,
         snapshot: &str,
     ) -> JsResult<Session> {
@@ -75,9 +89,10 @@ impl Session {
     }
 
     /// The hunt being played.
+    // The package's module wraps the handle in a `Hunt`.
     #[wasm_bindgen(unchecked_return_type = "Hunt")]
-    pub fn hunt(&self) -> JsResult<JsValue> {
-        to_js(self.inner.hunt())
+    pub fn hunt(&self) -> HuntHandle {
+        HuntHandle::new(self.inner.playable())
     }
 
     /// The stage being played, whose clue the player follows (`state().stage` is its index);

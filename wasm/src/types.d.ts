@@ -2,7 +2,7 @@
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 /**
  * What a JSON input takes: a `Json` value, or an object `JSON.stringify` would write, such as
- * the package's own `State` or `Hunt` (interfaces, which TypeScript does not count as `Json`).
+ * the package's own `State` or `HuntData` (interfaces, which TypeScript does not count as `Json`).
  * An object without a JSON form (a cycle, a `BigInt`) is refused when called, with `input_invalid`.
  */
 export type JsonInput = Json | object;
@@ -132,14 +132,34 @@ export interface Stage {
   reward: { points: number; item: string | null }; treasure: Treasure | null;
 }
 /**
- * A generated hunt; `fingerprint` is the SHA-256 of the rest, the bytes every target agrees on.
- * `length` is the route from the start through every stage, in whole metres (along geodesics on
- * Earth worlds); `max_speed` is in metres a second; `time_limit_s` in seconds.
+ * A hunt's data, as JSON has it; `fingerprint` is the SHA-256 of the rest, the bytes every target
+ * agrees on. `length` is the route from the start through every stage, in whole metres (along
+ * geodesics on Earth worlds); `max_speed` is in metres a second; `time_limit_s` in seconds. Every
+ * function taking a hunt takes this (or its JSON text), read and its fingerprint checked; a `Hunt`
+ * is taken as it is.
  */
-export interface Hunt {
+export interface HuntData {
   generator: string; template: string; world: WorldRef; seeds: Seeds; player: string; level: number;
   start: Position; difficulty: number; time_limit_s: number | null; max_speed: number; length: number;
   stages: Stage[]; fingerprint: string;
+}
+/** A `Hunt`'s data: frozen all the way down, so that it cannot drift from the engine's copy. */
+export interface Hunt extends Readonly<HuntData> {}
+/**
+ * A generated hunt (from `generateHunt`, `Hunt.from` or `session.hunt()`): its data as own, frozen
+ * properties (what `JSON.stringify`, `structuredClone` and spreading see), beside the engine's copy
+ * of it in wasm memory, read and fingerprinted once. Sessions, walkthroughs and views take that copy
+ * as it is (a session opens about 100 times faster than from a plain object). The copy is released
+ * when the `Hunt` is garbage-collected, or at once by `free()`, after which the data stays readable
+ * and the `Hunt` is refused with `freed` where it would be used.
+ */
+export declare class Hunt {
+  private constructor();
+  /** A `Hunt` of a hunt given as data or JSON text (a server's, a file's), its fingerprint checked. */
+  static from(hunt: HuntData | string): Hunt;
+  /** Releases the engine's copy now rather than when the `Hunt` is garbage-collected. */
+  free(): void;
+  [Symbol.dispose](): void;
 }
 
 /** One stage as its player sees it: the site only once found, a commitment to it always. */

@@ -48,3 +48,34 @@ test("sessions dropped without free() are released by the garbage collector", { 
   console.log(`5,000 sessions dropped: wasm memory ${before.wasm} -> ${after.wasm} bytes`);
   assert.equal(after.wasm, before.wasm, "wasm memory grew");
 });
+
+/** `n` hunts, each opening a session (which makes its engine copy playable, as a game would). */
+function hunts(n, free) {
+  for (let i = 0; i < n; i++) {
+    const hunt = generateHunt(world, { id: "mem", stages: 3 }, { game: 1, round: i % 3_000 }, { id: "ann", start: { x: 0, y: 0 } });
+    new Session(hunt, rules, 0).free();
+    if (free) hunt.free();
+  }
+}
+
+test("creating and freeing 10,000 hunts leaves wasm memory flat", { timeout: 300_000 }, async () => {
+  hunts(4_000, true); // every round's tiles cached
+  const before = await settle();
+  hunts(10_000, true);
+  const after = await settle();
+  console.log(`10,000 hunts freed: wasm memory ${before.wasm} -> ${after.wasm} bytes`);
+  assert.equal(after.wasm, before.wasm, "wasm memory grew");
+});
+
+test("hunts dropped without free() are released by the garbage collector", { timeout: 300_000 }, async () => {
+  // Memory reaches the peak of hunts awaiting collection once, then stays there: wasm memory,
+  // once grown, never shrinks, but what the collector releases is reused.
+  hunts(5_000, false);
+  await settle();
+  hunts(5_000, false);
+  const before = await settle();
+  hunts(5_000, false);
+  const after = await settle();
+  console.log(`5,000 hunts dropped: wasm memory ${before.wasm} -> ${after.wasm} bytes`);
+  assert.equal(after.wasm, before.wasm, "wasm memory grew");
+});

@@ -174,6 +174,29 @@ impl TryFrom<StateJson> for State {
     }
 }
 
+/// A hunt ready to be played: the facts rules read of it, computed once (most of what opening a
+/// session costs). Sessions opened on one share it, and cloning it is cheap, so a game that opens
+/// many sessions on one hunt (a retry, a replay beside the live session) keeps one.
+#[derive(Debug, Clone)]
+pub struct PlayableHunt(Arc<HuntFacts>);
+
+impl PlayableHunt {
+    #[inline(never)] // one copy of the facts' building, not one per caller (wasm size)
+    pub fn new(hunt: Hunt) -> PlayableHunt {
+        PlayableHunt(Arc::new(HuntFacts::new(hunt)))
+    }
+
+    pub fn hunt(&self) -> &Hunt {
+        &self.0.hunt
+    }
+}
+
+impl From<Hunt> for PlayableHunt {
+    fn from(hunt: Hunt) -> PlayableHunt {
+        PlayableHunt::new(hunt)
+    }
+}
+
 /// A session: the hunt, the ruleset and the state.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -216,7 +239,12 @@ struct Pending {
 
 impl Session {
     /// Opens a session on `hunt` under `rules` at `started_ms`, the player at the hunt's start.
-    pub fn new(hunt: Hunt, rules: Arc<Ruleset>, started_ms: u64) -> Session {
+    pub fn new(hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, started_ms: u64) -> Session {
+        Session::open(hunt.into(), rules, started_ms)
+    }
+
+    fn open(PlayableHunt(facts): PlayableHunt, rules: Arc<Ruleset>, started_ms: u64) -> Session {
+        let hunt = &facts.hunt;
         let chain = chain_start(&hunt.fingerprint, rules.digest(), started_ms);
         let state = State {
             seq: 0,
@@ -235,11 +263,16 @@ impl Session {
             chain,
             last_event: String::new(),
         };
-        Session { facts: Arc::new(HuntFacts::new(hunt)), rules, state }
+        Session { facts, rules, state }
     }
 
     pub fn hunt(&self) -> &Hunt {
         &self.facts.hunt
+    }
+
+    /// The hunt being played, to open more sessions on without computing its facts again.
+    pub fn playable(&self) -> PlayableHunt {
+        PlayableHunt(self.facts.clone())
     }
 
     /// The stage being played, whose clue the player follows: `None` once the hunt is over
@@ -270,7 +303,12 @@ impl Session {
     /// Rebuilds a session from a snapshot taken on the same hunt and ruleset. The snapshot's chain
     /// must descend from this hunt and ruleset, which is checked when the log goes on; here the
     /// state itself is checked for consistency with the hunt.
-    pub fn restore(hunt: Hunt, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
+    pub fn restore(hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
+        Session::restore_on(hunt.into(), rules, snapshot)
+    }
+
+    fn restore_on(PlayableHunt(facts): PlayableHunt, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
+        let hunt = &facts.hunt;
         let state: State = serde_json::from_str(snapshot).map_err(|e| invalid("snapshot", e.to_string()))?;
         if state.stage as usize > hunt.stages.len()
             || state.pos.check_in(hunt.world.space()).is_err()
@@ -278,7 +316,7 @@ impl Session {
         {
             return Err(invalid("snapshot", "does not fit this hunt"));
         }
-        Ok(Session { facts: Arc::new(HuntFacts::new(hunt)), rules, state })
+        Ok(Session { facts, rules, state })
     }
 
     fn current_stage(&self) -> Option<usize> {

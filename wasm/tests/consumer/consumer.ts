@@ -2,7 +2,7 @@
 // shape is typed, so mistakes below would not compile.
 import init, {
   World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError, GameClock,
-  type Hunt, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
+  Hunt, type HuntData, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
   type SitePoints, type Stage, type Json, type Replay, type Template, type NearSite, type Position, type Space,
 } from "xmarks";
 
@@ -31,6 +31,12 @@ export async function main(): Promise<string> {
 
   const clock = new GameClock(0);
   const session = new Session(hunt, Rules.default(), clock.now());
+  // A hunt received as data (a server's JSON) opens sessions as it is, or as a Hunt read once.
+  const received: HuntData = JSON.parse(JSON.stringify(hunt));
+  const again: Hunt = Hunt.from(received);
+  new Session(received, Rules.default(), 0).free();
+  new Session(again, Rules.default(), 0).free();
+  again.free();
   const log: string[] = [session.logHeader()];
   let outcomes: Outcome[] = [];
   const events: GameEvent[] = walkthrough(hunt, 0);
