@@ -2,7 +2,7 @@
 // playground, a trust panel (fingerprint, state hash, log export and replay) and imports that run
 // in a worker. Worlds are procedural, imported, or the real world (the world's cities on Natural
 // Earth's land). Every rule of the game is the engine's; this file only drives it.
-import init, { World, Rules, Session, generateHunt, walkthrough, replay, checkRules, versions } from "xmarks";
+import init, { World, Rules, Session, XmarksWorker, generateHunt, walkthrough, replay, checkRules, versions } from "xmarks";
 import { MapView } from "./map.js";
 import { MERCATOR, PLANE, cityIndex, loadLand, offsetOnEarth, searchCities, stepOnEarth } from "./earth.js";
 
@@ -35,42 +35,19 @@ function proceduralSource(seed) {
 let land = null;
 const landReady = () => (land ??= loadLand());
 
-class WorkerWorld {
-  constructor() {
-    this.worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-    this.calls = new Map();
-    this.next = 0;
-    this.worker.onmessage = ({ data }) => {
-      if (data.progress) return this.onProgress?.(data.progress);
-      const call = this.calls.get(data.id);
-      this.calls.delete(data.id);
-      if (data.error) call.reject(Object.assign(new Error(data.error.message), data.error));
-      else call.resolve(data.value);
-    };
-  }
-
-  call(op, args, transfer = []) {
-    const id = ++this.next;
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args }, transfer);
-    });
-  }
-
-  /** The world this worker holds, as the map and the game use it; `land` for Earth worlds. */
-  source(label, info, kind = "imported", landLayer = null) {
-    const earth = info.space === "earth";
-    return {
-      kind,
-      label,
-      plane: earth ? MERCATOR : PLANE,
-      land: earth ? landLayer : null,
-      raster: null,
-      points: (b) => this.call("points", b),
-      hunt: (template, seeds, player) => this.call("hunt", { template, seeds, player }),
-      free: () => this.worker.terminate(),
-    };
-  }
+/** A world an `XmarksWorker` (the package's worker helper) holds, as the map and the game use it; `land` for Earth worlds. */
+function workerSource(xw, world, label, kind = "imported", landLayer = null) {
+  const earth = world.info.space === "earth";
+  return {
+    kind,
+    label,
+    plane: earth ? MERCATOR : PLANE,
+    land: earth ? landLayer : null,
+    raster: null,
+    points: (b) => world.sitePoints(b),
+    hunt: (template, seeds, player) => world.generateHunt(template, seeds, player),
+    free: () => xw.terminate(),
+  };
 }
 
 /**
@@ -79,16 +56,13 @@ class WorkerWorld {
  * names for the search box.
  */
 async function earthSource() {
-  const ww = new WorkerWorld();
-  ww.onProgress = (p) => status(p.phase === "indexing" ? "Indexing the world's cities…" : `Reading the world's cities: ${Math.round((100 * p.done) / p.total)}%`);
-  const [info, names, layer] = await Promise.all([
-    ww.call("importUrl", { url: "/data/cities.csv" }),
-    fetch("/data/cities.csv").then((r) => r.text()).then(cityIndex),
-    landReady(),
-  ]);
-  cities = names;
-  const label = `real world: ${info.report.imported.toLocaleString("en")} cities (GeoNames)`;
-  return ww.source(label, info, "earth", layer);
+  const xw = new XmarksWorker();
+  const progress = (p) => status(p.phase === "indexing" ? "Indexing the world's cities…" : `Reading the world's cities: ${Math.round((100 * p.done) / p.total)}%`);
+  const text = await fetch("/data/cities.csv").then((r) => r.text());
+  const [world, layer] = await Promise.all([xw.importCsv(text, null, progress), landReady()]);
+  cities = cityIndex(text);
+  const label = `real world: ${world.info.report.imported.toLocaleString("en")} cities (GeoNames)`;
+  return workerSource(xw, world, label, "earth", layer);
 }
 
 /** The cities by name, once the real world is loaded. */
@@ -462,8 +436,8 @@ async function importFile(file) {
   bar.value = 0;
   bar.dataset.seen = "0";
   $("import-status").textContent = `Reading ${file.name}…`;
-  const ww = new WorkerWorld();
-  ww.onProgress = (p) => {
+  const xw = new XmarksWorker();
+  const progress = (p) => {
     if (p.phase === "indexing") {
       bar.removeAttribute("value"); // indeterminate while the index is built
       $("import-status").textContent = "Building the index…";
@@ -474,24 +448,26 @@ async function importFile(file) {
     }
   };
   try {
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const info = await ww.call("import", { name: file.name, bytes }, [bytes.buffer]);
+    const world = /\.(geo)?json$/i.test(file.name)
+      ? await xw.importGeojson(await file.text(), { lenient: true }, progress)
+      : await xw.importCsv(new Uint8Array(await file.arrayBuffer()), { lenient: true }, progress);
+    const { report, space, bounds } = world.info;
     bar.value = 1;
-    const label = `${info.report.imported.toLocaleString("en")} sites from ${file.name}`;
-    const earth = info.space === "earth";
+    const label = `${report.imported.toLocaleString("en")} sites from ${file.name}`;
+    const earth = space === "earth";
     // A box of degrees across the antimeridian has its east edge west of its west: unwrap it.
-    const b = info.bounds && earth && info.bounds.max.x < info.bounds.min.x
-      ? { min: info.bounds.min, max: { x: info.bounds.max.x + 360, y: info.bounds.max.y } }
-      : info.bounds;
+    const b = bounds && earth && bounds.max.x < bounds.min.x
+      ? { min: bounds.min, max: { x: bounds.max.x + 360, y: bounds.max.y } }
+      : bounds;
     const mid = b ? { x: (b.min.x + b.max.x) / 2, y: (b.min.y + b.max.y) / 2 } : { x: 0, y: 0 };
     const at = earth ? { lon: mid.x, lat: mid.y } : mid;
     // Lon/lat data is an Earth world: drawn on the land, its span in degrees turned into metres.
     const span = b ? Math.max(b.max.x - b.min.x, b.max.y - b.min.y) * (earth ? 111_320 : 1) : 1000;
-    useSource(ww.source(label, info, "imported", earth ? await landReady() : null), { at, mpp: Math.max(earth ? 1 : 0.25, span / Math.min(map.width, map.height)) });
-    const skipped = info.report.skipped ? `, ${info.report.skipped} rows skipped` : "";
-    $("import-status").textContent = `Imported ${info.report.imported.toLocaleString("en")} sites${skipped}. Generate a hunt on them.`;
+    useSource(workerSource(xw, world, label, "imported", earth ? await landReady() : null), { at, mpp: Math.max(earth ? 1 : 0.25, span / Math.min(map.width, map.height)) });
+    const skipped = report.skipped ? `, ${report.skipped} rows skipped` : "";
+    $("import-status").textContent = `Imported ${report.imported.toLocaleString("en")} sites${skipped}. Generate a hunt on them.`;
   } catch (e) {
-    ww.worker.terminate();
+    xw.terminate();
     $("import-status").textContent = `Import failed (${e.code}) at ${e.path ?? "?"}: ${e.message}`;
   }
 }

@@ -1,7 +1,7 @@
 // Offline play: every file the demo loads is cached on its first visit; later loads go to the
 // network first (so an updated build is seen at once) and fall back to the cache when offline.
 const CACHE = "xmarks-demo";
-const FILES = ["./", "index.html", "style.css", "app.js", "map.js", "earth.js", "worker.js", "pkg/xmarks.js", "pkg/bindings.js", "pkg/encode.js", "pkg/xmarks_bg.wasm"];
+const FILES = ["./", "index.html", "style.css", "app.js", "map.js", "earth.js", "pkg/xmarks.js", "pkg/worker.js", "pkg/bindings.js", "pkg/encode.js", "pkg/xmarks_bg.wasm"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES)).then(() => self.skipWaiting()));

@@ -27,7 +27,7 @@ sed -i "s#'./snippets/xmarks-wasm-[0-9a-f]*/src/encode.js'#'./encode.js'#" wasm/
 grep -q "from './encode.js'" wasm/pkg/bindings.js || { echo "build.sh: bindings.js does not import ./encode.js" >&2; exit 1; }
 rm -f wasm/pkg/.gitignore wasm/pkg/xmarks_bg.wasm.d.ts
 node wasm/npm/types.mjs wasm/pkg/xmarks.d.ts
-cp wasm/npm/xmarks.js wasm/npm/node.js wasm/npm/README.md LICENSE-MIT LICENSE-APACHE wasm/pkg/
+cp wasm/npm/xmarks.js wasm/npm/worker.js wasm/npm/node.js wasm/npm/README.md LICENSE-MIT LICENSE-APACHE wasm/pkg/
 version=$(awk -F'"' '/^\[workspace.package\]/ { p = 1 } p && /^version/ { print $2; exit }' Cargo.toml)
 sed "s/\"version\": \"0.0.0\"/\"version\": \"$version\"/" wasm/npm/package.json > wasm/pkg/package.json
 node wasm/tests/size.mjs wasm/pkg/xmarks_bg.wasm

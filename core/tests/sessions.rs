@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use xmarks::rules::Ruleset;
-use xmarks::session::log::{header, line, replay};
+use xmarks::session::log::{header, line, replay, replay_with_progress, PROGRESS_EVERY};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Outcome, Rejection, Session, Status};
 use xmarks::Coded;
@@ -193,6 +193,23 @@ fn logs_replay_to_the_same_state_and_outcomes() {
     let mut swapped = log.clone();
     swapped.swap(3, 4);
     assert!(replay(&swapped.join("\n")).is_err());
+}
+
+#[test]
+fn a_long_replay_reports_its_progress() {
+    let h = harbour();
+    let mut s = Session::new(h.clone(), Arc::new(Ruleset::default_rules()), 1_000_000);
+    let mut log = vec![header(&s)];
+    let events = 2 * PROGRESS_EVERY + 100;
+    for k in 1..=events {
+        let e = Event::Tick { t: 1_000_000 + k };
+        s.apply(&e).unwrap();
+        log.push(line(&s, &e));
+    }
+    let mut seen = Vec::new();
+    let r = replay_with_progress(&log.join("\n"), &mut |done, total| seen.push((done, total))).unwrap();
+    assert_eq!(r.session.state_hash(), s.state_hash());
+    assert_eq!(seen, [(PROGRESS_EVERY, events), (2 * PROGRESS_EVERY, events), (events, events)]);
 }
 
 #[test]

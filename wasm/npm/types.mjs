@@ -52,6 +52,43 @@ text +=
   "export function playerView(hunt: HuntData | string, salt: string, found: number): HuntView;\n" +
   "\n/** Whether `e` is an error xmarks threw (an `XmarksError`, with its `code`): for `catch (e)`. */\n" +
   "export function isXmarksError(e: unknown): e is XmarksError;\n" +
+  "\n/** The read-only methods of `World` that a `WorkerWorld` forwards to its worker. */\n" +
+  'export type WorkerRead = "space" | "nearest" | "within" | "reference" | "importReport" | "kinds" | "bounds" | "terrainAt" | "sitesIn" | "sitePoints" | "biomeRaster" | "summary";\n' +
+  "/**\n" +
+  " * A world held by an `XmarksWorker`: `World`'s read-only methods, each answering with a promise;\n" +
+  " * `generateHunt` answers with the hunt's data (`Session` and `Hunt.from` take it); `free()`\n" +
+  " * releases it in the worker.\n" +
+  " */\n" +
+  "export type WorkerWorld = { [K in WorkerRead]: (...args: Parameters<World[K]>) => Promise<ReturnType<World[K]>> } & {\n" +
+  "    /** What the world is, known at once. */\n" +
+  "    readonly info: { space: Space; kinds: string[]; bounds: Bounds | null; report: ImportReport | null };\n" +
+  "    generateHunt(template: TemplateInput | string, seeds: Seeds, player: Player): Promise<HuntData>;\n" +
+  "    free(): Promise<void>;\n" +
+  "};\n" +
+  "/** A call's progress as an `XmarksWorker`'s `progress` event has it: which call (`op`), and how far. */\n" +
+  "export type WorkerProgress = (ImportProgress | ReplayProgress) & { op: string };\n" +
+  "/** A Web Worker, or what `XmarksWorker` uses of one. */\n" +
+  'type WorkerLike = Global<"Worker", { prototype: { postMessage(message: unknown): void; terminate(): void } }>["prototype"];\n' +
+  "/**\n" +
+  " * Long calls off the page's thread: imports and replays run in a Web Worker that holds the worlds\n" +
+  " * it imported, so a game's frame loop never stalls. Progress comes to each call's `onProgress`\n" +
+  " * and as a `progress` event. The worker is the package's `worker.js`, unless `options.worker` is\n" +
+  " * one the page started itself (`xmarks/worker.js`); `options.module` hands it the page's compiled\n" +
+  " * module instead of fetching the .wasm again. Errors are the package's `XmarksError`s; a worker\n" +
+  " * that fails or is terminated fails its calls with `worker_failed`.\n" +
+  " */\n" +
+  "export class XmarksWorker {\n" +
+  "    constructor(options?: { worker?: WorkerLike; module?: SyncInitInput });\n" +
+  "    importCsv(data: Uint8Array | string, options?: ImportOptions | null, onProgress?: ((progress: ImportProgress) => void) | null): Promise<WorkerWorld>;\n" +
+  "    importGeojson(text: string, options?: ImportOptions | null, onProgress?: ((progress: ImportProgress) => void) | null): Promise<WorkerWorld>;\n" +
+  "    procedural(seed: number, config?: WorldConfigInput | null): Promise<WorkerWorld>;\n" +
+  "    /** `replay` in the worker; the session is restored on this thread from its snapshot, to go on with. */\n" +
+  "    replay(log: string, onProgress?: ((progress: ReplayProgress) => void) | null): Promise<Replay>;\n" +
+  "    /** Stops the worker and frees its worlds; calls still running reject with `worker_failed`. */\n" +
+  "    terminate(): void;\n" +
+  '    addEventListener(type: "progress", listener: (event: { readonly detail: WorkerProgress }) => void): void;\n' +
+  '    removeEventListener(type: "progress", listener: (event: { readonly detail: WorkerProgress }) => void): void;\n' +
+  "}\n" +
   "\n/**\n" +
   " * Times for a session's events: whole milliseconds from `startedMs` (the time the session was\n" +
   " * opened with), advancing with a monotonic clock (`performance.now()` unless `source` is given)\n" +

@@ -286,6 +286,150 @@ export function playerView(hunt, salt, found) {
   return JSON.parse(playerViewJson(hunt, salt, found));
 }
 
+/** An error the worker posted, as the package's `XmarksError` again (other errors as `Error`s). */
+function posted({ name, code, message, path, problems, error }) {
+  const e = code === undefined ? new Error(message) : xmarksError(code, message, path);
+  if (code === undefined && name) e.name = name;
+  if (problems !== undefined) e.problems = problems;
+  if (error !== undefined) e.error = error;
+  return e;
+}
+
+/**
+ * Long calls off the page's thread: imports and replays run in a Web Worker that holds the worlds
+ * it imported, so a game's frame loop never stalls. Every method returns a promise; progress comes
+ * to the call's `onProgress` and as a `progress` event (`detail`: `{ op, phase, done, total }`).
+ * The worker is the package's `worker.js`, started beside this module, unless `options.worker` is
+ * one the page started itself; `options.module` hands it a compiled `WebAssembly.Module` instead
+ * of fetching the .wasm again.
+ */
+export class XmarksWorker extends EventTarget {
+  #worker;
+  #calls = new Map();
+  #next = 0;
+
+  constructor(options = {}) {
+    super();
+    if (options.worker === undefined && typeof Worker === "undefined") {
+      throw xmarksError("input_invalid", "XmarksWorker needs Web Workers (browsers, Deno), or a worker in options.worker", "options.worker");
+    }
+    this.#worker = options.worker ?? new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+    this.#worker.onmessage = ({ data }) => {
+      const call = this.#calls.get(data.id);
+      if (call === undefined) return;
+      if (data.progress !== undefined) {
+        call.onProgress?.(data.progress);
+        this.dispatchEvent(new CustomEvent("progress", { detail: { op: call.op, ...data.progress } }));
+        return;
+      }
+      this.#calls.delete(data.id);
+      if (data.error !== undefined) call.reject(posted(data.error));
+      else call.resolve(data.value);
+    };
+    // A worker that fails to start or load (a script that is not there) fails every call.
+    this.#worker.onerror = (event) => {
+      event.preventDefault?.();
+      this.#fail(xmarksError("worker_failed", `the worker failed: ${event.message ?? "it could not start"}`));
+    };
+    if (options.module !== undefined) this.#call("init", [options.module]);
+  }
+
+  #fail(error) {
+    for (const call of this.#calls.values()) call.reject(error);
+    this.#calls.clear();
+  }
+
+  #call(op, args, onProgress) {
+    const id = ++this.#next;
+    return new Promise((resolve, reject) => {
+      this.#calls.set(id, { op, resolve, reject, onProgress });
+      this.#worker.postMessage({ id, op, args });
+    });
+  }
+
+  #world(made) {
+    return new WorkerWorld(made, (op, args) => this.#call(op, args));
+  }
+
+  /** `World.importCsv` in the worker: the world stays there. */
+  async importCsv(data, options, onProgress) {
+    return this.#world(await this.#call("importCsv", [data, options], onProgress));
+  }
+
+  /** `World.importGeojson` in the worker. */
+  async importGeojson(text, options, onProgress) {
+    return this.#world(await this.#call("importGeojson", [text, options], onProgress));
+  }
+
+  /** `World.procedural` in the worker. */
+  async procedural(seed, config) {
+    return this.#world(await this.#call("procedural", [seed, config]));
+  }
+
+  /**
+   * `replay(log)` in the worker, then the session restored here from its snapshot (with the log's
+   * hunt and rules), so that the game goes on with it; the outcomes of every event as `replay`'s.
+   */
+  async replay(log, onProgress) {
+    const { snapshot, outcomes } = await this.#call("replay", [log], onProgress);
+    const end = log.indexOf("\n");
+    const header = JSON.parse(end < 0 ? log : log.slice(0, end));
+    const hunt = Hunt.from(header.hunt);
+    const rules = bindings.Rules.parse(header.rules);
+    try {
+      return { session: bindings.Session.restore(hunt, rules, snapshot), outcomes };
+    } finally {
+      hunt.free();
+      rules.free();
+    }
+  }
+
+  /** Stops the worker and its worlds; calls still running reject with `worker_failed`. */
+  terminate() {
+    this.#worker.terminate();
+    this.#fail(xmarksError("worker_failed", "the worker was terminated"));
+  }
+}
+
+/** The read-only methods of `World` a `WorkerWorld` forwards (worker.js takes these only). */
+const WORKER_READS = [
+  "space", "nearest", "within", "reference", "importReport", "kinds", "bounds", "terrainAt", "sitesIn",
+  "sitePoints", "biomeRaster", "summary",
+];
+
+/**
+ * A world held by an `XmarksWorker`: the read-only methods of `World`, each answering with a
+ * promise, and `generateHunt`, which answers with the hunt's data (a plain hunt, which `Session`
+ * and `Hunt.from` take). `free()` releases it in the worker.
+ */
+class WorkerWorld {
+  #key;
+  #call;
+
+  constructor(made, call) {
+    this.#key = made.world;
+    this.#call = call;
+    /** What the world is, known at once: its `space`, `kinds`, `bounds` and import `report`. */
+    this.info = { space: made.space, kinds: made.kinds, bounds: made.bounds, report: made.report };
+  }
+
+  static {
+    for (const method of WORKER_READS) {
+      WorkerWorld.prototype[method] = function (...args) {
+        return this.#call("call", [this.#key, method, args]);
+      };
+    }
+  }
+
+  generateHunt(template, seeds, player) {
+    return this.#call("generateHunt", [this.#key, template, seeds, player]);
+  }
+
+  free() {
+    return this.#call("free", [this.#key]);
+  }
+}
+
 /** Whether `e` is an error xmarks threw: every one is an `Error` named "XmarksError" with a `code`. */
 export function isXmarksError(e) {
   return e instanceof Error && e.name === "XmarksError" && typeof e.code === "string";

@@ -14,6 +14,8 @@ extern "C" {
     pub type OptImportOptions;
     #[wasm_bindgen(typescript_type = "((progress: ImportProgress) => void)")]
     pub type OptProgress;
+    #[wasm_bindgen(typescript_type = "((progress: ReplayProgress) => void)")]
+    pub type OptReplayProgress;
     #[wasm_bindgen(typescript_type = "JsonInput")]
     pub type OptJson;
 }

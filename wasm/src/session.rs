@@ -1,6 +1,6 @@
 //! Sessions: a player's events applied under a ruleset, with the log that replays them.
 
-use crate::convert::{coded, read_doc, to_js, with, JsResult};
+use crate::convert::{coded, given, read_doc, to_js, with, JsResult, OptReplayProgress};
 use crate::hunt::{read_hunt, HuntHandle};
 use crate::rules::Rules;
 use crate::world::integer;
@@ -117,9 +117,18 @@ impl Session {
 }
 
 /// Rebuilds a session from its log, checking every line and every link of the hash chain.
+/// `onProgress`, when given, is called every 8,192 events and at the end.
 #[wasm_bindgen(unchecked_return_type = "Replay")]
-pub fn replay(log: &str) -> JsResult<JsValue> {
-    let replayed = log::replay(log).map_err(|e| coded(&e))?;
+pub fn replay(log: &str, #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptReplayProgress>) -> JsResult<JsValue> {
+    let callback = given(on_progress).dyn_into::<js_sys::Function>().ok();
+    let mut progress = |done: u64, total: u64| {
+        if let Some(f) = &callback {
+            let p = with(js_sys::Object::new().into(), "phase", &"replaying".into());
+            let p = with(with(p, "done", &(done as f64).into()), "total", &(total as f64).into());
+            let _ = f.call1(&JsValue::UNDEFINED, &p);
+        }
+    };
+    let replayed = log::replay_with_progress(log, &mut progress).map_err(|e| coded(&e))?;
     let outcomes = to_js(&replayed.outcomes)?;
     let session = Session { inner: replayed.session, last_event: None };
     let out = with(js_sys::Object::new().into(), "session", &session.into());

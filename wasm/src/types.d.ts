@@ -38,10 +38,12 @@ export type ErrorCode =
   | "input_invalid" | "template_invalid" | "unknown_kind" | "not_enough_sites" | "stage_unplaceable"
   | "hunt_malformed" | "world_config" | "world_query" | "import_malformed" | "import_format"
   | "import_too_large" | "rules_invalid" | "logic_invalid" | "logic_error" | "log_invalid"
-  /** A `World`, `Rules`, `Session` or `Logic` used after its `free()`. */
+  /** A `World`, `Rules`, `Session`, `Logic` or `Hunt` used after its `free()`. */
   | "freed"
   /** A call before `init()` loaded the .wasm; a .wasm that is truncated or not this package's. */
-  | "not_initialized" | "wasm_invalid" | RejectionCode;
+  | "not_initialized" | "wasm_invalid"
+  /** An `XmarksWorker` whose worker failed to start or load, or was terminated. */
+  | "worker_failed" | RejectionCode;
 /** Why a session refused an event. A refused event changes nothing. */
 export type RejectionCode =
   | "malformed" | "invalid" | "time_reversed" | "duplicate" | "too_fast" | "dig_away" | "hunt_over"
@@ -75,6 +77,8 @@ export type WorldRef =
   | { kind: "earth"; sites: number; digest: string };
 /** How far an import has come: `done` of `total` (bytes of CSV, features of GeoJSON), then indexing. */
 export interface ImportProgress { phase: "reading" | "indexing"; done: number; total: number }
+/** How far a replay has gone: events replayed and the log's count. */
+export interface ReplayProgress { phase: "replaying"; done: number; total: number }
 /**
  * `projection`, for lon/lat data: `"earth"` (the default, an Earth world) or `"local"` (a planar
  * world in metres around `origin`, by default the centre of the points' bounding box).

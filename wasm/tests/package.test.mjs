@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { sitesCsv, TEMPLATE, SEEDS, PLAYER, playLog, BAD_CSV } from "./consumer/sites.js";
 import { xmarks } from "./common.mjs";
 import { launch, serve } from "./browser.mjs";
 
@@ -33,6 +34,27 @@ function expected() {
   return { fingerprint: hunt.fingerprint, status: "completed", hash: session.stateHash() };
 }
 
+/** What the page's XmarksWorker section must show, computed here without a worker. */
+function expectedFromHelper() {
+  const { World, Rules, Session, generateHunt, walkthrough, replay } = xmarks;
+  const world = World.importCsv(sitesCsv());
+  const hunt = generateHunt(world, TEMPLATE, SEEDS, PLAYER);
+  const session = new Session(hunt, Rules.default(), 0);
+  const replayed = replay(playLog(session, walkthrough, hunt));
+  let error;
+  try {
+    World.importCsv(BAD_CSV);
+  } catch (e) {
+    error = { code: e.code, path: e.path };
+  }
+  return {
+    imported: world.importReport().imported, space: world.space(), near: world.nearest({ x: 0, y: 0 }, 3, ["well"]).map((n) => n.id),
+    fingerprint: hunt.fingerprint, status: replayed.session.state().status, hash: session.stateHash(), same: true,
+    events: replayed.outcomes.length, progress: true,
+    phases: ["importCsv:indexing", "importCsv:reading", "replay:replaying"], error, freed: "freed",
+  };
+}
+
 const scratch = mkdtempSync(join(tmpdir(), "xmarks-pack-"));
 const app = join(scratch, "app");
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -41,7 +63,7 @@ test("npm pack holds the package files and nothing else", () => {
   const [packed] = JSON.parse(run("npm", ["pack", "--json", "--pack-destination", scratch], pkg));
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    "LICENSE-APACHE", "LICENSE-MIT", "README.md", "bindings.js", "encode.js", "node.js", "package.json", "xmarks.d.ts", "xmarks.js", "xmarks_bg.wasm",
+    "LICENSE-APACHE", "LICENSE-MIT", "README.md", "bindings.js", "encode.js", "node.js", "package.json", "worker.js", "xmarks.d.ts", "xmarks.js", "xmarks_bg.wasm",
   ]);
   const types = readFileSync(join(pkg, "xmarks.d.ts"), "utf8");
   assert.doesNotMatch(types, /\bany\b/, "the public types hold no `any`");
@@ -100,6 +122,10 @@ test("a Vite build of it runs in Chromium, on the page and in a Web Worker", { t
     await page.waitForFunction(() => document.getElementById("worker").textContent !== "loading", null, { timeout: 60_000 });
     const fromWorker = await page.textContent("#worker");
     assert.deepEqual(JSON.parse(fromWorker), expected(), fromWorker);
+    // The package's worker helper, XmarksWorker: the same answers as the package here gives.
+    await page.waitForFunction(() => document.getElementById("helper").textContent !== "loading", null, { timeout: 120_000 });
+    const fromHelper = await page.textContent("#helper");
+    assert.deepEqual(JSON.parse(fromHelper), expectedFromHelper(), fromHelper);
   } finally {
     await browser?.close();
     await server.close();

@@ -108,6 +108,15 @@ fn parse_block<'a>(lines: &[&'a str]) -> Vec<Result<Line<'a>, String>> {
 
 /// Rebuilds a session from its log, checking every line and every link of the chain.
 pub fn replay(log: &str) -> Result<Replay, ReplayError> {
+    replay_with_progress(log, &mut |_, _| {})
+}
+
+/// Events replayed between two calls of [`replay_with_progress`]'s `progress`.
+pub const PROGRESS_EVERY: u64 = 8_192;
+
+/// [`replay`], calling `progress(done, total)` with the events replayed so far and the log's
+/// count, every [`PROGRESS_EVERY`] events and at the end: for a page that shows a long replay.
+pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(u64, u64)) -> Result<Replay, ReplayError> {
     let lines: Vec<&str> = log.split_terminator('\n').collect();
     let err = |line: u64, reason: String| ReplayError { line, reason };
     let first = *lines.first().ok_or_else(|| err(1, "the log is empty".into()))?;
@@ -146,7 +155,11 @@ pub fn replay(log: &str) -> Result<Replay, ReplayError> {
                 return Err(err(n, "line is not in canonical form (edited?)".into()));
             }
             outcomes.push(out);
+            if (n - 1) % PROGRESS_EVERY == 0 {
+                progress(n - 1, lines.len() as u64 - 1);
+            }
         }
     }
+    progress(lines.len() as u64 - 1, lines.len() as u64 - 1);
     Ok(Replay { session, outcomes })
 }

@@ -1,9 +1,9 @@
 // A consumer of the installed package, type-checked with `tsc --noEmit --strict`: every public
 // shape is typed, so mistakes below would not compile.
 import init, {
-  World, Rules, Session, Logic, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError, GameClock,
+  World, Rules, Session, Logic, XmarksWorker, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError, GameClock,
   Hunt, type HuntData, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
-  type SitePoints, type Stage, type Json, type Replay, type Template, type NearSite, type Position, type Space,
+  type WorkerWorld, type WorkerProgress, type ImportProgress, type SitePoints, type Stage, type Json, type Replay, type Template, type NearSite, type Position, type Space,
 } from "xmarks";
 
 export async function main(): Promise<string> {
@@ -68,4 +68,20 @@ export async function main(): Promise<string> {
   replayed.session.free();
   world.free();
   return [first, from, xs.length, raster.length, points2.length, state.status, problems.length, value, small, space, metres, seq, current?.number ?? "over"].join(" ");
+}
+
+/** The worker helper, typed: worlds answer with promises of `World`'s own types. */
+export async function offThread(csv: Uint8Array, log: string): Promise<number> {
+  const xw = new XmarksWorker();
+  let shown = 0;
+  xw.addEventListener("progress", (e) => { const p: WorkerProgress = e.detail; shown = p.done / p.total; });
+  const world: WorkerWorld = await xw.importCsv(csv, { lenient: true }, (p: ImportProgress) => { shown = p.done; });
+  const near: NearSite[] = await world.nearest({ lon: 0, lat: 0 }, 5, ["museum"]);
+  const hunt: HuntData = await world.generateHunt({ id: "t", stages: 3 }, { game: 1, round: 1 }, { id: "a", start: { lon: 0, lat: 0 } });
+  const replayed: Replay = await xw.replay(log, (p) => { shown = p.done; });
+  const kinds: string[] = world.info.kinds;
+  await world.free();
+  xw.terminate();
+  replayed.session.free();
+  return near.length + hunt.stages.length + kinds.length + shown;
 }
