@@ -307,6 +307,7 @@ export class XmarksWorker extends EventTarget {
   #worker;
   #calls = new Map();
   #next = 0;
+  #failed = null;
 
   constructor(options = {}) {
     super();
@@ -334,12 +335,15 @@ export class XmarksWorker extends EventTarget {
     if (options.module !== undefined) this.#call("init", [options.module]);
   }
 
+  /** Fails the calls in flight, and every later one: a worker that failed or was terminated answers nothing. */
   #fail(error) {
+    this.#failed ??= error;
     for (const call of this.#calls.values()) call.reject(error);
     this.#calls.clear();
   }
 
   #call(op, args, onProgress) {
+    if (this.#failed !== null) return Promise.reject(this.#failed);
     const id = ++this.#next;
     return new Promise((resolve, reject) => {
       this.#calls.set(id, { op, resolve, reject, onProgress });

@@ -52,6 +52,7 @@ function expectedFromHelper() {
     fingerprint: hunt.fingerprint, status: replayed.session.state().status, hash: session.stateHash(), same: true,
     events: replayed.outcomes.length, progress: true,
     phases: ["importCsv:indexing", "importCsv:reading", "replay:replaying"], error, freed: "freed",
+    terminated: "worker_failed", broken: "worker_failed",
   };
 }
 

@@ -44,12 +44,25 @@ async function helper() {
     freed = e.code;
   }
   xw.terminate();
+  let terminated = null;
+  try {
+    await xw.procedural(1);
+  } catch (e) {
+    terminated = e.code;
+  }
+  // A worker that cannot start (its script is missing) fails its calls instead of leaving them pending.
+  let broken = null;
+  try {
+    await new XmarksWorker({ worker: new Worker("/no-such-worker.js", { type: "module" }) }).procedural(1);
+  } catch (e) {
+    broken = e.code;
+  }
   return {
     imported: world.info.report.imported, space: world.info.space, near: near.map((n) => n.id),
     fingerprint: hunt.fingerprint, status: replayed.session.state().status, hash: replayed.session.stateHash(),
     same: replayed.session.stateHash() === session.stateHash(), events: replayed.outcomes.length,
     progress: seen.import > 0 && seen.replay >= 3 && seen.events === seen.import + seen.replay,
-    phases: [...seen.phases].sort(), error, freed,
+    phases: [...seen.phases].sort(), error, freed, terminated, broken,
   };
 }
 helper().then(
