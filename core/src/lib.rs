@@ -45,6 +45,7 @@ pub mod geom;
 pub mod hash;
 pub mod hunt;
 pub mod index;
+mod input;
 pub mod limits;
 mod par;
 pub mod position;

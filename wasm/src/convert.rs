@@ -116,18 +116,23 @@ pub fn stringify(value: &JsValue, what: &str) -> JsResult<String> {
     js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string()).ok_or_else(fail)
 }
 
-/// Parses an input through serde_json (the core's parser) with `what` as the error's path.
-pub fn parse<T: serde::de::DeserializeOwned>(value: &JsValue, what: &str) -> JsResult<T> {
+/// Reads an input with the core's reader of its type (`Seeds::from_json`, ...: the JSON parser
+/// is compiled in the core, once), with `what` as the error's path.
+pub fn parse<T>(value: &JsValue, what: &str, read: fn(&str) -> Result<T, serde_json::Error>) -> JsResult<T> {
     let text = stringify(value, what)?;
-    serde_json::from_str(&text).map_err(|e| error("input_invalid", &for_js(&format!("{what}: {e}")), Some(what)))
+    read(&text).map_err(|e| error("input_invalid", &for_js(&format!("{what}: {e}")), Some(what)))
 }
 
 /// Like [`parse`], but `undefined` and `null` give the default.
-pub fn parse_or_default<T: serde::de::DeserializeOwned + Default>(value: &JsValue, what: &str) -> JsResult<T> {
+pub fn parse_or_default<T: Default>(
+    value: &JsValue,
+    what: &str,
+    read: fn(&str) -> Result<T, serde_json::Error>,
+) -> JsResult<T> {
     if value.is_undefined() || value.is_null() {
         Ok(T::default())
     } else {
-        parse(value, what)
+        parse(value, what, read)
     }
 }
 

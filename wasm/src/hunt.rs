@@ -4,8 +4,8 @@ use crate::convert::{coded, parse, read_doc, to_js, JsResult};
 use crate::world::{integer, World};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
-use xmarks::session::PlayableHunt;
 use xmarks::hunt::view::commitment;
+use xmarks::session::PlayableHunt;
 use xmarks::{Hunt, HuntError, Player, Seeds, Site, Template};
 
 /// A hunt held in wasm memory, read and fingerprinted once. The package's `Hunt` class
@@ -18,7 +18,7 @@ pub struct HuntHandle(RefCell<Held>);
 /// costs more than a session's opening otherwise does, and most generated hunts in a benchmark or
 /// a server's lobby are never played here).
 enum Held {
-    Hunt(Hunt),
+    Hunt(Box<Hunt>),
     Playable(PlayableHunt),
 }
 
@@ -40,7 +40,7 @@ impl HuntHandle {
         match &*held {
             Held::Playable(playable) => playable.clone(),
             Held::Hunt(hunt) => {
-                let playable = PlayableHunt::new(hunt.clone());
+                let playable = PlayableHunt::new(Hunt::clone(hunt));
                 *held = Held::Playable(playable.clone());
                 playable
             }
@@ -52,7 +52,7 @@ impl HuntHandle {
 impl HuntHandle {
     /// A hunt from JS (an object or its JSON text), its fingerprint checked.
     pub fn read(hunt: JsValue) -> JsResult<HuntHandle> {
-        Ok(HuntHandle(RefCell::new(Held::Hunt(read_hunt(&hunt)?))))
+        Ok(HuntHandle(RefCell::new(Held::Hunt(Box::new(read_hunt(&hunt)?)))))
     }
 
     /// The hunt as plain objects.
@@ -87,10 +87,10 @@ pub fn generate_hunt(
     #[wasm_bindgen(unchecked_param_type = "Player")] player: JsValue,
 ) -> JsResult<HuntHandle> {
     let template = read_template(&template)?;
-    let seeds: Seeds = parse(&seeds, "seeds")?;
-    let player: Player = parse(&player, "player")?;
+    let seeds: Seeds = parse(&seeds, "seeds", Seeds::from_json)?;
+    let player: Player = parse(&player, "player", Player::from_json)?;
     let hunt = xmarks::generate(&world.inner, &template, &seeds, &player).map_err(|e| coded(&e))?;
-    Ok(HuntHandle(RefCell::new(Held::Hunt(hunt))))
+    Ok(HuntHandle(RefCell::new(Held::Hunt(Box::new(hunt)))))
 }
 
 /// Validates a template and returns it with every default filled in.
@@ -103,7 +103,9 @@ pub fn parse_template(
 
 /// A hunt's canonical JSON (the golden vectors' bytes), after checking its fingerprint.
 #[wasm_bindgen(js_name = canonicalHuntJson)]
-pub fn canonical_hunt_json(#[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue) -> JsResult<String> {
+pub fn canonical_hunt_json(
+    #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
+) -> JsResult<String> {
     Ok(read_hunt(&hunt)?.canonical_json())
 }
 
@@ -135,7 +137,7 @@ pub fn player_view_json(
 /// The commitment to `site` under `salt`, to check a view's stage once the salt is revealed.
 #[wasm_bindgen(js_name = stageCommitment)]
 pub fn stage_commitment(salt: &str, #[wasm_bindgen(unchecked_param_type = "Site")] site: JsValue) -> JsResult<String> {
-    let site: Site = parse(&site, "site")?;
+    let site: Site = parse(&site, "site", Site::from_json)?;
     Ok(commitment(salt, &site))
 }
 

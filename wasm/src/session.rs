@@ -34,13 +34,17 @@ impl Session {
     #[wasm_bindgen(js_name = __open, skip_typescript)]
     pub fn open(hunt: &HuntHandle, rules: &Rules, started_ms: f64) -> JsResult<Session> {
         let started_ms = integer(started_ms, "startedMs", MAX_SEED)?;
-        Ok(Session { inner: xmarks::session::Session::new(hunt.playable(), rules.0.clone(), started_ms), last_event: None })
+        Ok(Session {
+            inner: xmarks::session::Session::new(hunt.playable(), rules.0.clone(), started_ms),
+            last_event: None,
+        })
     }
 
     /// `Session.restore` on a `Hunt` of the package's.
     #[wasm_bindgen(js_name = __restore, skip_typescript)]
     pub fn restore_on(hunt: &HuntHandle, rules: &Rules, snapshot: &str) -> JsResult<Session> {
-        let inner = xmarks::session::Session::restore(hunt.playable(), rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
+        let inner =
+            xmarks::session::Session::restore(hunt.playable(), rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
         Ok(Session { inner, last_event: None })
     }
 
@@ -119,7 +123,10 @@ impl Session {
 /// Rebuilds a session from its log, checking every line and every link of the hash chain.
 /// `onProgress`, when given, is called every 8,192 events and at the end.
 #[wasm_bindgen(unchecked_return_type = "Replay")]
-pub fn replay(log: &str, #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptReplayProgress>) -> JsResult<JsValue> {
+pub fn replay(
+    log: &str,
+    #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptReplayProgress>,
+) -> JsResult<JsValue> {
     let callback = given(on_progress).dyn_into::<js_sys::Function>().ok();
     let mut progress = |done: u64, total: u64| {
         if let Some(f) = &callback {

@@ -20,7 +20,7 @@ impl World {
     /// A procedural world: a pure function of `seed` (an integer up to 2^53 - 1) and `config`.
     pub fn procedural(seed: f64, config: Option<OptWorldConfig>) -> JsResult<World> {
         let seed = integer(seed, "seed", MAX_SEED)?;
-        let config: WorldConfig = parse_or_default(&given(config), "config")?;
+        let config: WorldConfig = parse_or_default(&given(config), "config", WorldConfig::from_json)?;
         let inner = ProceduralWorld::new(seed, config).map_err(|e| coded(&e))?;
         Ok(World { inner: xmarks::World::Procedural(inner), report: None })
     }
@@ -42,7 +42,7 @@ impl World {
                 .map_err(|_| error("input_invalid", "data: expected a Uint8Array or a string", Some("data")))?
                 .to_vec(),
         };
-        let options: ImportOptions = parse_or_default(&given(options), "options")?;
+        let options: ImportOptions = parse_or_default(&given(options), "options", ImportOptions::from_json)?;
         let (inner, report) =
             import::import_csv_with_progress(&bytes, options, &mut reporter(given(on_progress).dyn_ref()))
                 .map_err(|e| coded(&e))?;
@@ -57,7 +57,7 @@ impl World {
         options: Option<OptImportOptions>,
         #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptProgress>,
     ) -> JsResult<World> {
-        let options: ImportOptions = parse_or_default(&given(options), "options")?;
+        let options: ImportOptions = parse_or_default(&given(options), "options", ImportOptions::from_json)?;
         let (inner, report) =
             import::import_geojson_with_progress(text, options, &mut reporter(given(on_progress).dyn_ref()))
                 .map_err(|e| coded(&e))?;
@@ -80,7 +80,7 @@ impl World {
         k: u32,
         kinds: Option<Vec<String>>,
     ) -> JsResult<JsValue> {
-        let at: Position = parse(&at, "at")?;
+        let at: Position = parse(&at, "at", Position::from_json)?;
         let found = self.inner.nearest(at, k, &kinds.unwrap_or_default()).map_err(|e| coded(&e))?;
         near_sites(found)
     }
@@ -94,7 +94,7 @@ impl World {
         radius: f64,
         kinds: Option<Vec<String>>,
     ) -> JsResult<JsValue> {
-        let at: Position = parse(&at, "at")?;
+        let at: Position = parse(&at, "at", Position::from_json)?;
         if !(radius.is_finite() && (0.0..=xmarks::limits::MAX_SEARCH_RADIUS).contains(&radius)) {
             let max = xmarks::limits::MAX_SEARCH_RADIUS;
             return Err(error(
@@ -144,7 +144,7 @@ impl World {
     /// edge east of the east edge crosses the antimeridian.
     #[wasm_bindgen(js_name = sitesIn, unchecked_return_type = "Site[]")]
     pub fn sites_in(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
-        let sites = self.inner.sites_in(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?;
+        let sites = self.inner.sites_in(parse(&bounds, "bounds", Bounds::from_json)?).map_err(|e| coded(&e))?;
         to_js(&sites)
     }
 
@@ -152,7 +152,7 @@ impl World {
     /// and lat on Earth) of each site in turn.
     #[wasm_bindgen(js_name = sitePoints, unchecked_return_type = "SitePoints")]
     pub fn site_points(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
-        let points = self.inner.site_points(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?;
+        let points = self.inner.site_points(parse(&bounds, "bounds", Bounds::from_json)?).map_err(|e| coded(&e))?;
         let out = js_sys::Object::new().into();
         let out = with(out, "ids", &to_js(&points.ids)?);
         let out = with(out, "names", &to_js(&points.names)?);
@@ -170,7 +170,7 @@ impl World {
         width: u32,
         height: u32,
     ) -> JsResult<js_sys::Uint8Array> {
-        let bounds: Bounds = parse(&bounds, "bounds")?;
+        let bounds: Bounds = parse(&bounds, "bounds", Bounds::from_json)?;
         let raster = self.inner.biome_raster(bounds, width, height).map_err(|e| coded(&e))?;
         Ok(js_sys::Uint8Array::from(&raster[..]))
     }
@@ -178,7 +178,7 @@ impl World {
     /// Counts of sites by kind and shares of biomes over a box of a procedural world.
     #[wasm_bindgen(unchecked_return_type = "WorldSummary")]
     pub fn summary(&self, #[wasm_bindgen(unchecked_param_type = "Bounds")] bounds: JsValue) -> JsResult<JsValue> {
-        to_js(&self.inner.summary(parse(&bounds, "bounds")?).map_err(|e| coded(&e))?)
+        to_js(&self.inner.summary(parse(&bounds, "bounds", Bounds::from_json)?).map_err(|e| coded(&e))?)
     }
 
     /// The biome names in code order (the values of `biomeRaster`).
