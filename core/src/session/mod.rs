@@ -307,7 +307,11 @@ impl Session {
         Session::restore_on(hunt.into(), rules, snapshot)
     }
 
-    fn restore_on(PlayableHunt(facts): PlayableHunt, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
+    fn restore_on(
+        PlayableHunt(facts): PlayableHunt,
+        rules: Arc<Ruleset>,
+        snapshot: &str,
+    ) -> Result<Session, Rejection> {
         let hunt = &facts.hunt;
         let state: State = serde_json::from_str(snapshot).map_err(|e| invalid("snapshot", e.to_string()))?;
         if state.stage as usize > hunt.stages.len()

@@ -152,18 +152,21 @@ pub fn within_site_limit(count: u64) -> Result<(), ImportError> {
 struct Intake {
     lenient: bool,
     cols: Columns,
-    /// Where each pushed site came from, for duplicate reports.
-    origins: Vec<String>,
+    /// Where each pushed site came from (a line or feature number, told by `at`), for duplicate
+    /// reports: a number, not its text, which cost an allocation per row.
+    origins: Vec<u64>,
+    at: fn(u64) -> String,
     skipped: u64,
     problems: Vec<ImportProblem>,
 }
 
 impl Intake {
-    fn new(lenient: bool) -> Self {
-        Self { lenient, cols: Columns::default(), origins: Vec::new(), skipped: 0, problems: Vec::new() }
+    fn new(lenient: bool, at: fn(u64) -> String) -> Self {
+        Self { lenient, cols: Columns::default(), origins: Vec::new(), at, skipped: 0, problems: Vec::new() }
     }
 
-    fn reject(&mut self, at: String, reason: String) -> Result<(), ImportError> {
+    fn reject(&mut self, origin: u64, reason: String) -> Result<(), ImportError> {
+        let at = (self.at)(origin);
         if !self.lenient {
             return Err(ImportError::Malformed { at, reason });
         }
@@ -174,13 +177,13 @@ impl Intake {
         Ok(())
     }
 
-    fn push<P: Coords>(&mut self, at: String, site: SiteRef<'_, P>) -> Result<(), ImportError> {
+    fn push<P: Coords>(&mut self, origin: u64, site: SiteRef<'_, P>) -> Result<(), ImportError> {
         if let Err(reason) = check_site(site.id, site.pos.into(), site.kind, site.name, site.weight) {
-            return self.reject(at, reason);
+            return self.reject(origin, reason);
         }
         within_site_limit(self.cols.len() as u64 + 1)?;
         self.cols.push(site)?;
-        self.origins.push(at);
+        self.origins.push(origin);
         Ok(())
     }
 
@@ -188,8 +191,7 @@ impl Intake {
     fn finish(mut self) -> Result<(Columns, ImportReport), ImportError> {
         let dups = self.cols.duplicate_slots();
         for &slot in &dups {
-            let at = std::mem::take(&mut self.origins[slot as usize]);
-            self.reject(at, "duplicate id (an earlier row has the same id)".into())?;
+            self.reject(self.origins[slot as usize], "duplicate id (an earlier row has the same id)".into())?;
         }
         let cols = self.cols.without(&dups);
         let report =
@@ -276,14 +278,14 @@ pub fn import_csv_with_progress(
                     reason: "x,y data is in metres already; projections are for lon,lat data".into(),
                 });
             }
-            let mut intake = Intake::new(options.lenient);
+            let mut intake = Intake::new(options.lenient, |n| format!("line {n}"));
             read_csv(&mut reader, &layout, bytes.len() as u64, progress, &mut intake, ("x", x), ("y", y), Point::new)?;
             let (cols, report) = intake.finish()?;
             Ok((World::Imported(SiteIndexBuilder::from_columns(cols).build()), report))
         }
         (_, Some((lon, lat))) => {
             let projection = options.projection()?;
-            let mut intake = Intake::new(options.lenient);
+            let mut intake = Intake::new(options.lenient, |n| format!("line {n}"));
             let (lon_name, lat_name) = if column("lon").is_some() { ("lon", "lat") } else { ("longitude", "latitude") };
             read_csv(
                 &mut reader,
@@ -335,11 +337,11 @@ fn read_csv<P: Coords>(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                intake.reject(format!("line {line}"), e.to_string())?;
+                intake.reject(line, e.to_string())?;
                 continue;
             }
         }
-        let at = format!("line {}", record.position().map_or(line, |p| p.line()));
+        let at = record.position().map_or(line, |p| p.line());
         let field = |i: usize, name: &str| -> Result<&str, String> {
             let raw = record.get(i).ok_or_else(|| format!("missing column {name}"))?;
             std::str::from_utf8(raw).map_err(|_| format!("{name} is not valid UTF-8"))
@@ -483,13 +485,13 @@ pub fn import_geojson_with_progress(
         return Err(ImportError::Format(format!("GeoJSON: type is {:?}, expected \"FeatureCollection\"", coll.kind)));
     }
     within_site_limit(coll.features.len() as u64)?;
-    let mut intake = Intake::new(options.lenient);
+    let mut intake = Intake::new(options.lenient, |i| format!("features[{i}]"));
     let total = coll.features.len() as u64;
     for (i, raw) in coll.features.iter().enumerate() {
         if i % PROGRESS_EVERY == 0 {
             progress(Progress { phase: Phase::Reading, done: i as u64, total });
         }
-        let at = format!("features[{i}]");
+        let at = i as u64;
         match read_feature(raw) {
             Ok(p) => {
                 intake.push(at, SiteRef { id: &p.id, pos: p.lonlat, kind: &p.kind, name: &p.name, weight: p.weight })?
