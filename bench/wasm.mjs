@@ -88,6 +88,17 @@ function sitesCsv() {
   return { xy, csv: new TextEncoder().encode(rows.join('\n')) };
 }
 
+/** The points as a GeoJSON FeatureCollection, metres turned into degrees around 2 E, 48 N. */
+function geojsonOf(xy) {
+  const features = [];
+  for (let i = 0; i < SITES; i++) {
+    const lon = (2 + xy[2 * i] / 111_320).toFixed(6);
+    const lat = (48 + xy[2 * i + 1] / 111_320).toFixed(6);
+    features.push(`{"type":"Feature","geometry":{"type":"Point","coordinates":[${lon},${lat}]},"properties":{"id":"poi-${i}","kind":"${KINDS[i % 10]}","name":"Place ${i}"}}`);
+  }
+  return `{"type":"FeatureCollection","features":[${features.join(',')}]}`;
+}
+
 function index(xy, csv) {
   const runs = 5;
   const kd = () => {
@@ -119,11 +130,22 @@ function index(xy, csv) {
     }
     return median(ts);
   };
+  // The same points as GeoJSON (in degrees: an Earth world), against JSON.parse and kdbush.
+  const geojson = geojsonOf(xy);
+  const jsonParseAndKd = () => {
+    const features = JSON.parse(geojson).features;
+    const idx = new KDBush(features.length, 64, Float64Array);
+    for (const f of features) idx.add(f.geometry.coordinates[0], f.geometry.coordinates[1]);
+    return idx.finish();
+  };
   return {
     sites: SITES, runs,
     xmarks_import_csv_ms: time(() => World.importCsv(csv)),
     kdbush_ms: time(kd),
     js_csv_parse_and_kdbush_ms: time(parseAndKd),
+    geojson_bytes: geojson.length,
+    xmarks_import_geojson_ms: time(() => World.importGeojson(geojson)),
+    json_parse_and_kdbush_ms: time(jsonParseAndKd),
   };
 }
 

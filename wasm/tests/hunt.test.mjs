@@ -109,3 +109,19 @@ test("a freed Hunt keeps its data, is refused where it would be used, and the in
   session.free();
   world.free();
 });
+
+test("a Hunt whose engine copy was let go for newer ones reads its data again, and plays the same", () => {
+  const world = World.procedural(7);
+  const rules = Rules.default();
+  const first = generateHunt(world, template, seeds, player);
+  const events = walkthrough(first, 0);
+  const expected = play(first, rules, events);
+  // 100 newer hunts, dropped: only the last 64 keep their copies, so the first one's is let go.
+  for (let round = 2; round <= 101; round++) generateHunt(world, template, { game: 1, round }, player);
+  assert.deepEqual(play(first, rules, events), expected);
+  assert.deepEqual(walkthrough(first, 0), events);
+  assert.equal(canonicalHuntJson(first), canonicalHuntJson({ ...first }));
+  first.free();
+  fails(() => new Session(first, rules, 0), "freed", "hunt");
+  world.free();
+});

@@ -61,3 +61,25 @@ test("a truncated or foreign .wasm is wasm_invalid, and the right one loads afte
   world.free();
   rmSync(dir, { recursive: true, force: true });
 });
+
+test("a Hunt from another copy of the package is read as a plain hunt; its other handles are refused", async () => {
+  const { module: x, dir, bytes } = await fresh();
+  x.initSync({ module: bytes });
+  const { xmarks } = await import("./common.mjs");
+  const world = xmarks.World.procedural(7);
+  const hunt = xmarks.generateHunt(world, { id: "t", stages: 2 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } });
+  // Not this copy's Hunt: its data is read and fingerprinted, and plays the same.
+  assert.ok(!(hunt instanceof x.Hunt));
+  const theirs = new x.Session(hunt, x.Rules.default(), 0);
+  const ours = new xmarks.Session(hunt, xmarks.Rules.default(), 0);
+  for (const event of xmarks.walkthrough(hunt, 0)) {
+    theirs.apply(event);
+    ours.apply(event);
+  }
+  assert.equal(theirs.stateHash(), ours.stateHash());
+  assert.equal(x.canonicalHuntJson(hunt), xmarks.canonicalHuntJson(hunt));
+  // A handle that holds wasm memory (a World, Rules) from the other copy is refused at its path.
+  assert.throws(() => x.generateHunt(world, { id: "t", stages: 2 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } }), code("input_invalid"));
+  assert.throws(() => new x.Session(hunt, xmarks.Rules.default(), 0), code("input_invalid"));
+  rmSync(dir, { recursive: true, force: true });
+});

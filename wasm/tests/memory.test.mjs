@@ -67,11 +67,7 @@ test("creating and freeing 10,000 hunts leaves wasm memory flat", { timeout: 300
   assert.equal(after.wasm, before.wasm, "wasm memory grew");
 });
 
-test("hunts dropped without free() are released by the garbage collector", { timeout: 300_000 }, async () => {
-  // Memory reaches the peak of hunts awaiting collection once, then stays there: wasm memory,
-  // once grown, never shrinks, but what the collector releases is reused.
-  hunts(5_000, false);
-  await settle();
+test("hunts dropped without free() leave wasm memory flat (only the last 64 keep engine copies)", { timeout: 300_000 }, async () => {
   hunts(5_000, false);
   const before = await settle();
   hunts(5_000, false);
