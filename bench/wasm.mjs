@@ -281,6 +281,11 @@ function sessions() {
 }
 
 const { xy, csv } = sitesCsv();
+// `node bench/wasm.mjs imports`: the imports alone, in a fresh instance.
+if (process.argv[2] === 'imports') {
+  console.log(JSON.stringify(index(xy, csv)));
+  process.exit(0);
+}
 console.log(JSON.stringify({
   node: process.version,
   wasm_bytes: readFileSync(new URL('../wasm/pkg/xmarks_bg.wasm', import.meta.url)).length,
