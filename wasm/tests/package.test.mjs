@@ -83,9 +83,11 @@ test("require(\"xmarks\") from CommonJS gives the same results", () => {
   assert.deepEqual(got, expected());
 });
 
-test("Deno runs it from the tarball, with the same results", () => {
+test("Deno runs it from the tarball, with the same results, and XmarksWorker in its Web Workers", () => {
   const got = JSON.parse(run(bin("deno"), ["run", "--allow-read", "main.mjs"], app));
   assert.deepEqual(got, expected());
+  const fromHelper = JSON.parse(run(bin("deno"), ["run", "--allow-read", "deno-worker.mjs"], app));
+  assert.deepEqual(fromHelper, expectedFromHelper());
 });
 
 test("a consumer .ts file type-checks with tsc --strict against the installed types", () => {
