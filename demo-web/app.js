@@ -223,6 +223,7 @@ function outcome(o) {
       note(`Stage ${o.stage} found: ${s.site.name}!`, "good");
       break;
     }
+    case "missed": note(`Nothing here: the site of stage ${o.stage} is not within reach (miss ${o.misses}).`); break;
     case "points": note(`${o.delta >= 0 ? "+" : ""}${o.delta} points (${o.rule})`); break;
     case "item_given": note(`You get ${o.count} × ${o.item.replaceAll("_", " ")}`); break;
     case "item_taken": note(`${o.count} × ${o.item.replaceAll("_", " ")} taken`); break;

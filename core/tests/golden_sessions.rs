@@ -1,17 +1,18 @@
 //! Golden session vectors (`tests/golden/sessions.json`): a hunt's inputs, a ruleset, every event,
 //! and the outcomes (or rejection) of each event with the final state hash and chain head. The Node
-//! and browser tests read the same file.
+//! and browser tests read the same file. `tests/golden/sessions-v1.json` holds the vectors of session
+//! format 1 as they were made, played in format 1: sessions begun in an earlier format go on in it.
 //!
 //! `XMARKS_BLESS=1 cargo test --test golden_sessions` writes the events of new cases (from the
 //! recipes below) and their outputs; it refuses to change an existing output unless
-//! `SESSION_VERSION` changed.
+//! `SESSION_VERSION` changed. The files of earlier formats are never written.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use xmarks::rules::{Ruleset, DEFAULT_RULES};
 use xmarks::session::script::walkthrough;
-use xmarks::session::{Event, Session, SESSION_VERSION};
+use xmarks::session::{Event, Format, Session, SESSION_VERSION};
 use xmarks::Coded;
 use xmarks::{generate, Hunt, Player, Point, Position, Seeds, Template};
 
@@ -148,8 +149,8 @@ fn recipe(name: &str, h: &Hunt, start: u64) -> Vec<Event> {
     }
 }
 
-fn run(c: &Case) -> (Vec<Value>, String, String) {
-    let mut s = Session::new(hunt(c), Arc::new(rules(c)), c.started_ms);
+fn run(c: &Case, format: Format) -> (Vec<Value>, String, String) {
+    let mut s = Session::new_in(format, hunt(c), Arc::new(rules(c)), c.started_ms);
     let mut results = Vec::new();
     for e in c.events.as_ref().unwrap() {
         let r = match Event::from_json(&e.to_string()).and_then(|e| s.apply(&e)) {
@@ -175,7 +176,7 @@ fn golden_sessions_match() {
             c.events =
                 Some(recipe(&c.name, &h, c.started_ms).iter().map(|e| serde_json::to_value(e).unwrap()).collect());
         }
-        let (results, hash, chain) = run(c);
+        let (results, hash, chain) = run(c, Format::CURRENT);
         events += results.len();
         if c.state_hash.is_some() {
             if c.results.as_ref() != Some(&results) {
@@ -195,4 +196,23 @@ fn golden_sessions_match() {
         return;
     }
     println!("compared {} golden sessions ({events} events)", doc.cases.len());
+}
+
+#[test]
+fn golden_sessions_of_format_1_still_match_in_format_1() {
+    let path = root().join("golden/sessions-v1.json");
+    let doc: Doc = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(doc.session, Format::V1.name());
+    let mut mismatches = Vec::new();
+    for c in &doc.cases {
+        let (results, hash, chain) = run(c, Format::V1);
+        if c.results.as_ref() != Some(&results) {
+            mismatches.push(format!("{}: results differ", c.name));
+        }
+        if c.state_hash.as_ref() != Some(&hash) || c.chain.as_ref() != Some(&chain) {
+            mismatches.push(format!("{}: state hash or chain differs", c.name));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    println!("compared {} golden sessions of format 1", doc.cases.len());
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use xmarks::rules::Ruleset;
 use xmarks::session::log::{header, line, replay, replay_with_progress, PROGRESS_EVERY};
 use xmarks::session::script::walkthrough;
-use xmarks::session::{Event, Outcome, Rejection, Session, Status};
+use xmarks::session::{Event, Format, Outcome, Rejection, Session, Status};
 use xmarks::Coded;
 use xmarks::{generate, Hunt, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
 
@@ -196,6 +196,40 @@ fn logs_replay_to_the_same_state_and_outcomes() {
 }
 
 #[test]
+fn a_missed_dig_says_so_and_a_format_1_session_goes_on_in_format_1() {
+    let h = harbour();
+    let rules = Arc::new(Ruleset::default_rules());
+    // The walk to the first stage, then a dig 60 m east of its site, well after arriving.
+    let walk: Vec<Event> =
+        walkthrough(&h, 1_000_000).into_iter().take_while(|e| !matches!(e, Event::Dig { .. })).collect();
+    let off = h.stages[0].site.pos.towards(90.0, 60.0);
+    let t = walk.last().unwrap().t();
+    let miss = [Event::move_to(t + 120_000, off), Event::dig_at(t + 121_000, off)];
+    let again = Event::dig_at(t + 122_000, off);
+
+    let mut now = Session::new(h.clone(), rules.clone(), 1_000_000);
+    assert_eq!(now.format(), Format::CURRENT);
+    play(&mut now, &walk);
+    assert_eq!(play(&mut now, &miss), [Outcome::Missed { stage: 1, misses: 1 }]);
+    assert_eq!(now.apply(&again).unwrap(), [Outcome::Missed { stage: 1, misses: 2 }]);
+
+    // Format 1 said nothing; its log names it, and a replay goes on in it.
+    let mut old = Session::new_in(Format::V1, h.clone(), rules, 1_000_000);
+    let mut log = vec![header(&old)];
+    for e in walk.iter().chain(&miss) {
+        assert!(!old.apply(e).unwrap().iter().any(|o| matches!(o, Outcome::Missed { .. })));
+        log.push(line(&old, e));
+    }
+    assert!(log[0].contains(r#""session":"xmarks-session/1""#), "{}", log[0]);
+    assert_ne!(old.state().chain, now.state().chain, "the format is bound into the chain");
+    let mut replayed = replay(&log.join("\n")).unwrap().session;
+    assert_eq!(replayed.format(), Format::V1);
+    assert_eq!(replayed.state_hash(), old.state_hash());
+    assert_eq!(replayed.apply(&again).unwrap(), []);
+    assert_eq!(replayed.state().misses, 2);
+}
+
+#[test]
 fn a_long_replay_reports_its_progress() {
     let h = harbour();
     let mut s = Session::new(h.clone(), Arc::new(Ruleset::default_rules()), 1_000_000);
@@ -262,9 +296,10 @@ fn a_rule_that_raises_is_a_rule_error_and_applies_nothing() {
     assert!(!rules.rules[2].effects_may_throw);
     let mut s = Session::new(h.clone(), Arc::new(rules), 1_000_000);
     let before = s.state().clone();
-    // The first dig: session.digs is already 1 when rules run, so only the condition raises.
+    // The first dig (a miss): session.digs is already 1 when rules run, so only the condition raises.
     let out = s.apply(&Event::dig_at(1_001_000, Point::new(0.0, 0.0))).unwrap();
-    assert_eq!(out[0], Outcome::RuleError { rule: "bad-when".into(), at: "when".into(), error: "NaN".into() });
+    assert_eq!(out[0], Outcome::Missed { stage: 1, misses: 1 });
+    assert_eq!(out[1], Outcome::RuleError { rule: "bad-when".into(), at: "when".into(), error: "NaN".into() });
     assert!(out.contains(&Outcome::ItemGiven { rule: "half".into(), item: "map".into(), count: 1 }));
     assert_eq!(s.state().points, 5 + 10 + 10);
     assert_eq!(before.points, 0);
@@ -282,6 +317,7 @@ fn a_rule_that_raises_is_a_rule_error_and_applies_nothing() {
     assert_eq!(
         out,
         [
+            Outcome::Missed { stage: 1, misses: 1 },
             Outcome::Points { rule: "caught".into(), delta: 3, total: 3 },
             Outcome::RuleError { rule: "half".into(), at: "then[2]".into(), error: "NaN".into() },
         ]

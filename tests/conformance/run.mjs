@@ -59,35 +59,38 @@ export async function runConformance(xmarks, io) {
     out.views++;
   }
 
-  const sessions = await json("golden/sessions.json");
-  if (sessions.session !== versions().session) miss(`sessions.json is format ${sessions.session}`);
-  for (const c of sessions.cases) {
-    const world = await worldOf(c.world);
-    const hunt = generateHunt(world, c.template, c.seeds, c.player);
-    world.free();
-    const rules = c.rules === null ? Rules.default() : Rules.parse(c.rules);
-    const session = new Session(hunt, rules, c.started_ms);
-    const log = [session.logHeader()];
-    c.events.forEach((event, i) => {
-      let result;
-      try {
-        result = { outcomes: session.apply(event) };
-        log.push(session.logLine());
-      } catch (e) {
-        result = { rejected: e.code };
-      }
-      if (canonical(result) !== canonical(c.results[i])) miss(`${c.name}: event ${i}: ${canonical(result)}`);
-      out.events++;
-    });
-    if (session.stateHash() !== c.state_hash) miss(`${c.name}: state hash`);
-    if (session.state().chain !== c.chain) miss(`${c.name}: chain`);
-    // The log written here replays to the same state (natively too: it is the same format).
-    const replayed = replay(log.join("\n"));
-    if (replayed.session.stateHash() !== c.state_hash) miss(`${c.name}: replay`);
-    replayed.session.free();
-    session.free();
-    rules.free();
-    out.sessions++;
+  // The current format's vectors, and format 1's as they were made, played in format 1.
+  for (const [file, format] of [["golden/sessions.json", undefined], ["golden/sessions-v1.json", "xmarks-session/1"]]) {
+    const sessions = await json(file);
+    if (sessions.session !== (format ?? versions().session)) miss(`${file} is format ${sessions.session}`);
+    for (const c of sessions.cases) {
+      const world = await worldOf(c.world);
+      const hunt = generateHunt(world, c.template, c.seeds, c.player);
+      world.free();
+      const rules = c.rules === null ? Rules.default() : Rules.parse(c.rules);
+      const session = new Session(hunt, rules, c.started_ms, format);
+      const log = [session.logHeader()];
+      c.events.forEach((event, i) => {
+        let result;
+        try {
+          result = { outcomes: session.apply(event) };
+          log.push(session.logLine());
+        } catch (e) {
+          result = { rejected: e.code };
+        }
+        if (canonical(result) !== canonical(c.results[i])) miss(`${file} ${c.name}: event ${i}: ${canonical(result)}`);
+        out.events++;
+      });
+      if (session.stateHash() !== c.state_hash) miss(`${file} ${c.name}: state hash`);
+      if (session.state().chain !== c.chain) miss(`${file} ${c.name}: chain`);
+      // The log written here replays to the same state, in its format (natively too: it is the same format).
+      const replayed = replay(log.join("\n"));
+      if (replayed.session.stateHash() !== c.state_hash || replayed.session.format !== session.format) miss(`${file} ${c.name}: replay`);
+      replayed.session.free();
+      session.free();
+      rules.free();
+      out.sessions++;
+    }
   }
 
   for (const [rule, data, expected] of (await json("jsonlogic/tests.json")).filter(Array.isArray)) {

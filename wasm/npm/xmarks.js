@@ -139,10 +139,10 @@ function checkHandles() {
     }
   }
   const restore = bindings.Session.restore;
-  bindings.Session.restore = function (hunt, rules, snapshot) {
+  bindings.Session.restore = function (hunt, rules, snapshot, format) {
     checkHandle(rules, bindings.Rules, "rules");
-    if (hunt instanceof Hunt) return bindings.Session.__restore(copyOf(hunt, "hunt"), rules, snapshot);
-    return restore.call(this, hunt, rules, snapshot);
+    if (hunt instanceof Hunt) return bindings.Session.__restore(copyOf(hunt, "hunt"), rules, snapshot, format);
+    return restore.call(this, hunt, rules, snapshot, format);
   };
 }
 
@@ -243,7 +243,7 @@ export const Session = new Proxy(bindings.Session, {
   construct(target, args, newTarget) {
     if (!ready) throw notReady();
     checkHandle(args[1], bindings.Rules, "rules");
-    if (args[0] instanceof Hunt) return target.__open(copyOf(args[0], "hunt"), args[1], args[2]);
+    if (args[0] instanceof Hunt) return target.__open(copyOf(args[0], "hunt"), args[1], args[2], args[3]);
     return Reflect.construct(target, args, newTarget);
   },
 });
@@ -405,7 +405,7 @@ export class XmarksWorker extends EventTarget {
     const hunt = Hunt.from(header.hunt);
     const rules = bindings.Rules.parse(header.rules);
     try {
-      return { session: bindings.Session.restore(hunt, rules, snapshot), outcomes };
+      return { session: bindings.Session.restore(hunt, rules, snapshot, header.session), outcomes };
     } finally {
       hunt.free();
       rules.free();

@@ -1,12 +1,12 @@
 //! Sessions: a player's events applied under a ruleset, with the log that replays them.
 
-use crate::convert::{coded, given, read_doc, to_js, with, JsResult, OptReplayProgress};
+use crate::convert::{coded, error, given, read_doc, to_js, with, JsResult, OptReplayProgress};
 use crate::hunt::{read_hunt, HuntHandle};
 use crate::rules::Rules;
 use crate::world::integer;
 use wasm_bindgen::prelude::*;
 use xmarks::limits::MAX_SEED;
-use xmarks::session::{log, Event};
+use xmarks::session::{log, Event, Format};
 
 /// One player's game of one hunt. Holds wasm memory: call `free()` when the game ends.
 #[wasm_bindgen]
@@ -18,45 +18,58 @@ pub struct Session {
 
 #[wasm_bindgen]
 impl Session {
-    /// Opens a session on `hunt` (its fingerprint is checked) under `rules` at `startedMs`.
+    /// Opens a session on `hunt` (its fingerprint is checked) under `rules` at `startedMs`, in
+    /// the current session format unless `format` names an earlier one (`"xmarks-session/1"`), to
+    /// play on as a session begun in it was played.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
         rules: &Rules,
         #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
+        format: Option<String>,
     ) -> JsResult<Session> {
-        let started_ms = integer(started_ms, "startedMs", MAX_SEED)?;
-        let inner = xmarks::session::Session::new(read_hunt(&hunt)?, rules.0.clone(), started_ms);
+        let (started_ms, format) = (integer(started_ms, "startedMs", MAX_SEED)?, format_of(format)?);
+        let inner = xmarks::session::Session::new_in(format, read_hunt(&hunt)?, rules.0.clone(), started_ms);
         Ok(Session { inner, last_event: None })
     }
 
     /// `new Session` on a `Hunt` of the package's: its hunt is taken as it is.
     #[wasm_bindgen(js_name = __open, skip_typescript)]
-    pub fn open(hunt: &HuntHandle, rules: &Rules, started_ms: f64) -> JsResult<Session> {
-        let started_ms = integer(started_ms, "startedMs", MAX_SEED)?;
+    pub fn open(hunt: &HuntHandle, rules: &Rules, started_ms: f64, format: Option<String>) -> JsResult<Session> {
+        let (started_ms, format) = (integer(started_ms, "startedMs", MAX_SEED)?, format_of(format)?);
         Ok(Session {
-            inner: xmarks::session::Session::new(hunt.playable(), rules.0.clone(), started_ms),
+            inner: xmarks::session::Session::new_in(format, hunt.playable(), rules.0.clone(), started_ms),
             last_event: None,
         })
     }
 
     /// `Session.restore` on a `Hunt` of the package's.
     #[wasm_bindgen(js_name = __restore, skip_typescript)]
-    pub fn restore_on(hunt: &HuntHandle, rules: &Rules, snapshot: &str) -> JsResult<Session> {
-        let inner =
-            xmarks::session::Session::restore(hunt.playable(), rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
+    pub fn restore_on(hunt: &HuntHandle, rules: &Rules, snapshot: &str, format: Option<String>) -> JsResult<Session> {
+        let format = format_of(format)?;
+        let inner = xmarks::session::Session::restore_in(format, hunt.playable(), rules.0.clone(), snapshot)
+            .map_err(|e| coded(&e))?;
         Ok(Session { inner, last_event: None })
     }
 
-    /// Rebuilds a session from a `snapshot()` taken on the same hunt and rules.
+    /// Rebuilds a session from a `snapshot()` taken on the same hunt and rules, in the session's
+    /// `format` (the current one unless given: a snapshot does not say).
     pub fn restore(
         #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
         rules: &Rules,
         snapshot: &str,
+        format: Option<String>,
     ) -> JsResult<Session> {
-        let inner =
-            xmarks::session::Session::restore(read_hunt(&hunt)?, rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
+        let format = format_of(format)?;
+        let inner = xmarks::session::Session::restore_in(format, read_hunt(&hunt)?, rules.0.clone(), snapshot)
+            .map_err(|e| coded(&e))?;
         Ok(Session { inner, last_event: None })
+    }
+
+    /// The session format it is played in, as log headers name it (`"xmarks-session/2"`).
+    #[wasm_bindgen(getter)]
+    pub fn format(&self) -> String {
+        self.inner.format().name().to_owned()
     }
 
     /// Applies one event and returns what it did. A refused event throws an `Error` whose `code`
@@ -140,4 +153,19 @@ pub fn replay(
     let session = Session { inner: replayed.session, last_event: None };
     let out = with(js_sys::Object::new().into(), "session", &session.into());
     Ok(with(out, "outcomes", &outcomes))
+}
+
+/// The session format `name` stands for; the current one when not given.
+fn format_of(name: Option<String>) -> JsResult<Format> {
+    match name {
+        None => Ok(Format::CURRENT),
+        Some(name) => Format::from_name(&name).ok_or_else(|| {
+            let known = [Format::V1.name(), Format::V2.name()].join(", ");
+            error(
+                "input_invalid",
+                &format!("format: {name:?} is not a session format this engine plays ({known})"),
+                Some("format"),
+            )
+        }),
+    }
 }

@@ -209,6 +209,8 @@ export type GameEvent =
 /** What applying an event did. */
 export type Outcome =
   | { type: "stage_completed"; stage: number }
+  /** A dig that missed the stage's site; `misses` counts this stage's misses so far. (Session format 2.) */
+  | { type: "missed"; stage: number; misses: number }
   | { type: "points"; rule: string; delta: number; total: number }
   | { type: "item_given"; rule: string; item: string; count: number }
   | { type: "item_taken"; rule: string; item: string; count: number }

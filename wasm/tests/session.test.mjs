@@ -55,3 +55,37 @@ test("a GameClock stamps events at the player's real pace, so walking is never t
   hurried.free();
   world.free();
 });
+
+test("a missed dig says so; sessions of format 1 open, replay and restore in format 1", () => {
+  const { isXmarksError, replay, versions } = xmarks;
+  const world = World.procedural(7);
+  const hunt = generateHunt(world, { id: "t", stages: 3 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } });
+  const walk = walkthrough(hunt, 0);
+  const toFirst = walk.slice(0, walk.findIndex((e) => e.type === "dig"));
+  const site = hunt.stages[0].site;
+  const t = toFirst.at(-1).t;
+  const miss = [{ type: "move", t: t + 120_000, x: site.x + 60, y: site.y }, { type: "dig", t: t + 121_000, x: site.x + 60, y: site.y }];
+  const rules = Rules.default();
+  const play = (session) => [...toFirst, ...miss].map((e) => session.apply(e)).at(-1);
+
+  const now = new Session(hunt, rules, 0);
+  assert.equal(now.format, versions().session);
+  assert.deepEqual(play(now), [{ type: "missed", stage: 1, misses: 1 }]);
+
+  const old = new Session(hunt, rules, 0, "xmarks-session/1");
+  assert.equal(old.format, "xmarks-session/1");
+  const log = [old.logHeader()];
+  for (const e of [...toFirst, ...miss]) {
+    assert.deepEqual(old.apply(e).filter((o) => o.type === "missed"), []);
+    log.push(old.logLine());
+  }
+  const replayed = replay(log.join("\n")).session;
+  assert.equal(replayed.format, "xmarks-session/1");
+  assert.equal(replayed.stateHash(), old.stateHash());
+  const restored = Session.restore(hunt, rules, old.snapshot(), "xmarks-session/1");
+  assert.equal(restored.format, "xmarks-session/1");
+  assert.deepEqual(restored.apply({ type: "dig", t: t + 122_000, x: site.x + 60, y: site.y }), []);
+  assert.throws(() => new Session(hunt, rules, 0, "xmarks-session/9"), (e) => isXmarksError(e) && e.code === "input_invalid" && e.path === "format");
+  for (const s of [now, old, replayed, restored]) s.free();
+  world.free();
+});

@@ -191,6 +191,12 @@ pub enum Outcome {
     StageCompleted {
         stage: u32,
     },
+    /// A dig that missed the site of stage `stage` (its number, from 1); `misses` counts this
+    /// stage's misses so far. From session format 2.
+    Missed {
+        stage: u32,
+        misses: u32,
+    },
     Points {
         rule: String,
         delta: i64,

@@ -1,13 +1,13 @@
 //! Session logs: JSON Lines a session can be rebuilt from, with the hash chain in every line.
 //!
-//! Line 1 is the header: `{"session": "xmarks-session/1", "hunt": {...}, "rules": {...},
+//! Line 1 is the header: `{"session": "xmarks-session/2", "hunt": {...}, "rules": {...},
 //! "started_ms": N}` (the hunt with its fingerprint, the ruleset as written). Every further line is
 //! `{"seq": n, "event": {...}, "chain": "<hex>"}`, where `chain` is the chain head after the event.
 //! Every line must be exactly its canonical JSON, so any changed byte is found: in an event by the
 //! chain, in a chain by the recomputed chain, in the header by the hunt's fingerprint or the first
 //! event's chain, and in spacing or escapes by the canonical form.
 
-use super::{chain_start, Event, Outcome, Session, SESSION_VERSION};
+use super::{chain_start, Event, Format, Outcome, Session};
 use crate::error::Coded;
 use crate::hunt::Hunt;
 use crate::rules::{Ruleset, RulesetSpec};
@@ -61,7 +61,7 @@ pub struct Replay {
 /// The header line of a new session's log.
 pub fn header(session: &Session) -> String {
     let h = Header {
-        session: SESSION_VERSION.into(),
+        session: session.format().name().into(),
         hunt: session.hunt().clone(),
         rules: session.rules().spec().clone(),
         started_ms: session.state().started_ms,
@@ -121,19 +121,22 @@ pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(u64, u64)) -> Re
     let err = |line: u64, reason: String| ReplayError { line, reason };
     let first = *lines.first().ok_or_else(|| err(1, "the log is empty".into()))?;
     let h: Header = serde_json::from_str(first).map_err(|e| err(1, format!("header: {e}")))?;
-    if h.session != SESSION_VERSION {
-        return Err(err(1, format!("session format {:?}, expected {SESSION_VERSION:?}", h.session)));
-    }
+    let Some(format) = Format::from_name(&h.session) else {
+        return Err(err(
+            1,
+            format!("session format {:?}, expected one of {:?}", h.session, [Format::V1.name(), Format::V2.name()]),
+        ));
+    };
     let hunt = Hunt::from_json(&serde_json::to_string(&h.hunt).expect("hunts serialise"))
         .map_err(|e| err(1, e.to_string()))?;
     let rules = Ruleset::compile(&h.rules).map_err(|e| err(1, format!("rules: {e}")))?;
-    let mut session = Session::new(hunt, Arc::new(rules), h.started_ms);
+    let mut session = Session::new_in(format, hunt, Arc::new(rules), h.started_ms);
     if header(&session) != first {
         return Err(err(1, "header is not in canonical form (edited?)".into()));
     }
     debug_assert_eq!(
         session.state().chain,
-        chain_start(&session.hunt().fingerprint, session.rules().digest(), h.started_ms)
+        chain_start(format, &session.hunt().fingerprint, session.rules().digest(), h.started_ms)
     );
     let mut outcomes = Vec::new();
     for (b, block) in lines[1..].chunks(BLOCK).enumerate() {

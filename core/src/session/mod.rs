@@ -33,9 +33,37 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-/// Version of the session format (events, state, chain). Changing what a session computes for
-/// the same events bumps it, with the golden session vectors.
-pub const SESSION_VERSION: &str = "xmarks-session/1";
+/// Version of the session format (events, state, chain) new sessions are played in. Changing what
+/// a session computes for the same events bumps it, with the golden session vectors; sessions of
+/// every earlier format still open, replay and go on in their own (see [`Format`]).
+pub const SESSION_VERSION: &str = Format::CURRENT.name();
+
+/// A session format: what a session computes for its events. A log names its format in its
+/// header, and a replayed session goes on in it, so that one log never mixes two.
+///
+/// 1. The first.
+/// 2. A dig that misses the stage's site says so: [`Outcome::Missed`] (format 1 answered nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Format(u8);
+
+impl Format {
+    pub const V1: Format = Format(1);
+    pub const V2: Format = Format(2);
+    pub const CURRENT: Format = Format::V2;
+
+    /// Its name in log headers: `xmarks-session/N`.
+    pub const fn name(self) -> &'static str {
+        match self.0 {
+            1 => "xmarks-session/1",
+            _ => "xmarks-session/2",
+        }
+    }
+
+    /// The format a name stands for, if this engine plays it.
+    pub fn from_name(name: &str) -> Option<Format> {
+        [Format::V1, Format::V2].into_iter().find(|f| f.name() == name)
+    }
+}
 
 /// Metres of position noise tolerated on every move (GPS jitter) beyond the template's speed. An
 /// event's reported `accuracy` adds to it, up to [`MAX_ACCURACY_ALLOWANCE`].
@@ -203,11 +231,13 @@ pub struct Session {
     facts: Arc<HuntFacts>,
     rules: Arc<Ruleset>,
     state: State,
+    format: Format,
 }
 
 /// The first link of a session's chain: it binds the log to its hunt, ruleset and start time.
-pub fn chain_start(hunt_fingerprint: &str, rules_digest: &str, started_ms: u64) -> String {
-    sha256_hex(format!("{SESSION_VERSION}\n{hunt_fingerprint}\n{rules_digest}\n{started_ms}").as_bytes())
+pub fn chain_start(format: Format, hunt_fingerprint: &str, rules_digest: &str, started_ms: u64) -> String {
+    let version = format.name();
+    sha256_hex(format!("{version}\n{hunt_fingerprint}\n{rules_digest}\n{started_ms}").as_bytes())
 }
 
 /// The next link: `sha256(previous link + "\n" + event's canonical JSON)`.
@@ -240,12 +270,17 @@ struct Pending {
 impl Session {
     /// Opens a session on `hunt` under `rules` at `started_ms`, the player at the hunt's start.
     pub fn new(hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, started_ms: u64) -> Session {
-        Session::open(hunt.into(), rules, started_ms)
+        Session::open(Format::CURRENT, hunt.into(), rules, started_ms)
     }
 
-    fn open(PlayableHunt(facts): PlayableHunt, rules: Arc<Ruleset>, started_ms: u64) -> Session {
+    /// [`Session::new`] in an earlier format, to play on as a session begun in it was played.
+    pub fn new_in(format: Format, hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, started_ms: u64) -> Session {
+        Session::open(format, hunt.into(), rules, started_ms)
+    }
+
+    fn open(format: Format, PlayableHunt(facts): PlayableHunt, rules: Arc<Ruleset>, started_ms: u64) -> Session {
         let hunt = &facts.hunt;
-        let chain = chain_start(&hunt.fingerprint, rules.digest(), started_ms);
+        let chain = chain_start(format, &hunt.fingerprint, rules.digest(), started_ms);
         let state = State {
             seq: 0,
             started_ms,
@@ -263,7 +298,12 @@ impl Session {
             chain,
             last_event: String::new(),
         };
-        Session { facts, rules, state }
+        Session { facts, rules, state, format }
+    }
+
+    /// The format this session is played in.
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     pub fn hunt(&self) -> &Hunt {
@@ -304,10 +344,21 @@ impl Session {
     /// must descend from this hunt and ruleset, which is checked when the log goes on; here the
     /// state itself is checked for consistency with the hunt.
     pub fn restore(hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
-        Session::restore_on(hunt.into(), rules, snapshot)
+        Session::restore_on(Format::CURRENT, hunt.into(), rules, snapshot)
+    }
+
+    /// [`Session::restore`] of a session played in `format` (a snapshot does not say which).
+    pub fn restore_in(
+        format: Format,
+        hunt: impl Into<PlayableHunt>,
+        rules: Arc<Ruleset>,
+        snapshot: &str,
+    ) -> Result<Session, Rejection> {
+        Session::restore_on(format, hunt.into(), rules, snapshot)
     }
 
     fn restore_on(
+        format: Format,
         PlayableHunt(facts): PlayableHunt,
         rules: Arc<Ruleset>,
         snapshot: &str,
@@ -320,7 +371,7 @@ impl Session {
         {
             return Err(invalid("snapshot", "does not fit this hunt"));
         }
-        Ok(Session { facts, rules, state })
+        Ok(Session { facts, rules, state, format })
     }
 
     fn current_stage(&self) -> Option<usize> {
@@ -447,6 +498,9 @@ impl Session {
                     facts.bearing = Some(wind_name(Wind::from_bearing(bearing)));
                     if !hit {
                         self.state.misses += 1;
+                        if self.format >= Format::V2 {
+                            out.push(Outcome::Missed { stage: stage.number, misses: self.state.misses });
+                        }
                     }
                 }
             }
