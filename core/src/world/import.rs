@@ -20,6 +20,7 @@ pub use crate::limits::MAX_IMPORT_SITES;
 use crate::site::{check_site, SiteRef};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 /// How many skipped rows a lenient import describes; the rest are only counted.
 const MAX_REPORTED: usize = 100;
@@ -386,14 +387,62 @@ struct Collection<'a> {
 }
 
 #[derive(Deserialize)]
-struct Feature {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    id: Option<serde_json::Value>,
+struct Feature<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    id: Option<&'a RawValue>,
     geometry: Option<Geometry>,
-    #[serde(default)]
-    properties: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, borrow)]
+    properties: Option<Properties<'a>>,
+}
+
+/// The properties a site is read from, borrowed from the text as they are: the last of a
+/// repeated key, as a JSON object reads. The others are skipped without being built (a map of
+/// every property cost most of a feature's allocations).
+#[derive(Default)]
+struct Properties<'a> {
+    id: Option<&'a RawValue>,
+    kinds: [Option<&'a RawValue>; 4],
+    name: Option<&'a RawValue>,
+    weight: Option<&'a RawValue>,
+}
+
+/// The properties that may name a site's kind, in the order they are tried.
+const KIND_KEYS: [&str; 4] = ["kind", "amenity", "tourism", "historic"];
+
+impl<'de: 'a, 'a> Deserialize<'de> for Properties<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Reader<'a>(std::marker::PhantomData<Properties<'a>>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Reader<'a> {
+            type Value = Properties<'a>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Properties<'a>, A::Error> {
+                let mut p = Properties::default();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    let slot = match key.as_ref() {
+                        "id" => &mut p.id,
+                        "name" => &mut p.name,
+                        "weight" => &mut p.weight,
+                        other => match KIND_KEYS.iter().position(|k| *k == other) {
+                            Some(i) => &mut p.kinds[i],
+                            None => {
+                                map.next_value::<serde::de::IgnoredAny>()?;
+                                continue;
+                            }
+                        },
+                    };
+                    *slot = Some(map.next_value::<&'de RawValue>()?);
+                }
+                Ok(p)
+            }
+        }
+        d.deserialize_map(Reader(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -412,12 +461,14 @@ struct GeoPoint {
     weight: f64,
 }
 
-fn text_of(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
+/// A JSON string, as it reads.
+fn string_of(v: &RawValue) -> Option<String> {
+    v.get().starts_with('"').then(|| serde_json::from_str(v.get()).ok()).flatten()
+}
+
+/// A JSON string or number as text (a number as serde_json writes it).
+fn text_of(v: &RawValue) -> Option<String> {
+    string_of(v).or_else(|| serde_json::from_str::<serde_json::Number>(v.get()).ok().map(|n| n.to_string()))
 }
 
 fn read_feature(raw: &RawValue) -> Result<GeoPoint, String> {
@@ -441,17 +492,12 @@ fn read_feature(raw: &RawValue) -> Result<GeoPoint, String> {
         return Err(format!("geometry.coordinates [{lon}, {lat}] are not a longitude and latitude"));
     }
     let props = f.properties.unwrap_or_default();
-    let id =
-        f.id.as_ref().or_else(|| props.get("id")).and_then(text_of).ok_or("no id (feature id or properties.id)")?;
-    let kind = ["kind", "amenity", "tourism", "historic"]
-        .iter()
-        .find_map(|k| props.get(*k).and_then(serde_json::Value::as_str))
-        .ok_or("no properties.kind")?
-        .to_owned();
-    let name = props.get("name").and_then(serde_json::Value::as_str).map_or_else(|| id.clone(), str::to_owned);
-    let weight = match props.get("weight") {
-        None | Some(serde_json::Value::Null) => 1.0,
-        Some(w) => w.as_f64().ok_or("properties.weight is not a number")?,
+    let id = f.id.or(props.id).and_then(text_of).ok_or("no id (feature id or properties.id)")?;
+    let kind = props.kinds.iter().flatten().find_map(|k| string_of(k)).ok_or("no properties.kind")?;
+    let name = props.name.and_then(string_of).unwrap_or_else(|| id.clone());
+    let weight = match props.weight.map(RawValue::get) {
+        None | Some("null") => 1.0,
+        Some(w) => serde_json::from_str::<f64>(w).map_err(|_| "properties.weight is not a number")?,
     };
     Ok(GeoPoint { lonlat: LonLat { lon, lat }, id, kind, name, weight })
 }
@@ -602,6 +648,36 @@ mod tests {
         let lenient = ImportOptions { lenient: true, ..ImportOptions::default() };
         assert_eq!(import_geojson(text, lenient).unwrap().1.skipped, 1);
         assert!(matches!(import_geojson("{", ImportOptions::default()), Err(ImportError::Format(_))));
+    }
+
+    #[test]
+    fn geojson_properties_read_as_a_json_object_does() {
+        let feature = |id: &str, props: &str| {
+            format!(
+                r#"{{"type":"Feature",{id}"geometry":{{"type":"Point","coordinates":[1,2]}},"properties":{props}}}"#
+            )
+        };
+        let one = |f: String| {
+            let text = format!(r#"{{"type":"FeatureCollection","features":[{f}]}}"#);
+            let (idx, _) = earth(import_geojson(&text, ImportOptions::default())?);
+            let s = idx.iter().next().unwrap();
+            Ok::<_, ImportError>((s.id.to_owned(), s.kind.to_owned(), s.name.to_owned(), s.weight))
+        };
+        // A repeated key counts its last value; a kind that is not a string gives way to amenity;
+        // a numeric id is its number's text; escapes are read; other properties are skipped.
+        let got = one(feature(
+            "",
+            r#"{"id":12,"name":"A","name":"B\u00e9","kind":3,"amenity":"bench","extra":{"deep":[1,{"x":null}]},"weight":null}"#,
+        ))
+        .unwrap();
+        assert_eq!(got, ("12".into(), "bench".into(), "Bé".into(), 1.0));
+        // The feature's own id first, the name defaulting to the id, a numeric weight.
+        let got = one(feature(r#""id":"f","#, r#"{"id":"p","kind":"well","weight":2}"#)).unwrap();
+        assert_eq!(got, ("f".into(), "well".into(), "f".into(), 2.0));
+        let err = |props: &str| one(feature(r#""id":"f","#, props)).unwrap_err().to_string();
+        assert_eq!(err(r#"{"kind":"well","weight":"2"}"#), "features[0]: properties.weight is not a number");
+        assert_eq!(err(r#"{"amenity":7}"#), "features[0]: no properties.kind");
+        assert!(err("[1]").starts_with("features[0]: invalid type: sequence, expected a map"), "{}", err("[1]"));
     }
 
     #[test]
