@@ -356,7 +356,8 @@ export class XmarksWorker extends EventTarget {
       event.preventDefault?.();
       this.#fail(xmarksError("worker_failed", `the worker failed: ${event.message ?? "it could not start"}`));
     };
-    if (options.module !== undefined) this.#call("init", [options.module]);
+    // A module that fails to load fails the calls after it, which report it.
+    if (options.module !== undefined) this.#call("init", [options.module]).catch(() => {});
   }
 
   /** Fails the calls in flight, and every later one: a worker that failed or was terminated answers nothing. */
@@ -370,8 +371,14 @@ export class XmarksWorker extends EventTarget {
     if (this.#failed !== null) return Promise.reject(this.#failed);
     const id = ++this.#next;
     return new Promise((resolve, reject) => {
+      try {
+        this.#worker.postMessage({ id, op, args });
+      } catch (e) {
+        // An argument the structured clone cannot copy (a function, a class instance's handle).
+        reject(xmarksError("input_invalid", `${op}: an argument cannot be sent to a worker (${e.message})`));
+        return;
+      }
       this.#calls.set(id, { op, resolve, reject, onProgress });
-      this.#worker.postMessage({ id, op, args });
     });
   }
 

@@ -51,7 +51,7 @@ function expectedFromHelper() {
     imported: world.importReport().imported, space: world.space(), near: world.nearest({ x: 0, y: 0 }, 3, ["well"]).map((n) => n.id),
     fingerprint: hunt.fingerprint, status: replayed.session.state().status, hash: session.stateHash(), same: true,
     events: replayed.outcomes.length, progress: true,
-    phases: ["importCsv:indexing", "importCsv:reading", "replay:replaying"], error, freed: "freed",
+    phases: ["importCsv:indexing", "importCsv:reading", "replay:replaying"], error, uncloneable: "input_invalid", freed: "freed",
     terminated: "worker_failed", broken: "worker_failed",
   };
 }

@@ -22,6 +22,13 @@ export async function helper() {
   } catch (e) {
     error = isXmarksError(e) ? { code: e.code, path: e.path } : String(e);
   }
+  // What a worker cannot be sent is refused, and the worker goes on.
+  let uncloneable = null;
+  try {
+    await world.nearest({ x: 0, y: 0 }, 3, () => {});
+  } catch (e) {
+    uncloneable = e.code;
+  }
   await world.free();
   let freed = null;
   try {
@@ -49,6 +56,6 @@ export async function helper() {
     fingerprint: hunt.fingerprint, status: replayed.session.state().status, hash: replayed.session.stateHash(),
     same: replayed.session.stateHash() === session.stateHash(), events: replayed.outcomes.length,
     progress: seen.import > 0 && seen.replay >= 3 && seen.events === seen.import + seen.replay,
-    phases: [...seen.phases].sort(), error, freed, terminated, broken,
+    phases: [...seen.phases].sort(), error, uncloneable, freed, terminated, broken,
   };
 }
