@@ -435,17 +435,12 @@ impl SiteIndexBuilder {
         let n = cols.len();
         // The digest is a sum, so it is computed in source order, which reads memory sequentially.
         let digest = cols.digest();
-        let boxes = crate::par::map_ranges(n, 1 << 15, |slots| {
-            let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-            for p in &cols.pos[slots] {
-                lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-                hi = [hi[0].max(p[0]), hi[1].max(p[1])];
-            }
-            (lo, hi)
-        });
-        let (lo, hi) = boxes.into_iter().fold(([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]), |(lo, hi), (l, h)| {
-            ([lo[0].min(l[0]), lo[1].min(l[1])], [hi[0].max(h[0]), hi[1].max(h[1])])
-        });
+        // The box of every site: each core's part's corners, then the box of those.
+        let corners: Vec<[f64; 2]> = crate::par::map_ranges(n, 1 << 15, |slots| extent(&cols.pos[slots]))
+            .into_iter()
+            .flat_map(|(lo, hi)| [lo, hi])
+            .collect();
+        let (lo, hi) = extent(&corners);
         let scale = [0, 1].map(|d| if hi[d] > lo[d] { f64::from(u32::MAX) / (hi[d] - lo[d]) } else { 0.0 });
         let mut keyed: Vec<(u64, u32)> = crate::par::map(n, 1 << 15, |i| {
             let p = cols.pos[i];
@@ -463,16 +458,20 @@ impl SiteIndexBuilder {
             .chunks(BUCKET as usize)
             .enumerate()
             .map(|(i, chunk)| {
-                let (mut lo, mut hi) = ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]);
-                for p in chunk {
-                    lo = [lo[0].min(p[0]), lo[1].min(p[1])];
-                    hi = [hi[0].max(p[0]), hi[1].max(p[1])];
-                }
+                let (lo, hi) = extent(chunk);
                 GeomWithData::new(Rectangle::from_corners(lo, hi), i as u32 * BUCKET)
             })
             .collect();
         SiteIndex { cols, tree: RTree::bulk_load_with_params(buckets), digest }
     }
+}
+
+/// The lower and upper corners of the smallest box holding `points` (infinite and inside out for
+/// none).
+pub(crate) fn extent(points: &[[f64; 2]]) -> ([f64; 2], [f64; 2]) {
+    points.iter().fold(([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]), |(lo, hi), p| {
+        ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
+    })
 }
 
 /// The position of a cell on a Z-order (Morton) curve: the bits of its two coordinates interleaved.

@@ -22,6 +22,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
+use crate::progress::PROGRESS_EVERY;
+pub use crate::progress::{Phase, Progress};
+
 /// How many skipped rows a lenient import describes; the rest are only counted.
 const MAX_REPORTED: usize = 100;
 
@@ -120,25 +123,6 @@ impl Coded for ImportError {
     }
 }
 
-/// How far an import has come, for a progress bar: `done` of `total` (bytes of CSV, features of
-/// GeoJSON) while reading, then the index is built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Progress {
-    pub phase: Phase,
-    pub done: u64,
-    pub total: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Reading,
-    Indexing,
-}
-
-/// Rows or features between two progress reports.
-const PROGRESS_EVERY: usize = 8192;
-
 /// Whether an import may hold `count` sites.
 pub fn within_site_limit(count: u64) -> Result<(), ImportError> {
     if count > MAX_IMPORT_SITES {
@@ -230,12 +214,8 @@ fn bbox_centre(points: &[[f64; 2]]) -> LonLat {
     if points.is_empty() {
         return LonLat::new(0.0, 0.0);
     }
-    let (mut lo, mut hi) = (LonLat::new(180.0, 90.0), LonLat::new(-180.0, -90.0));
-    for &[lon, lat] in points {
-        lo = LonLat::new(lo.lon.min(lon), lo.lat.min(lat));
-        hi = LonLat::new(hi.lon.max(lon), hi.lat.max(lat));
-    }
-    LonLat::new((lo.lon + hi.lon) / 2.0, (lo.lat + hi.lat) / 2.0)
+    let (lo, hi) = crate::index::extent(points);
+    LonLat::new((lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0)
 }
 
 /// Imports CSV with a header naming the columns `id`, `kind`, `name`, a position, and optionally
@@ -534,7 +514,7 @@ pub fn import_geojson_with_progress(
     let mut intake = Intake::new(options.lenient, |i| format!("features[{i}]"));
     let total = coll.features.len() as u64;
     for (i, raw) in coll.features.iter().enumerate() {
-        if i % PROGRESS_EVERY == 0 {
+        if i as u64 % PROGRESS_EVERY == 0 {
             progress(Progress { phase: Phase::Reading, done: i as u64, total });
         }
         let at = i as u64;
