@@ -49,6 +49,7 @@ mod input;
 pub mod limits;
 mod par;
 pub mod position;
+pub mod progress;
 pub mod rules;
 pub mod session;
 pub mod site;

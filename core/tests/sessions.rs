@@ -2,8 +2,9 @@
 //! snapshots, and replay of logs.
 
 use std::sync::Arc;
+use xmarks::progress::PROGRESS_EVERY;
 use xmarks::rules::Ruleset;
-use xmarks::session::log::{header, line, replay, replay_with_progress, PROGRESS_EVERY};
+use xmarks::session::log::{header, line, replay, replay_with_progress};
 use xmarks::session::script::walkthrough;
 use xmarks::session::{Event, Format, Outcome, Rejection, Session, Status};
 use xmarks::Coded;
@@ -241,7 +242,7 @@ fn a_long_replay_reports_its_progress() {
         log.push(line(&s, &e));
     }
     let mut seen = Vec::new();
-    let r = replay_with_progress(&log.join("\n"), &mut |done, total| seen.push((done, total))).unwrap();
+    let r = replay_with_progress(&log.join("\n"), &mut |p| seen.push((p.done, p.total))).unwrap();
     assert_eq!(r.session.state_hash(), s.state_hash());
     assert_eq!(seen, [(PROGRESS_EVERY, events), (2 * PROGRESS_EVERY, events), (events, events)]);
 }

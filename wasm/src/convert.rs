@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use xmarks::progress::Progress;
 use xmarks::Coded;
 
 // Optional parameters: an `Option` of an imported type is `name?: Type` in the TypeScript output.
@@ -142,6 +143,16 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsResult<JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| error("input_invalid", &format!("result has no JS form: {e}"), None))
+}
+
+/// Calls a JS progress callback, if one was given. What the callback throws is ignored: a progress
+/// bar cannot break an import or a replay.
+pub fn reporter(callback: Option<&js_sys::Function>) -> impl FnMut(Progress) + '_ {
+    move |p| {
+        if let (Some(f), Ok(p)) = (callback, to_js(&p)) {
+            let _ = f.call1(&JsValue::UNDEFINED, &p);
+        }
+    }
 }
 
 /// Sets `key` on a JS object.

@@ -23,8 +23,14 @@ enum Held {
 }
 
 impl HuntHandle {
-    pub(crate) fn new(hunt: impl Into<PlayableHunt>) -> HuntHandle {
-        HuntHandle(RefCell::new(Held::Playable(hunt.into())))
+    /// A hunt as generated or read: made playable when a session first opens on it.
+    fn held(hunt: Hunt) -> HuntHandle {
+        HuntHandle(RefCell::new(Held::Hunt(Box::new(hunt))))
+    }
+
+    /// A hunt being played.
+    pub(crate) fn playing(hunt: PlayableHunt) -> HuntHandle {
+        HuntHandle(RefCell::new(Held::Playable(hunt)))
     }
 
     fn with<T>(&self, f: impl FnOnce(&Hunt) -> T) -> T {
@@ -52,7 +58,7 @@ impl HuntHandle {
 impl HuntHandle {
     /// A hunt from JS (an object or its JSON text), its fingerprint checked.
     pub fn read(hunt: JsValue) -> JsResult<HuntHandle> {
-        Ok(HuntHandle(RefCell::new(Held::Hunt(Box::new(read_hunt(&hunt)?)))))
+        Ok(HuntHandle::held(read_hunt(&hunt)?))
     }
 
     /// The hunt as plain objects.
@@ -90,7 +96,7 @@ pub fn generate_hunt(
     let seeds: Seeds = parse(&seeds, "seeds", Seeds::from_json)?;
     let player: Player = parse(&player, "player", Player::from_json)?;
     let hunt = xmarks::generate(&world.inner, &template, &seeds, &player).map_err(|e| coded(&e))?;
-    Ok(HuntHandle(RefCell::new(Held::Hunt(Box::new(hunt)))))
+    Ok(HuntHandle::held(hunt))
 }
 
 /// Validates a template and returns it with every default filled in.

@@ -1,12 +1,12 @@
 //! Sessions: a player's events applied under a ruleset, with the log that replays them.
 
-use crate::convert::{coded, error, given, read_doc, to_js, with, JsResult, OptReplayProgress};
+use crate::convert::{coded, error, given, read_doc, reporter, to_js, with, JsResult, OptReplayProgress};
 use crate::hunt::{read_hunt, HuntHandle};
 use crate::rules::Rules;
 use crate::world::integer;
 use wasm_bindgen::prelude::*;
 use xmarks::limits::MAX_SEED;
-use xmarks::session::{log, Event, Format};
+use xmarks::session::{log, Event, Format, PlayableHunt};
 
 /// One player's game of one hunt. Holds wasm memory: call `free()` when the game ends.
 #[wasm_bindgen]
@@ -28,28 +28,19 @@ impl Session {
         #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
         format: Option<String>,
     ) -> JsResult<Session> {
-        let (started_ms, format) = (integer(started_ms, "startedMs", MAX_SEED)?, format_of(format)?);
-        let inner = xmarks::session::Session::new_in(format, read_hunt(&hunt)?, rules.0.clone(), started_ms);
-        Ok(Session { inner, last_event: None })
+        Session::opened(|| read_hunt(&hunt), rules, started_ms, format)
     }
 
     /// `new Session` on a `Hunt` of the package's: its hunt is taken as it is.
     #[wasm_bindgen(js_name = __open, skip_typescript)]
     pub fn open(hunt: &HuntHandle, rules: &Rules, started_ms: f64, format: Option<String>) -> JsResult<Session> {
-        let (started_ms, format) = (integer(started_ms, "startedMs", MAX_SEED)?, format_of(format)?);
-        Ok(Session {
-            inner: xmarks::session::Session::new_in(format, hunt.playable(), rules.0.clone(), started_ms),
-            last_event: None,
-        })
+        Session::opened(|| Ok(hunt.playable()), rules, started_ms, format)
     }
 
     /// `Session.restore` on a `Hunt` of the package's.
     #[wasm_bindgen(js_name = __restore, skip_typescript)]
     pub fn restore_on(hunt: &HuntHandle, rules: &Rules, snapshot: &str, format: Option<String>) -> JsResult<Session> {
-        let format = format_of(format)?;
-        let inner = xmarks::session::Session::restore_in(format, hunt.playable(), rules.0.clone(), snapshot)
-            .map_err(|e| coded(&e))?;
-        Ok(Session { inner, last_event: None })
+        Session::restored(hunt.playable(), rules, snapshot, format)
     }
 
     /// Rebuilds a session from a `snapshot()` taken on the same hunt and rules, in the session's
@@ -60,10 +51,7 @@ impl Session {
         snapshot: &str,
         format: Option<String>,
     ) -> JsResult<Session> {
-        let format = format_of(format)?;
-        let inner = xmarks::session::Session::restore_in(format, read_hunt(&hunt)?, rules.0.clone(), snapshot)
-            .map_err(|e| coded(&e))?;
-        Ok(Session { inner, last_event: None })
+        Session::restored(read_hunt(&hunt)?, rules, snapshot, format)
     }
 
     /// The session format it is played in, as log headers name it (`"xmarks-session/2"`).
@@ -109,7 +97,7 @@ impl Session {
     // The package's module wraps the handle in a `Hunt`.
     #[wasm_bindgen(unchecked_return_type = "Hunt")]
     pub fn hunt(&self) -> HuntHandle {
-        HuntHandle::new(self.inner.playable())
+        HuntHandle::playing(self.inner.playable())
     }
 
     /// The stage being played, whose clue the player follows (`state().stage` is its index);
@@ -133,6 +121,31 @@ impl Session {
     }
 }
 
+impl Session {
+    /// A session in `format` on the hunt `hunt()` gives, its arguments checked in the order they come.
+    fn opened<H: Into<PlayableHunt>>(
+        hunt: impl FnOnce() -> JsResult<H>,
+        rules: &Rules,
+        started_ms: f64,
+        format: Option<String>,
+    ) -> JsResult<Session> {
+        let (started_ms, format) = (integer(started_ms, "startedMs", MAX_SEED)?, format_of(format)?);
+        let inner = xmarks::session::Session::new_in(format, hunt()?, rules.0.clone(), started_ms);
+        Ok(Session { inner, last_event: None })
+    }
+
+    fn restored(
+        hunt: impl Into<PlayableHunt>,
+        rules: &Rules,
+        snapshot: &str,
+        format: Option<String>,
+    ) -> JsResult<Session> {
+        let inner = xmarks::session::Session::restore_in(format_of(format)?, hunt, rules.0.clone(), snapshot)
+            .map_err(|e| coded(&e))?;
+        Ok(Session { inner, last_event: None })
+    }
+}
+
 /// Rebuilds a session from its log, checking every line and every link of the hash chain.
 /// `onProgress`, when given, is called every 8,192 events and at the end.
 #[wasm_bindgen(unchecked_return_type = "Replay")]
@@ -140,15 +153,8 @@ pub fn replay(
     log: &str,
     #[wasm_bindgen(js_name = onProgress)] on_progress: Option<OptReplayProgress>,
 ) -> JsResult<JsValue> {
-    let callback = given(on_progress).dyn_into::<js_sys::Function>().ok();
-    let mut progress = |done: u64, total: u64| {
-        if let Some(f) = &callback {
-            let p = with(js_sys::Object::new().into(), "phase", &"replaying".into());
-            let p = with(with(p, "done", &(done as f64).into()), "total", &(total as f64).into());
-            let _ = f.call1(&JsValue::UNDEFINED, &p);
-        }
-    };
-    let replayed = log::replay_with_progress(log, &mut progress).map_err(|e| coded(&e))?;
+    let replayed =
+        log::replay_with_progress(log, &mut reporter(given(on_progress).dyn_ref())).map_err(|e| coded(&e))?;
     let outcomes = to_js(&replayed.outcomes)?;
     let session = Session { inner: replayed.session, last_event: None };
     let out = with(js_sys::Object::new().into(), "session", &session.into());
@@ -160,7 +166,7 @@ fn format_of(name: Option<String>) -> JsResult<Format> {
     match name {
         None => Ok(Format::CURRENT),
         Some(name) => Format::from_name(&name).ok_or_else(|| {
-            let known = [Format::V1.name(), Format::V2.name()].join(", ");
+            let known = Format::ALL.map(Format::name).join(", ");
             error(
                 "input_invalid",
                 &format!("format: {name:?} is not a session format this engine plays ({known})"),

@@ -1,11 +1,12 @@
 //! `World`: a procedural, imported or Earth world, its queries, and what a map draws from it.
 
 use crate::convert::{
-    coded, error, given, parse, parse_or_default, to_js, with, JsResult, OptImportOptions, OptProgress, OptWorldConfig,
+    coded, error, given, parse, parse_or_default, reporter, to_js, with, JsResult, OptImportOptions, OptProgress,
+    OptWorldConfig,
 };
 use wasm_bindgen::prelude::*;
 use xmarks::limits::MAX_SEED;
-use xmarks::world::import::{self, Progress};
+use xmarks::world::import;
 use xmarks::{Bounds, ImportOptions, ImportReport, Point, Position, ProceduralWorld, Site, WorldConfig};
 
 /// A world to generate hunts on. Holds wasm memory: call `free()` when done with it.
@@ -195,16 +196,6 @@ fn near_sites(found: Vec<(f64, Site)>) -> JsResult<JsValue> {
         out.push(&with(to_js(&site)?, "distance", &distance.into()));
     }
     Ok(out.into())
-}
-
-/// Calls a JS progress callback, if one was given. What the callback throws is ignored: a progress
-/// bar cannot break an import.
-fn reporter(callback: Option<&js_sys::Function>) -> impl FnMut(Progress) + '_ {
-    move |p| {
-        if let (Some(f), Ok(p)) = (callback, to_js(&p)) {
-            let _ = f.call1(&JsValue::UNDEFINED, &p);
-        }
-    }
 }
 
 /// A JS number as an exact integer in `0..=max`.

@@ -10,6 +10,7 @@
 use super::{chain_start, Event, Format, Outcome, Session};
 use crate::error::Coded;
 use crate::hunt::Hunt;
+use crate::progress::{Phase, Progress, PROGRESS_EVERY};
 use crate::rules::{Ruleset, RulesetSpec};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -108,24 +109,21 @@ fn parse_block<'a>(lines: &[&'a str]) -> Vec<Result<Line<'a>, String>> {
 
 /// Rebuilds a session from its log, checking every line and every link of the chain.
 pub fn replay(log: &str) -> Result<Replay, ReplayError> {
-    replay_with_progress(log, &mut |_, _| {})
+    replay_with_progress(log, &mut |_| {})
 }
 
-/// Events replayed between two calls of [`replay_with_progress`]'s `progress`.
-pub const PROGRESS_EVERY: u64 = 8_192;
-
-/// [`replay`], calling `progress(done, total)` with the events replayed so far and the log's
-/// count, every [`PROGRESS_EVERY`] events and at the end: for a page that shows a long replay.
-pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(u64, u64)) -> Result<Replay, ReplayError> {
+/// [`replay`], reporting the events replayed of the log's count to `progress` every
+/// [`PROGRESS_EVERY`] events and at the end: for a page that shows a long replay.
+pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(Progress)) -> Result<Replay, ReplayError> {
     let lines: Vec<&str> = log.split_terminator('\n').collect();
+    let total = lines.len().saturating_sub(1) as u64;
+    let mut report = |done| progress(Progress { phase: Phase::Replaying, done, total });
     let err = |line: u64, reason: String| ReplayError { line, reason };
     let first = *lines.first().ok_or_else(|| err(1, "the log is empty".into()))?;
     let h: Header = serde_json::from_str(first).map_err(|e| err(1, format!("header: {e}")))?;
     let Some(format) = Format::from_name(&h.session) else {
-        return Err(err(
-            1,
-            format!("session format {:?}, expected one of {:?}", h.session, [Format::V1.name(), Format::V2.name()]),
-        ));
+        let known = Format::ALL.map(Format::name);
+        return Err(err(1, format!("session format {:?}, expected one of {known:?}", h.session)));
     };
     let hunt = Hunt::from_json(&serde_json::to_string(&h.hunt).expect("hunts serialise"))
         .map_err(|e| err(1, e.to_string()))?;
@@ -159,10 +157,10 @@ pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(u64, u64)) -> Re
             }
             outcomes.push(out);
             if (n - 1) % PROGRESS_EVERY == 0 {
-                progress(n - 1, lines.len() as u64 - 1);
+                report(n - 1);
             }
         }
     }
-    progress(lines.len() as u64 - 1, lines.len() as u64 - 1);
+    report(total);
     Ok(Replay { session, outcomes })
 }

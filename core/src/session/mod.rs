@@ -50,6 +50,8 @@ impl Format {
     pub const V1: Format = Format(1);
     pub const V2: Format = Format(2);
     pub const CURRENT: Format = Format::V2;
+    /// Every format this engine plays, oldest first.
+    pub const ALL: [Format; 2] = [Format::V1, Format::V2];
 
     /// Its name in log headers: `xmarks-session/N`.
     pub const fn name(self) -> &'static str {
@@ -61,7 +63,7 @@ impl Format {
 
     /// The format a name stands for, if this engine plays it.
     pub fn from_name(name: &str) -> Option<Format> {
-        [Format::V1, Format::V2].into_iter().find(|f| f.name() == name)
+        Format::ALL.into_iter().find(|f| f.name() == name)
     }
 }
 
