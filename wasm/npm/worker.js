@@ -1,17 +1,12 @@
 // The package's worker script, run by `XmarksWorker` (xmarks.js): it holds the worlds it imported
 // and runs long calls off the page's thread. Messages in: `{ id, op, args }`; out: `{ id, value }`,
 // `{ id, error }`, and `{ id, progress }` while a call runs. Worlds stay here, named by a number.
-import init, { World, generateHunt, replay } from "./xmarks.js";
+import init, { World, generateHunt, replay, __worker } from "./xmarks.js";
 
 let ready = null;
 const worlds = new Map();
 let nextWorld = 0;
 
-/** The world methods a page may call through a `WorkerWorld`: every read-only one. */
-const READS = new Set([
-  "space", "nearest", "within", "reference", "importReport", "kinds", "bounds", "terrainAt", "sitesIn",
-  "sitePoints", "biomeRaster", "summary",
-]);
 
 function keep(world) {
   const key = ++nextWorld;
@@ -21,7 +16,7 @@ function keep(world) {
 
 function world(key) {
   const w = worlds.get(key);
-  if (w === undefined) throw Object.assign(new Error("this world was freed"), { name: "XmarksError", code: "freed", path: "world" });
+  if (w === undefined) throw __worker.freed("World", "world");
   return w;
 }
 
@@ -37,7 +32,7 @@ const ops = {
   importGeojson: (progress, text, options) => keep(World.importGeojson(text, options, progress)),
   procedural: (_, seed, config) => keep(World.procedural(seed, config)),
   call(_, key, method, args) {
-    if (!READS.has(method)) throw Object.assign(new Error(`${method}: not a world method a page may call`), { name: "XmarksError", code: "input_invalid", path: "method" });
+    if (!__worker.reads.has(method)) throw __worker.error("input_invalid", `method: ${method} is not a world method a page may call`, "method");
     return world(key)[method](...args);
   },
   // A Hunt's own properties are the hunt's data: posted, it arrives as a plain hunt.

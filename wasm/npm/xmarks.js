@@ -432,6 +432,9 @@ const WORKER_READS = [
   "sitePoints", "biomeRaster", "summary",
 ];
 
+/** What worker.js shares with this module: the methods it forwards and the package's errors. */
+export const __worker = { reads: new Set(WORKER_READS), error: xmarksError, freed };
+
 /**
  * A world held by an `XmarksWorker`: the read-only methods of `World`, each answering with a
  * promise, and `generateHunt`, which answers with the hunt's data (a plain hunt, which `Session`
