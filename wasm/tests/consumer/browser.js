@@ -1,18 +1,15 @@
 // The Vite build's page: the installed package in a browser, its .wasm emitted by the bundler.
-import init, { World, Rules, Session, generateHunt, walkthrough } from "xmarks";
+import * as xmarks from "xmarks";
 import { helper } from "./helper.js";
+import { play } from "./program.js";
 
 const out = document.getElementById("result");
 const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 worker.onmessage = (m) => { document.getElementById("worker").textContent = m.data; };
 worker.onerror = (e) => { document.getElementById("worker").textContent = `error: ${e.message}`; };
 try {
-  await init();
-  const world = World.procedural(7);
-  const hunt = generateHunt(world, { id: "harbour", stages: 4 }, { game: 1, round: 1 }, { id: "ann", start: { x: 0, y: 0 } });
-  const session = new Session(hunt, Rules.default(), 0);
-  for (const event of walkthrough(hunt, 0)) session.apply(event);
-  out.textContent = JSON.stringify({ fingerprint: hunt.fingerprint, status: session.state().status, hash: session.stateHash() });
+  await xmarks.default();
+  out.textContent = JSON.stringify(play(xmarks));
 } catch (e) {
   out.textContent = `error: ${e.code ?? ""} ${e.message}`;
 }
