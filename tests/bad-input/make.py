@@ -112,6 +112,8 @@ c("events", "oversized", E({"type": "use", "t": 1000, "item": "a" * 5000}), "mal
 c("log", "empty", "", "log_invalid", "line 1")
 c("log", "not JSON", "hello", "log_invalid", "line 1")
 c("log", "wrong format version", json.dumps({"session": "xmarks-session/0", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
+c("log", "a format from the future", json.dumps({"session": "xmarks-session/3", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
+c("log", "a format named in capitals", json.dumps({"session": "XMARKS-SESSION/2", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
 
 # CSV and GeoJSON imports.
 c("csv", "no header", "a,1,2,well,Well,1\n", "import_format")
@@ -162,6 +164,14 @@ c("geojson", "longitude past 180", json.dumps(point([181, 0])), "import_malforme
 twice = point([0, 0])
 twice["features"].append({**twice["features"][0], "geometry": {"type": "Point", "coordinates": [1, 1]}})
 c("geojson", "duplicate ids", json.dumps(twice), "import_malformed", "features[1]")
+# A feature's properties, read as borrowed raw values: wrong types, deep nesting, repeats.
+props = lambda p: json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "id": "a",
+    "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": p}]})
+c("geojson", "properties an array", props([1, 2]), "import_malformed", "features[0]")
+c("geojson", "weight a string", props({"kind": "well", "weight": "2"}), "import_malformed", "features[0]")
+c("geojson", "kind a number, no other kind", props({"kind": 7}), "import_malformed", "features[0]")
+c("geojson", "kind repeated, the last an object", '{"type": "FeatureCollection", "features": [{"type": "Feature", "id": "a", "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": {"kind": "well", "kind": {}}}]}', "import_malformed", "features[0]")
+c("geojson", "kind nested 100,000 deep", big('{"type": "FeatureCollection", "features": [{"type": "Feature", "id": "a", "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": {"kind": ', "[", 100000, "", "]", "}}]}"), "import_malformed", "features[0]")
 
 # Hunts read back (to open sessions).
 c("hunt", "malformed", '{"generator": ', "hunt_malformed")

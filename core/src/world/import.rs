@@ -658,6 +658,10 @@ mod tests {
         assert_eq!(err(r#"{"kind":"well","weight":"2"}"#), "features[0]: properties.weight is not a number");
         assert_eq!(err(r#"{"amenity":7}"#), "features[0]: no properties.kind");
         assert!(err("[1]").starts_with("features[0]: invalid type: sequence, expected a map"), "{}", err("[1]"));
+        // A property that is not read is skipped, however deep (it was built, and failed past 128
+        // levels, before).
+        let deep = format!(r#"{{"kind":"well","extra":{}{}}}"#, "[".repeat(10_000), "]".repeat(10_000));
+        assert_eq!(one(feature(r#""id":"f","#, &deep)).unwrap().1, "well");
     }
 
     #[test]
