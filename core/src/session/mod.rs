@@ -595,7 +595,7 @@ impl Session {
 
     /// A rule's condition.
     fn test(&self, logic: &Logic, e: &EventFacts) -> Result<bool, Thrown> {
-        logic.eval(&self.scope(e)).map(|v| v.truthy())
+        logic.truthy(&self.scope(e))
     }
 
     fn eval(&self, logic: &Logic, e: &EventFacts) -> Result<Val, Thrown> {

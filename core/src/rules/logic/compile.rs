@@ -1,8 +1,8 @@
 //! From JSON to the expression tree: operators resolved, arities and scope climbs checked, paths
 //! split, and every subtree that reads no data computed once (constant folding).
 
-use super::eval::{segment, Expr, Iterate, Op, ValPath, VarPath};
-use super::scope::Frame;
+use super::eval::{segment, Expr, Iterate, Keys, Op, ValPath, VarPath};
+use super::scope::{Frame, Slot};
 use super::value::Val;
 use super::LogicError;
 use crate::limits::{MAX_DEPTH, MAX_NODES, MAX_PATH_SEGMENTS};
@@ -25,6 +25,9 @@ const NOTHING: u32 = u32::MAX;
 
 pub(super) struct Compiler {
     nodes: usize,
+    /// The frame of the innermost `reduce` body being compiled: `var`s of `current` and
+    /// `accumulator` in that frame read its two values directly.
+    reduce_body: Option<u32>,
 }
 
 fn err(path: &str, reason: impl Into<String>) -> LogicError {
@@ -54,7 +57,7 @@ fn exprs(parts: Vec<Compiled>) -> Vec<Expr> {
 
 impl Compiler {
     pub fn new() -> Compiler {
-        Compiler { nodes: 0 }
+        Compiler { nodes: 0, reduce_body: None }
     }
 
     pub fn compile_rule(&mut self, v: &Value) -> Result<Expr, LogicError> {
@@ -198,6 +201,16 @@ impl Compiler {
                     reads = reads.min(c.reads);
                     Box::new(c.expr)
                 });
+                if let (VarPath::Static(segments), None, true) = (&p, &default, self.reduce_body == Some(frame)) {
+                    let slot = match &*segments[0] {
+                        "current" => Some(Slot::Current),
+                        "accumulator" => Some(Slot::Accumulator),
+                        _ => None,
+                    };
+                    if let Some(slot) = slot {
+                        return Ok(Compiled { expr: Expr::Reduced(slot, segments[1..].into()), reads });
+                    }
+                }
                 Ok(Compiled { expr: Expr::Var(p, default), reads })
             }
             "val" | "exists" => {
@@ -257,7 +270,10 @@ impl Compiler {
                 let arg =
                     |this: &mut Self, i: usize, f: u32| this.compile(list[i], &format!("{path}[{i}]"), depth + 1, f);
                 let over = arg(self, 0, frame)?;
-                let logic = arg(self, 1, frame + 1)?;
+                let outer = std::mem::replace(&mut self.reduce_body, (op == "reduce").then_some(frame + 1));
+                let logic = arg(self, 1, frame + 1);
+                self.reduce_body = outer;
+                let logic = logic?;
                 let initial = if n == 3 { Some(arg(self, 2, frame)?) } else { None };
                 let reads = over.reads.min(logic.reads).min(initial.as_ref().map_or(NOTHING, |c| c.reads));
                 // Folding runs the body once per element: only when that stays cheap.
@@ -298,8 +314,11 @@ impl Compiler {
             "cat" => call(self, Op::Cat, 0, ANY),
             "substr" => call(self, Op::Substr, 2, 3),
             "merge" => call(self, Op::Merge, 0, ANY),
-            "missing" => call(self, Op::Missing, 0, ANY),
-            "missing_some" => call(self, Op::MissingSome, 2, 2),
+            "missing" | "missing_some" => {
+                let c =
+                    if op == "missing" { call(self, Op::Missing, 0, ANY)? } else { call(self, Op::MissingSome, 2, 2)? };
+                Ok(Compiled { expr: written_keys(c.expr), reads: c.reads })
+            }
             "log" => call(self, Op::Log, 1, 1),
             "distance" => call(self, Op::Distance, 2, 2),
             "near" => call(self, Op::Near, 3, 3),
@@ -308,6 +327,28 @@ impl Compiler {
             _ => Err(err(path, format!("unknown operator \"{op}\""))),
         }
     }
+}
+
+/// `missing` and `missing_some` whose keys the rule writes out, as [`Keys`]; other calls as
+/// they are.
+fn written_keys(e: Expr) -> Expr {
+    let literal = |e: &Expr| if let Expr::Lit(v) = e { Some(v.clone()) } else { None };
+    let keys = match &e {
+        Expr::Call(Op::Missing, args) => match args.iter().map(literal).collect::<Option<Vec<_>>>() {
+            Some(values) => match values.first() {
+                Some(Val::Arr(keys)) => Keys::new(keys, None),
+                _ => Keys::new(&values, None),
+            },
+            None => return e,
+        },
+        Expr::Call(Op::MissingSome, args) => match (literal(&args[0]), literal(&args[1])) {
+            (Some(need), Some(Val::Arr(keys))) => Keys::new(&keys, Some(need.to_number())),
+            (Some(need), Some(key)) => Keys::new(&[key], Some(need.to_number())),
+            _ => return e,
+        },
+        _ => return e,
+    };
+    Expr::Missing(Box::new(keys))
 }
 
 fn too_long(path: &str, n: usize) -> LogicError {

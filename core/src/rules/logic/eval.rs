@@ -3,8 +3,23 @@
 //! Evaluation answers `Cow`s: literals and values read from the data come back borrowed, so a
 //! rule that only reads and compares copies nothing and touches no reference count. Errors
 //! (`throw`, invalid arithmetic) travel as `Err(Thrown)` until a `try` catches them.
+//!
+//! What makes it fast is moving as few values as possible (BENCHMARKS.md, "Rules and sessions").
+//! A value is a tag and a payload written by separate stores; copying it whole, as moving it out
+//! of a `Result` does, reads it back with wider loads the processor cannot forward from those
+//! stores, a stall of tens of cycles that was most of the time of a small rule. So:
+//!
+//! - operands are read where they lie ([`Expr::held`]: literals, and data the [`Scope`] holds,
+//!   come back as a reference in a register; [`read`] looks at an evaluated value in place);
+//! - tests and arithmetic have their own paths that answer a `bool` or an `f64` and build no
+//!   value at all ([`Expr::truthy`], `arithmetic`), which conditions, filters, quantifiers and
+//!   `reduce` use;
+//! - the compiler resolves what it can: `current` and `accumulator` in a `reduce` body
+//!   ([`Expr::Reduced`]), the keys of `missing` written in the rule ([`Keys`]: split once, with
+//!   the answers for none, one or all of them missing ready, so that they allocate nothing);
+//! - arrays are allocated once at their size, and `filter` keeping everything shares its input.
 
-use super::scope::{Frame, ReduceScope, Scope};
+use super::scope::{walk, walk_held, Frame, Held, ReduceScope, Scope, Slot};
 use super::value::{compare, loose_eq, parse_float, strict_eq, Val};
 use super::Thrown;
 use crate::geo::LonLat;
@@ -12,7 +27,21 @@ use crate::geom::Point;
 use crate::position::Position;
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+/// An operand's value: literals and values the data holds are read straight (a reference, in a
+/// register); anything else is evaluated into `slot` and read there.
+macro_rules! operand {
+    ($e:expr, $cx:expr, $slot:ident) => {
+        match $e.held($cx) {
+            Some(v) => v,
+            None => {
+                $slot = $e.eval($cx);
+                read(&$slot)?
+            }
+        }
+    };
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Op {
@@ -50,6 +79,16 @@ impl Op {
     /// Whether the operator reads the current frame's data (beyond its arguments).
     pub fn reads_data(self) -> bool {
         matches!(self, Op::Missing | Op::MissingSome | Op::HasItem | Op::ItemCount)
+    }
+
+    /// Whether the operator with `n` arguments always answers a number (`*` of one argument
+    /// answers it unconverted).
+    pub fn numeric(self, n: usize) -> bool {
+        match self {
+            Op::Add | Op::Sub | Op::Div | Op::Mod => true,
+            Op::Mul => n >= 2,
+            _ => false,
+        }
     }
 
     /// Whether the operator can raise an error of its own.
@@ -92,6 +131,8 @@ pub(super) enum Expr {
     Fail(Val),
     Array(Vec<Expr>),
     Var(VarPath, Option<Box<Expr>>),
+    /// `var` of `current` or `accumulator` (and a path below) directly in a `reduce` body.
+    Reduced(Slot, Box<[Arc<str>]>),
     Val(u32, ValPath),
     Exists(u32, ValPath),
     If(Vec<Expr>),
@@ -103,6 +144,90 @@ pub(super) enum Expr {
     Iterate(Iterate, Box<Expr>, Box<Expr>),
     Reduce(Box<Expr>, Box<Expr>, Option<Box<Expr>>),
     Call(Op, Vec<Expr>),
+    /// `missing` or `missing_some` of keys the rule writes out.
+    Missing(Box<Keys>),
+}
+
+/// The keys of a `missing` or `missing_some` the rule writes out: each path split once, and the
+/// answers that need no allocation kept ready (none, one or all of the keys missing).
+#[derive(Debug, Clone)]
+pub(super) struct Keys {
+    /// The keys as written: the answer when all are missing.
+    pub all: Val,
+    pub keys: Box<[Key]>,
+    /// `missing_some`'s count: nothing is missing when at least this many keys are present.
+    pub need: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Key {
+    /// The dotted path, split (empty: the whole data).
+    pub segments: Box<[Arc<str>]>,
+    /// `[key]`: the answer when only this key is missing.
+    pub alone: Val,
+}
+
+impl Keys {
+    pub fn new(keys_in_rule: &[Val], need: Option<f64>) -> Keys {
+        let keys: Box<[Key]> = keys_in_rule
+            .iter()
+            .map(|k| {
+                let text = segment(k);
+                let segments = if text.is_empty() { Box::default() } else { text.split('.').map(Arc::from).collect() };
+                Key { segments, alone: Val::Arr(Arc::from([k.clone()])) }
+            })
+            .collect();
+        Keys { all: Val::Arr(keys_in_rule.into()), keys, need }
+    }
+}
+
+impl Key {
+    /// Whether the key's `var` is missing, `null` or `""`.
+    fn absent(&self, data: &dyn Scope) -> bool {
+        let blank = |v: Option<&Val>| match v {
+            None | Some(Val::Null) => true,
+            Some(Val::Str(s)) => s.is_empty(),
+            _ => false,
+        };
+        if self.segments.is_empty() {
+            return blank(Some(&data.whole()));
+        }
+        match data.find(&self.segments) {
+            Held::Here(v) => blank(Some(v)),
+            Held::Missing => true,
+            Held::Computed => blank(data.lookup(&self.segments).as_deref()),
+        }
+    }
+}
+
+fn missing<'a>(k: &'a Keys, cx: &Frame<'a>) -> Out<'a> {
+    let (mut count, mut first) = (0, 0);
+    for (i, key) in k.keys.iter().enumerate() {
+        if key.absent(cx.data) {
+            if count == 0 {
+                first = i;
+            }
+            count += 1;
+        }
+    }
+    let enough = k.need.is_some_and(|need| (k.keys.len() - count) as f64 >= need);
+    Ok(match count {
+        _ if enough => array(Vec::new()),
+        0 => array(Vec::new()),
+        1 => Cow::Borrowed(&k.keys[first].alone),
+        n if n == k.keys.len() => Cow::Borrowed(&k.all),
+        _ => {
+            let absent = k.keys.iter().filter(|key| key.absent(cx.data));
+            array(
+                absent
+                    .filter_map(|key| match &key.alone {
+                        Val::Arr(a) => a.first().cloned(),
+                        _ => None,
+                    })
+                    .collect(),
+            )
+        }
+    })
 }
 
 pub(super) type Out<'a> = Result<Cow<'a, Val>, Thrown>;
@@ -115,14 +240,6 @@ fn owned<'a>(v: Val) -> Out<'a> {
 /// a number.
 pub(super) fn nan() -> Thrown {
     Thrown::of_type("NaN")
-}
-
-fn number(n: f64) -> Result<Val, Thrown> {
-    if n.is_nan() {
-        Err(nan())
-    } else {
-        Ok(Val::Num(n))
-    }
 }
 
 /// `==` and friends on two evaluated operands.
@@ -148,7 +265,14 @@ impl Expr {
     pub fn eval<'a>(&'a self, cx: &Frame<'a>) -> Out<'a> {
         match self {
             Expr::Lit(v) => Ok(Cow::Borrowed(v)),
-            Expr::Var(VarPath::Static(segments), None) => Ok(cx.data.lookup(segments).unwrap_or(NULL)),
+            Expr::Var(VarPath::Static(segments), None) => match cx.data.find(segments) {
+                Held::Here(v) => Ok(Cow::Borrowed(v)),
+                Held::Missing => Ok(NULL),
+                Held::Computed => Ok(match cx.data.lookup(segments) {
+                    Some(v) => v,
+                    None => NULL,
+                }),
+            },
             Expr::Var(VarPath::Whole, _) => Ok(var_whole(cx.data)),
             Expr::Call(op, args) => call(*op, args, cx),
             _ => self.eval_node(cx),
@@ -160,14 +284,12 @@ impl Expr {
         match self {
             Expr::Lit(_) | Expr::Call(..) => self.eval(cx),
             Expr::Fail(e) => Err(Thrown(e.clone())),
-            Expr::Array(items) => {
-                owned(Val::Arr(items.iter().map(|e| e.eval(cx).map(Cow::into_owned)).collect::<Result<_, _>>()?))
-            }
+            Expr::Array(items) => owned(exact(items, |_, e| e.owned(cx))?),
             Expr::Var(path, default) => {
                 let found = match path {
                     VarPath::Whole => Some(var_whole(cx.data)),
                     VarPath::Static(segments) => cx.data.lookup(segments),
-                    VarPath::Dynamic(e) => match &*e.eval(cx)? {
+                    VarPath::Dynamic(e) => match read(&e.eval(cx))? {
                         Val::Null => Some(var_whole(cx.data)),
                         Val::Arr(a) if a.is_empty() => Some(var_whole(cx.data)),
                         Val::Str(s) => cx.data.lookup_dotted(s),
@@ -179,12 +301,15 @@ impl Expr {
                     None => default.as_ref().map_or(Ok(NULL), |d| d.eval(cx)),
                 }
             }
+            Expr::Reduced(slot, rest) => {
+                Ok(cx.reduce.and_then(|r| walk(r.slot(*slot), rest.iter().map(|s| &**s))).unwrap_or(NULL))
+            }
             Expr::Val(climb, path) => Ok(val_lookup(cx, *climb, path)?.unwrap_or(NULL)),
             Expr::Exists(climb, path) => owned(Val::Bool(val_lookup(cx, *climb, path)?.is_some())),
             Expr::If(parts) => {
                 let mut i = 0;
                 while i + 1 < parts.len() {
-                    if parts[i].eval(cx)?.truthy() {
+                    if parts[i].truthy(cx)? {
                         return parts[i + 1].eval(cx);
                     }
                     i += 2;
@@ -221,6 +346,7 @@ impl Expr {
                 Ok(NULL)
             }
             Expr::Try(parts) => try_parts(parts, cx),
+            Expr::Missing(keys) => missing(keys, cx),
             Expr::Throw(e) => Err(Thrown::from_value(e.eval(cx)?.into_owned())),
             Expr::Iterate(kind, over, logic) => iterate(*kind, over, logic, cx),
             Expr::Reduce(over, logic, initial) => {
@@ -228,16 +354,127 @@ impl Expr {
                     Some(e) => e.eval(cx)?.into_owned(),
                     None => Val::Null,
                 };
-                if let Val::Arr(items) = &*over.eval(cx)? {
+                let over = over.eval(cx);
+                if let Val::Arr(items) = read(&over)? {
                     for (i, current) in items.iter().enumerate() {
                         let scope = ReduceScope { current, accumulator: &acc };
-                        let frame = Frame { data: &scope, index: Some(i as u32), up: Some(cx) };
-                        let next = logic.eval(&frame)?.into_owned();
-                        acc = next;
+                        let frame = Frame { reduce: Some(&scope), ..cx.element(&scope, i) };
+                        acc = logic.owned(&frame)?;
                     }
                 }
                 owned(acc)
             }
+        }
+    }
+
+    /// The value when it is a literal or held by the data as it is; `None` means evaluate.
+    #[inline(always)]
+    fn held<'a>(&'a self, cx: &Frame<'a>) -> Option<&'a Val> {
+        match self {
+            Expr::Lit(v) => Some(v),
+            Expr::Var(VarPath::Static(segments), None) => match cx.data.find(segments) {
+                Held::Here(v) => Some(v),
+                Held::Missing => Some(&Val::Null),
+                Held::Computed => None,
+            },
+            Expr::Var(VarPath::Whole, _) => match cx.data.find(&[]) {
+                Held::Here(v) if v.truthy() || matches!(v, Val::Arr(_)) => Some(v),
+                Held::Here(_) => Some(&EMPTY_OBJECT),
+                _ => None,
+            },
+            Expr::Reduced(slot, rest) => match cx.reduce.map(|r| walk_held(r.slot(*slot), rest)) {
+                Some(Held::Here(v)) => Some(v),
+                Some(Held::Missing) => Some(&Val::Null),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Whether the value is truthy, without building it where the node is a test (comparisons,
+    /// `!`, `and`, `all`...): conditions, filters and quantifiers go this way.
+    pub fn truthy<'a>(&'a self, cx: &Frame<'a>) -> Result<bool, Thrown> {
+        match self {
+            Expr::Lit(v) => Ok(v.truthy()),
+            Expr::Var(VarPath::Static(segments), default) => match cx.data.find(segments) {
+                Held::Here(v) => Ok(v.truthy()),
+                Held::Missing => default.as_ref().map_or(Ok(false), |d| d.truthy(cx)),
+                Held::Computed => match cx.data.lookup(segments).as_deref() {
+                    Some(v) => Ok(v.truthy()),
+                    None => default.as_ref().map_or(Ok(false), |d| d.truthy(cx)),
+                },
+            },
+            Expr::Call(op, args) => test(*op, args, cx),
+            Expr::And(parts) => {
+                for p in parts {
+                    if !p.truthy(cx)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(!parts.is_empty())
+            }
+            Expr::Or(parts) => {
+                for p in parts {
+                    if p.truthy(cx)? {
+                        return Ok(true);
+                    }
+                }
+                Ok(false)
+            }
+            Expr::If(parts) => {
+                let mut i = 0;
+                while i + 1 < parts.len() {
+                    if parts[i].truthy(cx)? {
+                        return parts[i + 1].truthy(cx);
+                    }
+                    i += 2;
+                }
+                parts.get(i).map_or(Ok(false), |e| e.truthy(cx))
+            }
+            Expr::Iterate(kind @ (Iterate::All | Iterate::Some | Iterate::None), over, logic) => {
+                quantify(*kind, over, logic, cx)
+            }
+            _ => Ok(read(&self.eval(cx))?.truthy()),
+        }
+    }
+
+    /// The value as `parseFloat` reads it (`+` and `*`'s operands), without building it where
+    /// the node computes a number.
+    fn float<'a>(&'a self, cx: &Frame<'a>) -> Result<f64, Thrown> {
+        match self {
+            Expr::Lit(Val::Num(n)) => Ok(*n),
+            Expr::Call(op, args) if op.numeric(args.len()) => arithmetic(*op, args, cx),
+            _ => {
+                let slot;
+                Ok(parse_float(operand!(self, cx, slot)))
+            }
+        }
+    }
+
+    /// The value as `Number()` reads it (`-`, `/` and `%`'s operands), the same way.
+    fn number<'a>(&'a self, cx: &Frame<'a>) -> Result<f64, Thrown> {
+        match self {
+            Expr::Lit(Val::Num(n)) => Ok(*n),
+            Expr::Call(op, args) if op.numeric(args.len()) => arithmetic(*op, args, cx),
+            _ => {
+                let slot;
+                Ok(operand!(self, cx, slot).to_number())
+            }
+        }
+    }
+
+    /// The value, owned: a number computed as a number, anything else evaluated and copied out.
+    fn owned<'a>(&'a self, cx: &Frame<'a>) -> Result<Val, Thrown> {
+        match self {
+            Expr::Call(op, args) if op.numeric(args.len()) => Ok(Val::Num(arithmetic(*op, args, cx)?)),
+            _ => match self.held(cx) {
+                Some(v) => Ok(v.clone()),
+                None => match self.eval(cx) {
+                    Ok(Cow::Borrowed(v)) => Ok(v.clone()),
+                    Ok(Cow::Owned(v)) => Ok(v),
+                    Err(e) => Err(e),
+                },
+            },
         }
     }
 
@@ -246,7 +483,7 @@ impl Expr {
     pub fn may_throw(&self) -> bool {
         let any = |parts: &[Expr]| parts.iter().any(Expr::may_throw);
         match self {
-            Expr::Lit(_) => false,
+            Expr::Lit(_) | Expr::Reduced(..) | Expr::Missing(_) => false,
             Expr::Fail(_) | Expr::Throw(_) => true,
             Expr::Array(parts) | Expr::If(parts) | Expr::And(parts) | Expr::Or(parts) | Expr::Coalesce(parts) => {
                 any(parts)
@@ -267,6 +504,17 @@ impl Expr {
 
 const NULL: Cow<'static, Val> = Cow::Owned(Val::Null);
 
+/// An evaluation's value, read in place. Moving it out of its `Result` (as `?` does) copies it
+/// with wide loads the processor cannot forward from the narrow stores that just wrote it: that
+/// stall was most of the time of a small rule. Errors, being rare, are cloned.
+#[inline(always)]
+fn read<'r>(r: &'r Out<'_>) -> Result<&'r Val, Thrown> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 fn try_parts<'a>(parts: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
     let mut caught = match parts.first().map(|p| p.eval(cx)) {
         Some(Ok(v)) => return Ok(v),
@@ -274,7 +522,7 @@ fn try_parts<'a>(parts: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
         None => return Ok(NULL),
     };
     for fallback in &parts[1..] {
-        let frame = Frame { data: &caught.0, index: None, up: Some(cx) };
+        let frame = Frame { data: &caught.0, index: None, up: Some(cx), reduce: None };
         match fallback.eval(&frame) {
             Ok(v) => return owned(v.into_owned()),
             Err(e) => caught = e,
@@ -284,47 +532,59 @@ fn try_parts<'a>(parts: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
 }
 
 fn iterate<'a>(kind: Iterate, over: &'a Expr, logic: &'a Expr, cx: &Frame<'a>) -> Out<'a> {
-    let items = over.eval(cx)?;
-    let items: &[Val] = match &*items {
+    let slot;
+    let over_value = operand!(over, cx, slot);
+    let items: &[Val] = match over_value {
         Val::Arr(a) => a,
         _ => &[],
     };
-    let frame = |i: usize, x| Frame { data: x, index: Some(i as u32), up: Some(cx) };
+    let frame = |i: usize, x| cx.element(x, i);
     match kind {
-        Iterate::Map => {
-            let mut out = Vec::with_capacity(items.len());
-            for (i, x) in items.iter().enumerate() {
-                out.push(logic.eval(&frame(i, x))?.into_owned());
-            }
-            Ok(array(out))
-        }
+        Iterate::Map if items.is_empty() => Ok(array(Vec::new())),
+        Iterate::Map => owned(exact(items, |i, x| logic.owned(&frame(i, x)))?),
         Iterate::Filter => {
-            let mut out = Vec::new();
+            // `None` while every element so far is kept: then the answer is the array itself.
+            let mut kept: Option<Vec<Val>> = None;
             for (i, x) in items.iter().enumerate() {
-                if logic.eval(&frame(i, x))?.truthy() {
-                    out.push(x.clone());
+                match (logic.truthy(&frame(i, x))?, &mut kept) {
+                    (true, None) => {}
+                    (false, None) => kept = Some(items[..i].to_vec()),
+                    (true, Some(some)) => some.push(x.clone()),
+                    (false, Some(_)) => {}
                 }
             }
-            Ok(array(out))
-        }
-        Iterate::All | Iterate::Some | Iterate::None => {
-            // all: stop at the first false; some and none: at the first true.
-            let stop_on = kind != Iterate::All;
-            let mut hit = false;
-            for (i, x) in items.iter().enumerate() {
-                if logic.eval(&frame(i, x))?.truthy() == stop_on {
-                    hit = true;
-                    break;
-                }
+            match kept {
+                None if !items.is_empty() => owned(over_value.clone()),
+                None => Ok(array(Vec::new())),
+                Some(some) => Ok(array(some)),
             }
-            owned(Val::Bool(match kind {
-                Iterate::All => !items.is_empty() && !hit,
-                Iterate::Some => hit,
-                _ => !hit,
-            }))
         }
+        _ => owned(Val::Bool(quantify(kind, over, logic, cx)?)),
     }
 }
+
+/// `all`, `some` and `none`: all stops at the first false element, some and none at the first
+/// true one.
+fn quantify<'a>(kind: Iterate, over: &'a Expr, logic: &'a Expr, cx: &Frame<'a>) -> Result<bool, Thrown> {
+    let slot;
+    let items: &[Val] = match operand!(over, cx, slot) {
+        Val::Arr(a) => a,
+        _ => &[],
+    };
+    let stop_on = kind != Iterate::All;
+    for (i, x) in items.iter().enumerate() {
+        if logic.truthy(&cx.element(x, i))? == stop_on {
+            return Ok(kind == Iterate::Some);
+        }
+    }
+    Ok(match kind {
+        Iterate::All => !items.is_empty(),
+        Iterate::Some => false,
+        _ => true,
+    })
+}
+
+static EMPTY_OBJECT: LazyLock<Val> = LazyLock::new(|| Val::Obj(Arc::default()));
 
 /// `var`'s whole data: json-logic-js reads falsy data (`null`, `0`, `""`, `false`) as `{}`.
 fn var_whole<'a>(data: &'a dyn Scope) -> Cow<'a, Val> {
@@ -332,7 +592,29 @@ fn var_whole<'a>(data: &'a dyn Scope) -> Cow<'a, Val> {
     if whole.truthy() || matches!(*whole, Val::Arr(_)) {
         whole
     } else {
-        Cow::Owned(Val::Obj(Arc::default()))
+        Cow::Borrowed(&EMPTY_OBJECT)
+    }
+}
+
+/// An array of one value per item, allocated once at its size (an iterator of known length
+/// makes `Arc<[Val]>` directly, where a `Vec` would be copied into it). On an error the
+/// remaining items are still computed (evaluation has no side effects) and the first error is
+/// returned.
+fn exact<'t, T>(items: &'t [T], mut f: impl FnMut(usize, &'t T) -> Result<Val, Thrown>) -> Result<Val, Thrown> {
+    let mut error = None;
+    let values: Arc<[Val]> = items
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            f(i, x).unwrap_or_else(|e| {
+                error.get_or_insert(e);
+                Val::Null
+            })
+        })
+        .collect();
+    match error {
+        Some(e) => Err(e),
+        None => Ok(Val::Arr(values)),
     }
 }
 
@@ -342,7 +624,7 @@ fn val_lookup<'a>(cx: &Frame<'a>, climb: u32, path: &'a ValPath) -> Result<Optio
         ValPath::Dynamic(parts) => {
             let mut segments: Vec<Arc<str>> = Vec::with_capacity(parts.len());
             for p in parts {
-                match &*p.eval(cx)? {
+                match read(&p.eval(cx))? {
                     // A path computed as a whole: `{"val": {"var": "path"}}` with an array of keys.
                     Val::Arr(a) if parts.len() == 1 => segments.extend(a.iter().map(segment)),
                     Val::Null if parts.len() == 1 => {}
@@ -417,46 +699,80 @@ fn call<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
     // Binary operators are most of what rules do: both sides evaluated, nothing collected.
     let binary = matches!(
         op,
-        Op::Eq
-            | Op::StrictEq
-            | Op::Ne
-            | Op::StrictNe
-            | Op::Lt
-            | Op::Le
-            | Op::Gt
-            | Op::Ge
-            | Op::Add
-            | Op::Sub
-            | Op::Mul
-            | Op::Div
-            | Op::Mod
-            | Op::In
-            | Op::Distance
+        Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::In | Op::Distance
     );
+    if op.numeric(args.len()) {
+        return owned(Val::Num(arithmetic(op, args, cx)?));
+    }
     if let ([a, b], true) = (args, binary) {
-        let (x, y) = (a.eval(cx)?, b.eval(cx)?);
-        let (x, y) = (&*x, &*y);
+        let (sx, sy);
+        let x = operand!(a, cx, sx);
+        let y = operand!(b, cx, sy);
         let v = match op {
-            Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                Val::Bool(relation(op, x, y)?)
-            }
-            Op::Add => number(0.0 + parse_float(x) + parse_float(y))?,
-            Op::Sub => number(x.to_number() - y.to_number())?,
-            Op::Mul => number(parse_float(x) * parse_float(y))?,
-            Op::Div => {
-                let d = y.to_number();
-                if d == 0.0 {
-                    return Err(nan());
-                }
-                number(x.to_number() / d)?
-            }
-            Op::Mod => number(x.to_number() % y.to_number())?,
             Op::In => Val::Bool(contains(y, x)),
-            _ => Val::Num(distance(x, y)),
+            Op::Distance => Val::Num(distance(x, y)),
+            _ => Val::Bool(relation(op, x, y)?),
         };
         return owned(v);
     }
     nary(op, args, cx)
+}
+
+/// `+`, `-`, `*`, `/` and `%` (those [`Op::numeric`] names), their operands read as numbers
+/// without building values where they are numbers themselves.
+fn arithmetic<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Result<f64, Thrown> {
+    let n = match (op, args) {
+        (Op::Add, [a, b]) => 0.0 + a.float(cx)? + b.float(cx)?,
+        (Op::Add, _) => {
+            let mut sum = 0.0;
+            for e in args {
+                sum += e.float(cx)?;
+            }
+            sum
+        }
+        (Op::Mul, [a, b]) => a.float(cx)? * b.float(cx)?,
+        (Op::Mul, _) => {
+            // Array.reduce without an initial value (one argument is not `numeric`).
+            let mut product = args[0].float(cx)?;
+            for e in &args[1..] {
+                product *= e.float(cx)?;
+            }
+            product
+        }
+        (Op::Sub, [a]) => -a.number(cx)?,
+        (Op::Sub, [a, b]) => a.number(cx)? - b.number(cx)?,
+        (Op::Div, [a, b]) => {
+            let x = a.number(cx)?;
+            let d = b.number(cx)?;
+            if d == 0.0 {
+                return Err(nan());
+            }
+            x / d
+        }
+        (Op::Mod, [a, b]) => a.number(cx)? % b.number(cx)?,
+        // Arities are checked when compiling.
+        _ => f64::NAN,
+    };
+    if n.is_nan() {
+        Err(nan())
+    } else {
+        Ok(n)
+    }
+}
+
+/// An operator's truthiness: comparisons, `!` and `!!` answered as booleans.
+fn test<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Result<bool, Thrown> {
+    match (op, args) {
+        (Op::Not, [a]) => Ok(!a.truthy(cx)?),
+        (Op::NotNot, [a]) => Ok(a.truthy(cx)?),
+        // A number is truthy unless 0 (arithmetic raises rather than answer NaN).
+        _ if op.numeric(args.len()) => Ok(arithmetic(op, args, cx)? != 0.0),
+        (Op::Eq | Op::StrictEq | Op::Ne | Op::StrictNe | Op::Lt | Op::Le | Op::Gt | Op::Ge, [a, b]) => {
+            let (sx, sy);
+            relation(op, operand!(a, cx, sx), operand!(b, cx, sy))
+        }
+        _ => Ok(call(op, args, cx)?.truthy()),
+    }
 }
 
 /// Whether `needle` is in `haystack` (an array, by `===`, or a non-empty string).
@@ -498,7 +814,7 @@ fn nary<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
             }
             let mut best = f64::NAN;
             for e in args {
-                let n = e.eval(cx)?.to_number();
+                let n = read(&e.eval(cx))?.to_number();
                 if n.is_nan() {
                     return Err(nan());
                 }
@@ -508,30 +824,12 @@ fn nary<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
             }
             Val::Num(best)
         }
-        Op::Add => {
-            let mut sum = 0.0;
-            for e in args {
-                sum += parse_float(&*e.eval(cx)?);
-            }
-            number(sum)?
-        }
-        Op::Mul => {
-            // Array.reduce without an initial value: one argument comes back unconverted.
-            let first = arg(0)?;
-            if args.len() == 1 {
-                return Ok(first);
-            }
-            let mut product = parse_float(&first);
-            for e in &args[1..] {
-                product *= parse_float(&*e.eval(cx)?);
-            }
-            number(product)?
-        }
-        Op::Sub => number(-arg(0)?.to_number())?,
+        // `*` of one argument: Array.reduce without an initial value gives it back unconverted.
+        Op::Mul => return arg(0),
         Op::Cat => {
             let mut text = String::new();
             for e in args {
-                match &*e.eval(cx)? {
+                match read(&e.eval(cx))? {
                     Val::Null => {}
                     Val::Str(s) => text.push_str(s),
                     other => text.push_str(&other.to_js_string()),
@@ -602,8 +900,9 @@ fn nary<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
             let item = arg(0)?;
             Val::Num(cx.data.lookup(&items_key(&item)).map_or(0.0, |n| n.to_number()))
         }
-        // These take exactly two arguments (checked when compiling) and are answered by `call`.
-        Op::Div | Op::Mod | Op::In | Op::Distance => Val::Null,
+        // Answered by `call`: arithmetic, and these two of exactly two arguments (checked when
+        // compiling).
+        Op::Add | Op::Sub | Op::Div | Op::Mod | Op::In | Op::Distance => Val::Null,
     };
     owned(v)
 }

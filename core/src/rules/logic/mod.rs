@@ -75,7 +75,7 @@ pub mod scope;
 pub mod value;
 
 pub use crate::limits::{MAX_DEPTH, MAX_NODES, MAX_PATH_SEGMENTS};
-pub use scope::Scope;
+pub use scope::{Held, Scope};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -161,8 +161,16 @@ impl Logic {
 
     /// Evaluates against any [`Scope`]. The value is borrowed from the rule or the data where it
     /// can be, so reading it costs nothing more.
+    #[inline]
     pub fn eval<'a>(&'a self, data: &'a dyn Scope) -> Result<Cow<'a, Val>, Thrown> {
         self.0.eval(&scope::Frame::root(data))
+    }
+
+    /// Whether the rule's value is truthy, without building the value where the rule is a test
+    /// (a comparison, `and`, `all`...): what conditions want.
+    #[inline]
+    pub fn truthy(&self, data: &dyn Scope) -> Result<bool, Thrown> {
+        self.0.truthy(&scope::Frame::root(data))
     }
 
     /// Evaluates against JSON data and returns JSON, like json-logic-js's `apply`.
@@ -196,6 +204,60 @@ mod tests {
         assert_eq!(apply(json!({"map": [[0, 1], {"var": ""}]}), json!(null)), json!([{}, 1]));
         assert_eq!(apply(json!({"cat": [null, "a", [1, null, 2]]}), json!(null)), json!("a1,,2"));
         assert_eq!(apply(json!({"==": [[1], [1]]}), json!(null)), json!(false));
+    }
+
+    /// The compiler's shortcuts (paths read straight from a `reduce`'s values, keys of `missing`
+    /// split once, answers shared instead of built) give what evaluating plainly gives.
+    #[test]
+    fn shortcuts_answer_as_plain_evaluation() {
+        let xs = json!({"xs": [[1, 2], [3]], "n": [1, 2, 3], "o": [{"q": 1}, {"q": 2}]});
+        // A reduce inside a reduce: each body reads its own current and accumulator.
+        let nested = json!({"reduce": [{"var": "xs"},
+            {"+": [{"var": "accumulator"}, {"reduce": [{"var": "current"}, {"+": [{"var": "current"}, {"var": "accumulator"}]}, 0]}]}, 0]});
+        assert_eq!(apply(nested, xs.clone()), json!(6));
+        // Inside a map inside a reduce, "current" is the map's element's key, not the reduce's.
+        let inner = json!({"reduce": [{"var": "o"}, {"merge": [{"var": "accumulator"}, {"map": [[{"preserve": {"current": 7}}], {"var": "current"}]}, {"var": "current.q"}]}, []]});
+        assert_eq!(apply(inner, xs.clone()), json!([7, 1, 7, 2]));
+        // In a try fallback inside a reduce, the data is the caught error.
+        let caught = json!({"reduce": [{"var": "n"}, {"try": [{"throw": "x"}, {"cat": [{"var": "type"}, {"var": "current"}]}]}, 0]});
+        assert_eq!(apply(caught, xs.clone()), json!("x"));
+        assert_eq!(apply(json!({"reduce": [{"var": "n"}, {"var": "current.0"}, 0]}), xs.clone()), json!(null));
+        // missing: none, one, some and all of the keys.
+        let m = || json!({"missing": ["a", "b.c", "d"]});
+        assert_eq!(apply(m(), json!({"a": 1, "b": {"c": 2}, "d": 3})), json!([]));
+        assert_eq!(apply(m(), json!({"a": 1, "d": ""})), json!(["b.c", "d"]));
+        assert_eq!(apply(m(), json!({"a": 1, "b": {"c": null}, "d": 0})), json!(["b.c"]));
+        assert_eq!(apply(m(), json!(null)), json!(["a", "b.c", "d"]));
+        assert_eq!(apply(json!({"missing": "a"}), json!({"b": 1})), json!(["a"]));
+        assert_eq!(apply(json!({"missing": ["", 0]}), json!(["x"])), json!([]));
+        assert_eq!(apply(json!({"missing": ["", 0]}), json!("")), json!(["", 0]));
+        let some = || json!({"missing_some": [2, ["a", "b", "c"]]});
+        assert_eq!(apply(some(), json!({"a": 1, "c": 1})), json!([]));
+        assert_eq!(apply(some(), json!({"a": 1})), json!(["b", "c"]));
+        assert_eq!(apply(json!({"missing_some": [1, "a"]}), json!({})), json!(["a"]));
+        // filter keeping every element, none, and some; var "" of falsy data is {}.
+        assert_eq!(apply(json!({"filter": [{"var": "n"}, true]}), xs.clone()), json!([1, 2, 3]));
+        assert_eq!(apply(json!({"filter": [{"var": "n"}, {">": [{"var": ""}, 1]}]}), xs.clone()), json!([2, 3]));
+        assert_eq!(apply(json!({"filter": [{"var": "n"}, {"<": [{"var": ""}, 2]}]}), xs.clone()), json!([1]));
+        assert_eq!(apply(json!({"map": [{"var": "n"}, {"var": ""}]}), json!({"n": [0, "", 2]})), json!([{}, {}, 2]));
+        // Errors in the middle of a map or an array are the first one raised.
+        let err =
+            Logic::compile(&json!({"map": [{"var": "n"}, {"throw": {"var": ""}}]})).unwrap().apply(&xs).unwrap_err();
+        assert_eq!(err.0.to_json(), json!({"type": 1}));
+        // Truthiness asked directly agrees with the value's.
+        for (rule, data) in [
+            (json!({"and": [{"var": "a"}, {"<": [1, {"var": "a"}]}]}), json!({"a": 2})),
+            (json!({"or": []}), json!(null)),
+            (json!({"and": []}), json!(null)),
+            (json!({"if": [{"var": "a"}, {"%": [{"var": "a"}, 2]}, "x"]}), json!({"a": 4})),
+            (json!({"var": ["b", {"var": "a"}]}), json!({"a": 1})),
+            (json!({"var": "s.0"}), json!({"s": "hi"})),
+            (json!({"none": [{"var": "n"}, {"==": [{"var": ""}, 2]}]}), xs.clone()),
+        ] {
+            let logic = Logic::compile(&rule).unwrap();
+            let data = Val::from_json(&data);
+            assert_eq!(logic.truthy(&data).unwrap(), logic.eval(&data).unwrap().truthy(), "{rule}");
+        }
     }
 
     #[test]

@@ -13,6 +13,13 @@ pub trait Scope {
     /// The value at a path of segments, or `None` when something on the way is missing (a
     /// present `null` is `Some(Val::Null)`).
     fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>>;
+    /// The value at a path where the data holds it as it is, or that it is missing; data that
+    /// computes the value answers [`Held::Computed`] and [`Scope::lookup`] gives it. Small enough
+    /// to come back in registers, this is how the evaluator reads operands; data that computes
+    /// its values need not provide it.
+    fn find(&self, _path: &[Arc<str>]) -> Held<'_> {
+        Held::Computed
+    }
     /// The whole data, as it is (`val` of `[]`; `var` reads falsy data as `{}` itself).
     fn whole(&self) -> Cow<'_, Val>;
     /// The value at a dotted path (`"a.b.0"`); `""` is the whole data.
@@ -25,6 +32,14 @@ pub trait Scope {
     }
 }
 
+/// What [`Scope::find`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Held<'v> {
+    Here(&'v Val),
+    Missing,
+    Computed,
+}
+
 /// An array index as JavaScript reads a property name: canonical decimal digits only, so
 /// `"01"` and `"+1"` are keys no array has.
 fn array_index(segment: &str) -> Option<usize> {
@@ -32,6 +47,25 @@ fn array_index(segment: &str) -> Option<usize> {
         && segment.bytes().all(|b| b.is_ascii_digit())
         && (segment == "0" || !segment.starts_with('0'));
     canonical.then(|| segment.parse().ok()).flatten()
+}
+
+/// Walks `path` down from `v` through object keys and array indexes, as far as values are held
+/// (a string's index is computed: `None`).
+pub(super) fn walk_held<'v>(v: &'v Val, path: &[Arc<str>]) -> Held<'v> {
+    let mut here = v;
+    for segment in path {
+        let next = match here {
+            Val::Obj(o) => o.get(&**segment),
+            Val::Arr(a) => array_index(segment).and_then(|i| a.get(i)),
+            Val::Str(_) => return Held::Computed,
+            _ => None,
+        };
+        match next {
+            Some(v) => here = v,
+            None => return Held::Missing,
+        }
+    }
+    Held::Here(here)
 }
 
 /// Walks `path` down from `v`: object keys, array indexes, and a final string index.
@@ -53,6 +87,10 @@ pub(super) fn walk<'v, 's>(v: &'v Val, mut path: impl Iterator<Item = &'s str>) 
 }
 
 impl Scope for Val {
+    fn find(&self, path: &[Arc<str>]) -> Held<'_> {
+        walk_held(self, path)
+    }
+
     fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
         // Most paths are one key of an object.
         if let (Val::Obj(o), [key]) = (self, path) {
@@ -73,13 +111,28 @@ impl Scope for Val {
     }
 }
 
+/// One of the two values a `reduce` body reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Slot {
+    Current,
+    Accumulator,
+}
+
 /// The data inside `reduce`: `{"current": ..., "accumulator": ...}`, without building the object.
 pub(super) struct ReduceScope<'a> {
     pub current: &'a Val,
     pub accumulator: &'a Val,
 }
 
-impl ReduceScope<'_> {
+impl<'a> ReduceScope<'a> {
+    /// `current` or `accumulator`.
+    pub fn slot(&self, slot: Slot) -> &'a Val {
+        match slot {
+            Slot::Current => self.current,
+            Slot::Accumulator => self.accumulator,
+        }
+    }
+
     fn find<'s>(&self, mut path: impl Iterator<Item = &'s str>) -> Option<Cow<'_, Val>> {
         match path.next()? {
             "current" => walk(self.current, path),
@@ -90,6 +143,15 @@ impl ReduceScope<'_> {
 }
 
 impl Scope for ReduceScope<'_> {
+    fn find(&self, path: &[Arc<str>]) -> Held<'_> {
+        match path.first().map(|s| &**s) {
+            Some("current") => walk_held(self.current, &path[1..]),
+            Some("accumulator") => walk_held(self.accumulator, &path[1..]),
+            Some(_) => Held::Missing,
+            None => Held::Computed,
+        }
+    }
+
     fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
         self.find(path.iter().map(|s| &**s))
     }
@@ -116,11 +178,19 @@ pub(super) struct Frame<'a> {
     pub data: &'a dyn Scope,
     pub index: Option<u32>,
     pub up: Option<&'a Frame<'a>>,
+    /// In a `reduce` body, its data as it is, for the paths the compiler resolved to it
+    /// (`Expr::Reduced`).
+    pub reduce: Option<&'a ReduceScope<'a>>,
 }
 
 impl<'a> Frame<'a> {
     pub fn root(data: &'a dyn Scope) -> Frame<'a> {
-        Frame { data, index: None, up: None }
+        Frame { data, index: None, up: None, reduce: None }
+    }
+
+    /// The frame of one element of an iteration.
+    pub fn element(&'a self, data: &'a dyn Scope, index: usize) -> Frame<'a> {
+        Frame { data, index: Some(index as u32), up: Some(self), reduce: None }
     }
 
     /// Looks `path` up `n` steps up (the compiler has checked that there are that many).
