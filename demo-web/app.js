@@ -366,15 +366,17 @@ async function autoplay() {
 
 // ---- rules playground
 
-function showProblems(problems) {
-  const list = $("rules-problems");
-  list.replaceChildren(...problems.map((p) => {
+/** Problems (which stop the ruleset from applying), then notes (which do not), each at its path. */
+function showProblems(problems, notes = []) {
+  const item = (p, kind) => {
     const li = document.createElement("li");
+    li.className = kind;
     const code = document.createElement("code");
     code.textContent = p.path;
-    li.append(code, `: ${p.reason}`);
+    li.append(code, kind === "note" ? ` (${p.rule}): note: ${p.reason}` : `: ${p.reason}`);
     return li;
-  }));
+  };
+  $("rules-problems").replaceChildren(...problems.map((p) => item(p, "problem")), ...notes.map((p) => item(p, "note")));
   $("rules-apply").disabled = problems.length > 0;
 }
 
@@ -386,7 +388,15 @@ function checkRulesText() {
     return showProblems([{ path: "$", reason: `not JSON: ${e.message}` }]);
   }
   try {
-    showProblems(checkRules(spec));
+    const problems = checkRules(spec);
+    if (problems.length > 0) return showProblems(problems);
+    // A ruleset that compiles: what may still raise an error no `try` catches.
+    const rules = Rules.parse(spec);
+    try {
+      showProblems([], rules.notes());
+    } finally {
+      rules.free();
+    }
   } catch (e) {
     showProblems([{ path: e.path ?? "$", reason: e.message }]);
   }

@@ -372,22 +372,8 @@ fn main() -> Result<()> {
                 Ok(r) => {
                     println!("{}: ok, {} rules, digest {}", file.display(), r.rules.len(), &r.digest()[..16]);
                     // Not problems, but worth knowing: where a rule can raise (NaN, throw) uncaught.
-                    for (i, rule) in r.rules.iter().enumerate() {
-                        let mut parts = vec![];
-                        if rule.when.as_ref().is_some_and(|w| w.may_throw()) {
-                            parts.push("its condition");
-                        }
-                        if rule.effects_may_throw {
-                            parts.push("its effects");
-                        }
-                        if !parts.is_empty() {
-                            println!(
-                                "{}: note: rules[{i}] ({}): {} can raise an error (NaN from arithmetic or an ordering, or a throw); wrap them in try to choose a fallback",
-                                file.display(),
-                                rule.id,
-                                parts.join(" and ")
-                            );
-                        }
+                    for note in r.notes() {
+                        println!("{}: note: {} ({}): {}", file.display(), note.path, note.rule, note.reason);
                     }
                 }
                 Err(e) => {

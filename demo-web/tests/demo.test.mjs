@@ -127,10 +127,37 @@ test("an invalid ruleset shows its problems with their paths, and the page goes 
   await page.fill("#rules-text", "{ not json");
   await page.waitForFunction(() => document.getElementById("rules-problems").textContent.includes("not JSON"));
 
+  // The current JSON Logic operators: a rule that can raise is pointed out (and may still be
+  // applied), and is not once `try` gives it a fallback; a scope climb past the data is a problem.
+  const current = JSON.parse(original);
+  current.rules.push({
+    id: "share",
+    on: ["dig"],
+    when: { exists: ["event", "x"] },
+    then: [{ add_points: { "/": [100, { "??": [{ val: ["session", "digs"] }, 0] }] } }],
+  });
+  const notes = async () => (await page.locator("#rules-problems li.note").allTextContents()).join("\n");
+  await page.fill("#rules-text", JSON.stringify(current));
+  await page.waitForFunction(() => document.getElementById("rules-problems").textContent.includes("share"));
+  const last = `rules[${current.rules.length - 1}] (share): note: its effects can raise an error`;
+  assert.ok((await notes()).includes(last), await notes());
+  assert.equal(await page.locator("#rules-problems li.problem").count(), 0);
+  assert.equal(await page.isDisabled("#rules-apply"), false);
+  current.rules.at(-1).then[0].add_points = { try: [current.rules.at(-1).then[0].add_points, 0] };
+  await page.fill("#rules-text", JSON.stringify(current));
+  await page.waitForFunction(() => !document.getElementById("rules-problems").textContent.includes("share"));
+  // The default rules' orderings can raise too (a distance that is not a number).
+  assert.match(await notes(), /rules\[0\] \(dig-finds-the-stage\): note: its condition can raise/);
+  current.rules.at(-1).when = { val: [[-1], "index"] };
+  await page.fill("#rules-text", JSON.stringify(current));
+  await page.waitForFunction(() => document.querySelector("#rules-problems li.problem") !== null);
+  assert.match(await text("#rules-problems"), /rules\[\d+\]\.when\.val\[0\]: climbs 1 scopes, but only 0 enclose it/);
+
   // A valid change applies to a new session.
   const edited = { ...JSON.parse(original), id: "edited" };
   await page.fill("#rules-text", JSON.stringify(edited));
-  await page.waitForFunction(() => document.querySelectorAll("#rules-problems li").length === 0);
+  await page.waitForFunction(() => !document.getElementById("rules-problems").textContent.includes("climbs"));
+  assert.equal(await page.locator("#rules-problems li.problem").count(), 0);
   await page.click("#rules-apply");
   assert.match(await text("#rules-status"), /"edited"/);
   await tab("play");

@@ -30,6 +30,13 @@ impl Rules {
         self.0.digest().to_owned()
     }
 
+    /// What an author should know that is not a problem: the rules whose condition or effects
+    /// can raise an error no `try` catches, each at its path (`rules[2]`).
+    #[wasm_bindgen(unchecked_return_type = "RuleNote[]")]
+    pub fn notes(&self) -> JsResult<JsValue> {
+        to_js(&self.0.notes())
+    }
+
     /// The ruleset as written.
     #[wasm_bindgen(unchecked_return_type = "RulesetSpec")]
     pub fn spec(&self) -> JsResult<JsValue> {

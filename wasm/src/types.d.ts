@@ -191,6 +191,8 @@ export interface RuleSpec {
 /** A ruleset as written (JsonLogic conditions and effects). */
 export interface RulesetSpec { id: string; rules: RuleSpec[] }
 export interface RuleProblem { path: string; reason: string }
+/** A rule worth a second look (`Rules.notes()`): its condition or effects can raise an error no `try` catches. */
+export interface RuleNote { path: string; rule: string; reason: string }
 
 // ---- Sessions ----
 

@@ -117,6 +117,16 @@ pub struct Ruleset {
     spec: RulesetSpec,
 }
 
+/// Something about a rule worth knowing that does not stop the ruleset from compiling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// `rules[2]`.
+    pub path: String,
+    /// The rule's id.
+    pub rule: String,
+    pub reason: String,
+}
+
 /// Every problem found in a ruleset, each with its path (`rules[3].when.foo: unknown operator`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -293,6 +303,31 @@ impl Ruleset {
             .collect();
         let digest = crate::hash::sha256_hex(&serde_json::to_vec(spec).expect("rulesets serialise"));
         Ok(Ruleset { id: spec.id.clone(), rules, by_event, digest, spec: spec.clone() })
+    }
+
+    /// What an author should know that is not a problem: each rule whose condition or effects
+    /// can raise an error no `try` catches, in the ruleset's order. Such a rule's error becomes
+    /// an `Outcome::RuleError` when it happens.
+    pub fn notes(&self) -> Vec<Note> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, rule)| {
+                let parts = match (rule.when.as_ref().is_some_and(Logic::may_throw), rule.effects_may_throw) {
+                    (true, true) => "its condition and its effects",
+                    (true, false) => "its condition",
+                    (false, true) => "its effects",
+                    (false, false) => return None,
+                };
+                Some(Note {
+                    path: format!("rules[{i}]"),
+                    rule: rule.id.clone(),
+                    reason: format!(
+                        "{parts} can raise an error (NaN from arithmetic or an ordering, or a throw); wrap them in try to choose a fallback"
+                    ),
+                })
+            })
+            .collect()
     }
 
     /// Rules listening to an event type, in evaluation order.
