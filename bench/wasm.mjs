@@ -233,9 +233,21 @@ function rules() {
   const compiled = cases.map((c) => ({ logic: new Logic(c.rule), data: c.data }));
   const engine = new LogicEngine();
   const built = cases.map((c) => ({ fn: engine.build(c.rule), data: c.data }));
+  // The same rules deep-frozen, as a game holding its rules as constants would have them: every
+  // peer gets these objects too, and `applyLogic` compiles each once.
+  const deepFreeze = (v) => {
+    if (typeof v === 'object' && v !== null) {
+      Object.values(v).forEach(deepFreeze);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const frozen = cases.map((c) => ({ rule: deepFreeze(structuredClone(c.rule)), data: c.data }));
   const out = {
     cases: cases.length, rounds,
     xmarks_apply_logic_ns: perEval(() => { for (let r = 0; r < rounds; r++) for (const c of cases) sink ^= applyLogic(c.rule, c.data) ? 1 : 0; }),
+    xmarks_apply_logic_frozen_ns: perEval(() => { for (let r = 0; r < rounds; r++) for (const c of frozen) sink ^= applyLogic(c.rule, c.data) ? 1 : 0; }),
+    json_logic_js_frozen_ns: perEval(() => { for (let r = 0; r < rounds; r++) for (const c of frozen) sink ^= jsonLogic.apply(c.rule, c.data) ? 1 : 0; }),
     xmarks_compiled_ns: perEval(() => { for (let r = 0; r < rounds; r++) for (const c of compiled) sink ^= c.logic.apply(c.data) ? 1 : 0; }),
     json_logic_js_ns: perEval(() => { for (let r = 0; r < rounds; r++) for (const c of cases) sink ^= jsonLogic.apply(c.rule, c.data) ? 1 : 0; }),
     json_logic_engine_ns: perEval(() => { for (let r = 0; r < rounds; r++) for (const c of built) sink ^= c.fn(c.data) ? 1 : 0; }),
@@ -280,6 +292,11 @@ function sessions() {
   return out;
 }
 
+// `node bench/wasm.mjs rules`: JsonLogic alone.
+if (process.argv[2] === 'rules') {
+  console.log(JSON.stringify(rules()));
+  process.exit(0);
+}
 const { xy, csv } = sitesCsv();
 // `node bench/wasm.mjs imports`: the imports alone, in a fresh instance.
 if (process.argv[2] === 'imports') {

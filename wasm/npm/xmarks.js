@@ -9,7 +9,7 @@
 export * from "./bindings.js";
 import * as bindings from "./bindings.js";
 import { Logic as Bindings, applyLogic as bindingsApplyLogic, __applyLogicEncoded, __inputBuffer, __memory } from "./bindings.js";
-import { encodeJson } from "./encode.js";
+import { encodeJson, decodeJson } from "./encode.js";
 
 /** An error in the package's form (`XmarksError`), as the wasm side makes them. */
 function xmarksError(code, message, path) {
@@ -286,13 +286,45 @@ export class Logic extends Bindings {
 
   apply(data) {
     if (this.__wbg_ptr === 0) throw freed("Logic");
-    if (data === undefined || data === null) return super.apply();
-    return encode(data) ? this.__applyEncoded(first) : super.apply(data);
+    if (data === undefined) data = null;
+    return encode(data) ? decodeJson(memory, this.__applyEncoded(first)) : super.apply(data);
   }
 }
 
+// Rules that cannot change, compiled once: a deep-frozen rule object is its own cache key (a frozen
+// object stays frozen, so what was compiled stays what it says). Other rules are encoded at each
+// call and found again by their encoding, in wasm. The WeakMap lets a rule (and its compiled form,
+// freed by the bindings' finalizer) go with its object.
+const frozenRules = new WeakMap();
+
+/** Whether `v` is a plain object or array, frozen, holding only JSON values that are frozen too. */
+function immutable(v, depth) {
+  if (!Object.isFrozen(v) || depth > 64) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
+  const descriptors = Object.getOwnPropertyDescriptors(v);
+  for (const key in descriptors) {
+    if (key === "toJSON") return false;
+    const d = descriptors[key];
+    if (!("value" in d)) return false; // a getter may answer differently each time
+    const x = d.value;
+    const type = typeof x;
+    if (type === "object" ? x !== null && !immutable(x, depth + 1) : type !== "string" && type !== "number" && type !== "boolean") return false;
+  }
+  return true;
+}
+
 export function applyLogic(rule, data) {
-  return encode(rule, data) ? __applyLogicEncoded(first, second) : bindingsApplyLogic(rule, data);
+  if (typeof rule === "object" && rule !== null && Object.isFrozen(rule)) {
+    let logic = frozenRules.get(rule);
+    if (logic === undefined) {
+      // Frozen, the verdict holds for good: remembered either way (null: not immutable).
+      logic = immutable(rule, 0) ? new Logic(rule) : null;
+      frozenRules.set(rule, logic);
+    }
+    if (logic) return logic.apply(data);
+  }
+  return encode(rule, data) ? decodeJson(memory, __applyLogicEncoded(first, second)) : bindingsApplyLogic(rule, data);
 }
 
 // The bindings' other functions, refused before init.

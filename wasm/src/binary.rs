@@ -44,6 +44,18 @@ pub fn to_js(v: &Val) -> JsValue {
     })
 }
 
+/// An engine value written in `encode.js`'s format into the answer buffer, for the package's JS
+/// entry to read after the call returns (`decodeJson`): no call back into JS, no JS value held.
+/// The address is valid until the next answer.
+pub fn to_answer(v: &Val) -> u32 {
+    ANSWER.with(|answer| {
+        let mut answer = answer.borrow_mut();
+        answer.clear();
+        encode(v, &mut answer);
+        answer.as_ptr() as u32
+    })
+}
+
 fn encode_str(s: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(&(s.len() as u32).to_le_bytes());
     out.extend_from_slice(s.as_bytes());
@@ -201,7 +213,7 @@ impl<'b> Encoded<'b> {
     }
 
     /// Follows `path`; a string met on the way is indexed like the engine's values are.
-    fn find<'s>(self, mut path: impl Iterator<Item = &'s str>) -> Option<Cow<'b, Val>> {
+    fn walk<'s>(self, mut path: impl Iterator<Item = &'s str>) -> Option<Cow<'b, Val>> {
         let mut here = self;
         while let Some(segment) = path.next() {
             if here.0.first() == Some(&4) {
@@ -231,7 +243,7 @@ fn array_index(segment: &str) -> Option<usize> {
 
 impl Scope for Encoded<'_> {
     fn lookup(&self, path: &[Arc<str>]) -> Option<Cow<'_, Val>> {
-        self.find(path.iter().map(|s| &**s))
+        self.walk(path.iter().map(|s| &**s))
     }
 
     fn whole(&self) -> Cow<'_, Val> {
@@ -242,7 +254,7 @@ impl Scope for Encoded<'_> {
         if path.is_empty() {
             return Some(self.whole());
         }
-        self.find(path.split('.'))
+        self.walk(path.split('.'))
     }
 }
 

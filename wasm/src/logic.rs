@@ -2,7 +2,7 @@
 //!
 //! Rules and data cross the boundary in `binary`'s encoding, in one call each.
 
-use crate::binary::{to_js, with_encoded, with_inputs, Encoded};
+use crate::binary::{to_answer, to_js, with_encoded, with_inputs, Encoded};
 use crate::convert::{coded, with, JsResult, OptJson};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -33,10 +33,10 @@ pub fn apply_logic(
 }
 
 /// `applyLogic` as the package's JS entry calls it: the rule's encoding, then the data's (0 bytes
-/// for none), at the start of the input buffer.
+/// for none), at the start of the input buffer. Answers the address of the answer's encoding.
 #[wasm_bindgen(js_name = __applyLogicEncoded, skip_typescript)]
-pub fn apply_logic_encoded(rule_len: u32, data_len: u32) -> JsResult<JsValue> {
-    with_inputs(rule_len, data_len, |rule, data| answer(cached(rule)?.eval(&data)))
+pub fn apply_logic_encoded(rule_len: u32, data_len: u32) -> JsResult<u32> {
+    with_inputs(rule_len, data_len, |rule, data| encoded_answer(cached(rule)?.eval(&data)))
 }
 
 /// The compiled form of an encoded rule, from the cache or compiled now.
@@ -78,10 +78,10 @@ impl CompiledLogic {
     }
 
     /// `apply` as the package's JS entry calls it: the data's encoding is at the start of the
-    /// input buffer (`len` bytes, 0 for none).
+    /// input buffer (`len` bytes, 0 for none). Answers the address of the answer's encoding.
     #[wasm_bindgen(js_name = __applyEncoded, skip_typescript)]
-    pub fn apply_encoded(&self, len: u32) -> JsResult<JsValue> {
-        with_inputs(len, 0, |data, _| answer(self.0.eval(&data)))
+    pub fn apply_encoded(&self, len: u32) -> JsResult<u32> {
+        with_inputs(len, 0, |data, _| encoded_answer(self.0.eval(&data)))
     }
 }
 
@@ -90,6 +90,14 @@ fn eval(logic: &Logic, data: Option<OptJson>) -> JsResult<JsValue> {
     match data {
         None => answer(logic.eval(&Val::Null)),
         Some(data) => with_encoded(&data.into(), "data", |data| answer(logic.eval(&data))),
+    }
+}
+
+/// An evaluation's answer as the address of its encoding, or the `logic_error` of `answer`.
+fn encoded_answer(v: Result<Cow<Val>, Thrown>) -> JsResult<u32> {
+    match v {
+        Ok(v) => Ok(to_answer(&v)),
+        Err(e) => Err(with(coded(&e), "error", &to_js(&e.0))),
     }
 }
 

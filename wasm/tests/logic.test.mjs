@@ -109,3 +109,49 @@ test("applyLogic compiles a rule once and tells rules apart by their content", (
   assert.equal(error.code, "logic_error");
   assert.deepEqual(error.error, { type: "NaN" });
 });
+
+test("applyLogic compiles a deep-frozen rule once per object, and only a rule that cannot change", () => {
+  const freeze = (v) => {
+    if (typeof v === "object" && v !== null) {
+      Object.values(v).forEach(freeze);
+      Object.freeze(v);
+    }
+    return v;
+  };
+  const frozen = freeze({ if: [{ "<": [{ var: "x" }, 3] }, "low", { cat: ["high ", { var: "x" }] }] });
+  assert.equal(applyLogic(frozen, { x: 1 }), "low");
+  assert.equal(applyLogic(frozen, { x: 5 }), "high 5");
+  assert.equal(applyLogic(frozen), "low", "no data is null");
+  assert.throws(() => { "use strict"; frozen.if[1] = "changed"; }, TypeError);
+  assert.equal(applyLogic(frozen, { x: 1 }), "low");
+  // Frozen at the top only: an inner part can change, so it is read again at every call.
+  const shallow = Object.freeze({ "==": [{ var: "x" }, 1] });
+  assert.equal(applyLogic(shallow, { x: 1 }), true);
+  shallow["=="][1] = 2;
+  assert.equal(applyLogic(shallow, { x: 1 }), false);
+  assert.equal(applyLogic(shallow, { x: 2 }), true);
+  // A getter may answer differently each time, even on a frozen object.
+  let n = 0;
+  const getter = Object.freeze({ get "+"() { return [n++, 0]; } });
+  assert.deepEqual([applyLogic(getter), applyLogic(getter)], [0, 1]);
+  // An invalid frozen rule is refused at each call, like any other.
+  const bad = freeze({ "==": [1] });
+  for (let i = 0; i < 2; i++) assert.throws(() => applyLogic(bad), (e) => e.code === "logic_invalid");
+  // A rule that raises, frozen, raises each time with the raised value.
+  const raises = freeze({ throw: { var: "e" } });
+  const error = (() => { try { applyLogic(raises, { e: "boom" }); } catch (e) { return e; } })();
+  assert.equal(error.code, "logic_error");
+  assert.deepEqual(error.error, { type: "boom" });
+});
+
+test("answers of every kind come back as JSON.parse builds them, through Logic.apply and applyLogic", () => {
+  const data = { s: "é ok", n: -0, a: [1, "two", null, { deep: [true] }], o: { k: "v" }, big: 1e300 };
+  const parsed = JSON.parse(JSON.stringify(data));
+  for (const path of ["s", "n", "a", "o", "big", "a.3.deep"]) {
+    const expected = path.split(".").reduce((v, k) => v?.[k], parsed);
+    assert.deepEqual(new Logic({ var: path }).apply(data), expected, path);
+    assert.deepEqual(applyLogic({ var: path }, data), expected, path);
+  }
+  assert.ok(Object.is(applyLogic({ "*": [-1, 0] }), 0), "-0 is 0, as JSON writes it");
+  assert.equal(applyLogic({ "*": [1e300, 1e300] }), null, "Infinity is null, as JSON writes it");
+});
