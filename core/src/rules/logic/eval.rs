@@ -216,16 +216,15 @@ fn missing<'a>(k: &'a Keys, cx: &Frame<'a>) -> Out<'a> {
         0 => array(Vec::new()),
         1 => Cow::Borrowed(&k.keys[first].alone),
         n if n == k.keys.len() => Cow::Borrowed(&k.all),
-        _ => {
+        n => {
             let absent = k.keys.iter().filter(|key| key.absent(cx.data));
-            array(
-                absent
-                    .filter_map(|key| match &key.alone {
-                        Val::Arr(a) => a.first().cloned(),
-                        _ => None,
-                    })
-                    .collect(),
-            )
+            Cow::Owned(chosen(
+                n,
+                absent.filter_map(|key| match &key.alone {
+                    Val::Arr(a) => a.first(),
+                    _ => None,
+                }),
+            ))
         }
     })
 }
@@ -284,7 +283,7 @@ impl Expr {
         match self {
             Expr::Lit(_) | Expr::Call(..) => self.eval(cx),
             Expr::Fail(e) => Err(Thrown(e.clone())),
-            Expr::Array(items) => owned(exact(items, |_, e| e.owned(cx))?),
+            Expr::Array(items) => owned(exact(items, |_, e, error| e.owned(cx, error))?),
             Expr::Var(path, default) => {
                 let found = match path {
                     VarPath::Whole => Some(var_whole(cx.data)),
@@ -359,7 +358,11 @@ impl Expr {
                     for (i, current) in items.iter().enumerate() {
                         let scope = ReduceScope { current, accumulator: &acc };
                         let frame = Frame { reduce: Some(&scope), ..cx.element(&scope, i) };
-                        acc = logic.owned(&frame)?;
+                        let mut error = None;
+                        acc = logic.owned(&frame, &mut error);
+                        if let Some(e) = error {
+                            return Err(e);
+                        }
                     }
                 }
                 owned(acc)
@@ -464,15 +467,24 @@ impl Expr {
     }
 
     /// The value, owned: a number computed as a number, anything else evaluated and copied out.
-    fn owned<'a>(&'a self, cx: &Frame<'a>) -> Result<Val, Thrown> {
+    /// An error goes to `error` (the first one is kept) and the value is then null: answering
+    /// the value itself, not a `Result`, lets it be built where it is wanted (an array's item).
+    fn owned<'a>(&'a self, cx: &Frame<'a>, error: &mut Option<Thrown>) -> Val {
+        let mut failed = |e| {
+            error.get_or_insert(e);
+            Val::Null
+        };
         match self {
-            Expr::Call(op, args) if op.numeric(args.len()) => Ok(Val::Num(arithmetic(*op, args, cx)?)),
+            Expr::Call(op, args) if op.numeric(args.len()) => match arithmetic(*op, args, cx) {
+                Ok(n) => Val::Num(n),
+                Err(e) => failed(e),
+            },
             _ => match self.held(cx) {
-                Some(v) => Ok(v.clone()),
+                Some(v) => v.clone(),
                 None => match self.eval(cx) {
-                    Ok(Cow::Borrowed(v)) => Ok(v.clone()),
-                    Ok(Cow::Owned(v)) => Ok(v),
-                    Err(e) => Err(e),
+                    Ok(Cow::Borrowed(v)) => v.clone(),
+                    Ok(Cow::Owned(v)) => v,
+                    Err(e) => failed(e),
                 },
             },
         }
@@ -541,7 +553,7 @@ fn iterate<'a>(kind: Iterate, over: &'a Expr, logic: &'a Expr, cx: &Frame<'a>) -
     let frame = |i: usize, x| cx.element(x, i);
     match kind {
         Iterate::Map if items.is_empty() => Ok(array(Vec::new())),
-        Iterate::Map => owned(exact(items, |i, x| logic.owned(&frame(i, x)))?),
+        Iterate::Map => owned(exact(items, |i, x, error| logic.owned(&frame(i, x), error))?),
         Iterate::Filter => {
             // `None` while every element so far is kept: then the answer is the array itself.
             let mut kept: Option<Vec<Val>> = None;
@@ -596,22 +608,19 @@ fn var_whole<'a>(data: &'a dyn Scope) -> Cow<'a, Val> {
     }
 }
 
+/// An array of the `count` values `values` gives, allocated once at its size: a `Range` mapped is
+/// an iterator of known length, which `Arc<[Val]>` collects without a `Vec` to copy from.
+fn chosen<'v>(count: usize, mut values: impl Iterator<Item = &'v Val>) -> Val {
+    Val::Arr((0..count).map(|_| values.next().cloned().unwrap_or_default()).collect())
+}
+
 /// An array of one value per item, allocated once at its size (an iterator of known length
 /// makes `Arc<[Val]>` directly, where a `Vec` would be copied into it). On an error the
 /// remaining items are still computed (evaluation has no side effects) and the first error is
 /// returned.
-fn exact<'t, T>(items: &'t [T], mut f: impl FnMut(usize, &'t T) -> Result<Val, Thrown>) -> Result<Val, Thrown> {
+fn exact<'t, T>(items: &'t [T], mut f: impl FnMut(usize, &'t T, &mut Option<Thrown>) -> Val) -> Result<Val, Thrown> {
     let mut error = None;
-    let values: Arc<[Val]> = items
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            f(i, x).unwrap_or_else(|e| {
-                error.get_or_insert(e);
-                Val::Null
-            })
-        })
-        .collect();
+    let values: Arc<[Val]> = items.iter().enumerate().map(|(i, x)| f(i, x, &mut error)).collect();
     match error {
         Some(e) => Err(e),
         None => Ok(Val::Arr(values)),
