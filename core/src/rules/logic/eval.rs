@@ -243,6 +243,19 @@ pub(super) fn nan() -> Thrown {
 
 /// `==` and friends on two evaluated operands.
 fn relation(op: Op, x: &Val, y: &Val) -> Result<bool, Thrown> {
+    // Two numbers, most comparisons in rules, without JavaScript's coercions.
+    if let (Val::Num(a), Val::Num(b)) = (x, y) {
+        let (a, b) = (*a, *b);
+        return match op {
+            Op::Eq | Op::StrictEq => Ok(a == b),
+            Op::Ne | Op::StrictNe => Ok(a != b),
+            _ if a.is_nan() || b.is_nan() => Err(nan()),
+            Op::Lt => Ok(a < b),
+            Op::Le => Ok(a <= b),
+            Op::Gt => Ok(a > b),
+            _ => Ok(a >= b),
+        };
+    }
     let ordered = |ok: fn(Ordering) -> bool| compare(x, y).map(ok).ok_or_else(nan);
     Ok(match op {
         Op::Eq => loose_eq(x, y),
