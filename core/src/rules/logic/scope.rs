@@ -50,7 +50,7 @@ fn array_index(segment: &str) -> Option<usize> {
 }
 
 /// Walks `path` down from `v` through object keys and array indexes, as far as values are held
-/// (a string's index is computed: `None`).
+/// (a string's index is computed: [`Held::Computed`]).
 pub(super) fn walk_held<'v>(v: &'v Val, path: &[Arc<str>]) -> Held<'v> {
     let mut here = v;
     for segment in path {
