@@ -47,6 +47,7 @@ pub mod hunt;
 pub mod index;
 mod input;
 pub mod limits;
+pub mod live;
 mod par;
 pub mod position;
 pub mod progress;

@@ -42,6 +42,8 @@ pub const MAX_CASCADE: u32 = 8;
 pub const MAX_DEPTH: usize = 64;
 /// Operators, arguments and literals in one JsonLogic expression.
 pub const MAX_NODES: usize = 10_000;
+/// Rows in a live event's payout table.
+pub const MAX_PAYOUT_ROWS: usize = 64;
 /// An event's JSON, in bytes.
 pub const MAX_EVENT_BYTES: usize = 4096;
 /// Answer, item and claim text in an event, in bytes.

@@ -215,3 +215,15 @@ fn internal_events_cascade_at_most_max_cascade_levels() {
     assert_eq!(completed as u32, 1 + MAX_CASCADE, "the dig's stage and one per cascade level");
     assert_eq!(s.state().stage, 1 + MAX_CASCADE);
 }
+
+#[test]
+fn payout_table_rows() {
+    let table = |n: usize| {
+        let rows: Vec<String> = (1..=n).map(|r| format!(r#"{{"rank": {r}, "reward": {r}}}"#)).collect();
+        xmarks::live::PayoutTable::from_json(&format!(r#"{{"rows": [{}]}}"#, rows.join(",")))
+            .map(|t| t.rows.len())
+            .map_err(|e| (e.code().to_owned(), e.path()))
+    };
+    assert_eq!(table(MAX_PAYOUT_ROWS), Ok(MAX_PAYOUT_ROWS));
+    assert_eq!(table(MAX_PAYOUT_ROWS + 1), Err(refused("payout_invalid", "rows")));
+}
