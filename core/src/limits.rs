@@ -44,6 +44,8 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 10_000;
 /// Rows in a live event's payout table.
 pub const MAX_PAYOUT_ROWS: usize = 64;
+/// How long one window of a live event may last, seconds (31 days).
+pub const MAX_WINDOW_S: u64 = 31 * 24 * 3600;
 /// An event's JSON, in bytes.
 pub const MAX_EVENT_BYTES: usize = 4096;
 /// Answer, item and claim text in an event, in bytes.

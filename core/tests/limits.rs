@@ -117,7 +117,9 @@ fn tiles_per_query_and_raster_cells() {
 fn imported_site_text_coordinates_and_count() {
     let csv = |id: &str, x: f64| format!("id,x,y,kind,name\n{id},{x},0,well,Well\n");
     let import = |text: String| {
-        import_csv(text.as_bytes(), ImportOptions::default()).map(drop).map_err(|e| (e.code().to_owned(), e.path()))
+        import_csv(text.as_bytes(), ImportOptions::default())
+            .map(drop)
+            .map_err(|e| (xmarks::Coded::code(&e).to_owned(), xmarks::Coded::path(&e)))
     };
     assert!(import(csv(&"a".repeat(MAX_TEXT_LEN), 0.0)).is_ok());
     assert_eq!(import(csv(&"a".repeat(MAX_TEXT_LEN + 1), 0.0)).unwrap_err(), refused("import_malformed", "line 2"));
@@ -222,8 +224,20 @@ fn payout_table_rows() {
         let rows: Vec<String> = (1..=n).map(|r| format!(r#"{{"rank": {r}, "reward": {r}}}"#)).collect();
         xmarks::live::PayoutTable::from_json(&format!(r#"{{"rows": [{}]}}"#, rows.join(",")))
             .map(|t| t.rows.len())
-            .map_err(|e| (e.code().to_owned(), e.path()))
+            .map_err(|e| (xmarks::Coded::code(&e).to_owned(), xmarks::Coded::path(&e)))
     };
     assert_eq!(table(MAX_PAYOUT_ROWS), Ok(MAX_PAYOUT_ROWS));
     assert_eq!(table(MAX_PAYOUT_ROWS + 1), Err(refused("payout_invalid", "rows")));
+}
+
+#[test]
+fn window_length() {
+    let dec_1 = 1_796_083_200_000; // 2026-12-01T00:00:00Z
+    let schedule = |s: u64| {
+        xmarks::live::Schedule::from_json(&format!(r#"{{"cron": "0 0 1 1 *", "duration_s": {s}}}"#), dec_1)
+            .map(|_| ())
+            .map_err(|e| (xmarks::Coded::code(&e).to_owned(), xmarks::Coded::path(&e)))
+    };
+    assert_eq!(schedule(MAX_WINDOW_S), Ok(()));
+    assert_eq!(schedule(MAX_WINDOW_S + 1), Err(refused("schedule_invalid", "duration_s")));
 }

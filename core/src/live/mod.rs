@@ -1,14 +1,46 @@
-//! Live events' pure parts (SPEC, "Live events"): how a leaderboard orders a window's results
-//! ([`board`]) and how a payout table turns a frozen ranking into grants ([`payout`]). Both are
+//! Live events' pure parts (SPEC, "Live events"): when an event's windows open and close
+//! ([`schedule`]), how a leaderboard orders a window's results ([`board`]) and how a payout table
+//! turns a frozen ranking into grants ([`payout`]). All are
 //! deterministic functions of their inputs, so every server (and a backend checking its grants)
 //! computes the same ranks and the same grants from the same session logs; time, storage and
 //! delivery are the server's.
 //!
-//! Groundwork: schedules (windows from a cron expression), the server's leaderboards and outbox,
-//! and the admin API are not built yet.
+//! Groundwork: the server's leaderboards, outbox and admin API are not built yet.
 
 pub mod board;
 pub mod payout;
+pub mod schedule;
 
 pub use board::{Aggregate, BoardSpec, Cursor, Entry, Finish, Order, Ranking};
-pub use payout::{Grant, PayoutError, PayoutTable, Ranks};
+pub use payout::{Grant, PayoutTable, Ranks};
+pub use schedule::{Schedule, Window};
+
+/// Every problem with a live event's part (a schedule, a payout table), each with its path
+/// (`rows[2].ranks`, `cron`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", .problems.iter().map(|(p, r)| format!("{p}: {r}")).collect::<Vec<_>>().join("; "))]
+pub struct LiveError {
+    /// `schedule_invalid` or `payout_invalid`.
+    pub code: &'static str,
+    pub problems: Vec<(String, String)>,
+}
+
+impl LiveError {
+    fn payout(problems: Vec<(String, String)>) -> LiveError {
+        LiveError { code: "payout_invalid", problems }
+    }
+
+    fn schedule(problems: Vec<(String, String)>) -> LiveError {
+        LiveError { code: "schedule_invalid", problems }
+    }
+}
+
+impl crate::Coded for LiveError {
+    fn code(&self) -> &'static str {
+        self.code
+    }
+
+    fn path(&self) -> Option<String> {
+        self.problems.first().map(|(p, _)| p.clone())
+    }
+}

@@ -19,7 +19,7 @@
 //! problem at its path.
 
 use super::board::Ranking;
-use crate::error::Coded;
+use super::LiveError;
 use crate::limits::MAX_PAYOUT_ROWS;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -57,21 +57,6 @@ pub struct PayoutTable {
     pub rows: Vec<(Ranks, Value)>,
 }
 
-/// Every problem with a payout table, each with its path (`rows[2].ranks`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", .0.iter().map(|(p, r)| format!("{p}: {r}")).collect::<Vec<_>>().join("; "))]
-pub struct PayoutError(pub Vec<(String, String)>);
-
-impl Coded for PayoutError {
-    fn code(&self) -> &'static str {
-        "payout_invalid"
-    }
-
-    fn path(&self) -> Option<String> {
-        self.0.first().map(|(p, _)| p.clone())
-    }
-}
-
 /// One reward for one player: what the outbox delivers and a backend consumes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Grant {
@@ -91,12 +76,13 @@ pub struct Grant {
 
 impl PayoutTable {
     /// Reads and checks a table given as JSON.
-    pub fn from_json(text: &str) -> Result<PayoutTable, PayoutError> {
-        let spec: TableSpec = serde_json::from_str(text).map_err(|e| PayoutError(vec![("$".into(), e.to_string())]))?;
+    pub fn from_json(text: &str) -> Result<PayoutTable, LiveError> {
+        let spec: TableSpec =
+            serde_json::from_str(text).map_err(|e| LiveError::payout(vec![("$".into(), e.to_string())]))?;
         PayoutTable::check(spec)
     }
 
-    fn check(spec: TableSpec) -> Result<PayoutTable, PayoutError> {
+    fn check(spec: TableSpec) -> Result<PayoutTable, LiveError> {
         let mut problems = Vec::new();
         let mut problem = |path: String, reason: String| problems.push((path, reason));
         if spec.rows.len() > MAX_PAYOUT_ROWS {
@@ -157,7 +143,7 @@ impl PayoutTable {
         if problems.is_empty() {
             Ok(PayoutTable { rows })
         } else {
-            Err(PayoutError(problems))
+            Err(LiveError::payout(problems))
         }
     }
 
@@ -250,7 +236,7 @@ mod tests {
 
     #[test]
     fn bad_tables_are_refused_with_every_problem_at_its_path() {
-        let problems = |v: Value| PayoutTable::from_json(&v.to_string()).unwrap_err().0;
+        let problems = |v: Value| PayoutTable::from_json(&v.to_string()).unwrap_err().problems;
         let p = problems(json!({"rows": [
             {"ranks": [1, 10], "reward": 1},
             {"ranks": [5, 20], "reward": 2},
@@ -280,7 +266,7 @@ mod tests {
             ]
         );
         let e = PayoutTable::from_json(r#"{"rows": [{"rank": 1, "reward": 1, "extra": 2}]}"#).unwrap_err();
-        assert_eq!(e.code(), "payout_invalid");
+        assert_eq!(crate::Coded::code(&e), "payout_invalid");
         assert!(e.to_string().contains("unknown field `extra`"), "{e}");
         let many = json!({"rows": (1..=MAX_PAYOUT_ROWS as u32 + 1).map(|r| json!({"rank": r, "reward": r})).collect::<Vec<_>>()});
         assert_eq!(problems(many)[0].0, "rows");
