@@ -16,7 +16,8 @@ pub trait Scope {
     /// The value at a path where the data holds it as it is, or that it is missing; data that
     /// computes the value answers [`Held::Computed`] and [`Scope::lookup`] gives it. Small enough
     /// to come back in registers, this is how the evaluator reads operands; data that computes
-    /// its values need not provide it.
+    /// its values need not provide it. It must agree with `lookup`: `Here(v)` where `lookup`
+    /// gives `v`, `Missing` where it gives `None`.
     fn find(&self, _path: &[Arc<str>]) -> Held<'_> {
         Held::Computed
     }
