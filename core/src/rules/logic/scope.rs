@@ -210,3 +210,59 @@ impl<'a> Frame<'a> {
         walk(&iteration, path.iter().map(|s| &**s)).map(|v| Cow::Owned(v.into_owned()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `find` agrees with `lookup` on plain data and inside `reduce`, wherever it answers.
+    #[test]
+    fn find_agrees_with_lookup() {
+        let data = Val::from_json(&serde_json::json!({
+            "a": {"b": 1, "c": null}, "arr": [{"k": "v"}, [2, 3]], "s": "héllo", "n": 4, "e": {}
+        }));
+        let reduce = ReduceScope { current: &data, accumulator: &Val::Num(7.0) };
+        let paths = [
+            "",
+            "a",
+            "a.b",
+            "a.c",
+            "a.d",
+            "a.b.c",
+            "arr",
+            "arr.0.k",
+            "arr.1.1",
+            "arr.01",
+            "arr.+1",
+            "arr.2",
+            "s",
+            "s.1",
+            "s.9",
+            "s.1.x",
+            "n",
+            "n.0",
+            "e",
+            "e.x",
+            "missing",
+            "current",
+            "current.a.b",
+            "current.s.0",
+            "accumulator",
+            "accumulator.x",
+            "other",
+        ];
+        let scopes: [&dyn Scope; 2] = [&data, &reduce];
+        for scope in scopes {
+            for path in paths {
+                let segments: Vec<Arc<str>> =
+                    if path.is_empty() { vec![] } else { path.split('.').map(Arc::from).collect() };
+                let looked = scope.lookup(&segments);
+                match scope.find(&segments) {
+                    Held::Here(v) => assert_eq!(looked.as_deref(), Some(v), "{path}"),
+                    Held::Missing => assert_eq!(looked, None, "{path}"),
+                    Held::Computed => {}
+                }
+            }
+        }
+    }
+}
