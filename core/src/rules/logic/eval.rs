@@ -161,6 +161,7 @@ pub(super) struct Keys {
 
 #[derive(Debug, Clone)]
 pub(super) struct Key {
+    pub key: Val,
     /// The dotted path, split (empty: the whole data).
     pub segments: Box<[Arc<str>]>,
     /// `[key]`: the answer when only this key is missing.
@@ -174,7 +175,7 @@ impl Keys {
             .map(|k| {
                 let text = segment(k);
                 let segments = if text.is_empty() { Box::default() } else { text.split('.').map(Arc::from).collect() };
-                Key { segments, alone: Val::Arr(Arc::from([k.clone()])) }
+                Key { key: k.clone(), segments, alone: Val::Arr(Arc::from([k.clone()])) }
             })
             .collect();
         Keys { all: Val::Arr(keys_in_rule.into()), keys, need }
@@ -184,18 +185,12 @@ impl Keys {
 impl Key {
     /// Whether the key's `var` is missing, `null` or `""`.
     fn absent(&self, data: &dyn Scope) -> bool {
-        let blank = |v: Option<&Val>| match v {
-            None | Some(Val::Null) => true,
-            Some(Val::Str(s)) => s.is_empty(),
-            _ => false,
-        };
         if self.segments.is_empty() {
             return blank(Some(&data.whole()));
         }
-        match data.find(&self.segments) {
-            Held::Here(v) => blank(Some(v)),
-            Held::Missing => true,
-            Held::Computed => blank(data.lookup(&self.segments).as_deref()),
+        match data.find(&self.segments).or_null() {
+            Some(v) => blank(Some(v)),
+            None => blank(data.lookup(&self.segments).as_deref()),
         }
     }
 }
@@ -218,13 +213,7 @@ fn missing<'a>(k: &'a Keys, cx: &Frame<'a>) -> Out<'a> {
         n if n == k.keys.len() => Cow::Borrowed(&k.all),
         n => {
             let absent = k.keys.iter().filter(|key| key.absent(cx.data));
-            Cow::Owned(chosen(
-                n,
-                absent.filter_map(|key| match &key.alone {
-                    Val::Arr(a) => a.first(),
-                    _ => None,
-                }),
-            ))
+            Cow::Owned(chosen(n, absent.map(|key| &key.key)))
         }
     })
 }
@@ -318,16 +307,7 @@ impl Expr {
             }
             Expr::Val(climb, path) => Ok(val_lookup(cx, *climb, path)?.unwrap_or(NULL)),
             Expr::Exists(climb, path) => owned(Val::Bool(val_lookup(cx, *climb, path)?.is_some())),
-            Expr::If(parts) => {
-                let mut i = 0;
-                while i + 1 < parts.len() {
-                    if parts[i].truthy(cx)? {
-                        return parts[i + 1].eval(cx);
-                    }
-                    i += 2;
-                }
-                parts.get(i).map_or(Ok(NULL), |e| e.eval(cx))
-            }
+            Expr::If(parts) => branch(parts, cx)?.map_or(Ok(NULL), |e| e.eval(cx)),
             Expr::And(parts) => {
                 let mut current = NULL;
                 for p in parts {
@@ -388,21 +368,13 @@ impl Expr {
     fn held<'a>(&'a self, cx: &Frame<'a>) -> Option<&'a Val> {
         match self {
             Expr::Lit(v) => Some(v),
-            Expr::Var(VarPath::Static(segments), None) => match cx.data.find(segments) {
-                Held::Here(v) => Some(v),
-                Held::Missing => Some(&Val::Null),
-                Held::Computed => None,
-            },
+            Expr::Var(VarPath::Static(segments), None) => cx.data.find(segments).or_null(),
             Expr::Var(VarPath::Whole, _) => match cx.data.find(&[]) {
                 Held::Here(v) if v.truthy() || matches!(v, Val::Arr(_)) => Some(v),
                 Held::Here(_) => Some(&EMPTY_OBJECT),
                 _ => None,
             },
-            Expr::Reduced(slot, rest) => match cx.reduce.map(|r| walk_held(r.slot(*slot), rest)) {
-                Some(Held::Here(v)) => Some(v),
-                Some(Held::Missing) => Some(&Val::Null),
-                _ => None,
-            },
+            Expr::Reduced(slot, rest) => cx.reduce.and_then(|r| walk_held(r.slot(*slot), rest).or_null()),
             _ => None,
         }
     }
@@ -410,16 +382,10 @@ impl Expr {
     /// Whether the value is truthy, without building it where the node is a test (comparisons,
     /// `!`, `and`, `all`...): conditions, filters and quantifiers go this way.
     pub fn truthy<'a>(&'a self, cx: &Frame<'a>) -> Result<bool, Thrown> {
+        if let Some(v) = self.held(cx) {
+            return Ok(v.truthy());
+        }
         match self {
-            Expr::Lit(v) => Ok(v.truthy()),
-            Expr::Var(VarPath::Static(segments), default) => match cx.data.find(segments) {
-                Held::Here(v) => Ok(v.truthy()),
-                Held::Missing => default.as_ref().map_or(Ok(false), |d| d.truthy(cx)),
-                Held::Computed => match cx.data.lookup(segments).as_deref() {
-                    Some(v) => Ok(v.truthy()),
-                    None => default.as_ref().map_or(Ok(false), |d| d.truthy(cx)),
-                },
-            },
             Expr::Call(op, args) => test(*op, args, cx),
             Expr::And(parts) => {
                 for p in parts {
@@ -437,16 +403,7 @@ impl Expr {
                 }
                 Ok(false)
             }
-            Expr::If(parts) => {
-                let mut i = 0;
-                while i + 1 < parts.len() {
-                    if parts[i].truthy(cx)? {
-                        return parts[i + 1].truthy(cx);
-                    }
-                    i += 2;
-                }
-                parts.get(i).map_or(Ok(false), |e| e.truthy(cx))
-            }
+            Expr::If(parts) => branch(parts, cx)?.map_or(Ok(false), |e| e.truthy(cx)),
             Expr::Iterate(kind @ (Iterate::All | Iterate::Some | Iterate::None), over, logic) => {
                 quantify(*kind, over, logic, cx)
             }
@@ -454,27 +411,15 @@ impl Expr {
         }
     }
 
-    /// The value as `parseFloat` reads it (`+` and `*`'s operands), without building it where
-    /// the node computes a number.
-    fn float<'a>(&'a self, cx: &Frame<'a>) -> Result<f64, Thrown> {
+    /// The value as a number, read by `convert` (`parseFloat` for `+` and `*`'s operands,
+    /// `Number()` for the others), without building it where the node computes a number.
+    #[inline(always)]
+    fn number<'a>(&'a self, cx: &Frame<'a>, convert: fn(&Val) -> f64) -> Result<f64, Thrown> {
         match self {
-            Expr::Lit(Val::Num(n)) => Ok(*n),
             Expr::Call(op, args) if op.numeric(args.len()) => arithmetic(*op, args, cx),
             _ => {
                 let slot;
-                Ok(parse_float(operand!(self, cx, slot)))
-            }
-        }
-    }
-
-    /// The value as `Number()` reads it (`-`, `/` and `%`'s operands), the same way.
-    fn number<'a>(&'a self, cx: &Frame<'a>) -> Result<f64, Thrown> {
-        match self {
-            Expr::Lit(Val::Num(n)) => Ok(*n),
-            Expr::Call(op, args) if op.numeric(args.len()) => arithmetic(*op, args, cx),
-            _ => {
-                let slot;
-                Ok(operand!(self, cx, slot).to_number())
+                Ok(convert(operand!(self, cx, slot)))
             }
         }
     }
@@ -538,6 +483,19 @@ fn read<'r>(r: &'r Out<'_>) -> Result<&'r Val, Thrown> {
         Ok(v) => Ok(v),
         Err(e) => Err(e.clone()),
     }
+}
+
+/// The part of an `if` that answers: the value after the first truthy condition, else the
+/// trailing default (none without one).
+fn branch<'a>(parts: &'a [Expr], cx: &Frame<'a>) -> Result<Option<&'a Expr>, Thrown> {
+    let mut i = 0;
+    while i + 1 < parts.len() {
+        if parts[i].truthy(cx)? {
+            return Ok(Some(&parts[i + 1]));
+        }
+        i += 2;
+    }
+    Ok(parts.get(i))
 }
 
 fn try_parts<'a>(parts: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
@@ -744,34 +702,34 @@ fn call<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Out<'a> {
 /// without building values where they are numbers themselves.
 fn arithmetic<'a>(op: Op, args: &'a [Expr], cx: &Frame<'a>) -> Result<f64, Thrown> {
     let n = match (op, args) {
-        (Op::Add, [a, b]) => 0.0 + a.float(cx)? + b.float(cx)?,
+        (Op::Add, [a, b]) => 0.0 + a.number(cx, parse_float)? + b.number(cx, parse_float)?,
         (Op::Add, _) => {
             let mut sum = 0.0;
             for e in args {
-                sum += e.float(cx)?;
+                sum += e.number(cx, parse_float)?;
             }
             sum
         }
-        (Op::Mul, [a, b]) => a.float(cx)? * b.float(cx)?,
+        (Op::Mul, [a, b]) => a.number(cx, parse_float)? * b.number(cx, parse_float)?,
         (Op::Mul, _) => {
             // Array.reduce without an initial value (one argument is not `numeric`).
-            let mut product = args[0].float(cx)?;
+            let mut product = args[0].number(cx, parse_float)?;
             for e in &args[1..] {
-                product *= e.float(cx)?;
+                product *= e.number(cx, parse_float)?;
             }
             product
         }
-        (Op::Sub, [a]) => -a.number(cx)?,
-        (Op::Sub, [a, b]) => a.number(cx)? - b.number(cx)?,
+        (Op::Sub, [a]) => -a.number(cx, Val::to_number)?,
+        (Op::Sub, [a, b]) => a.number(cx, Val::to_number)? - b.number(cx, Val::to_number)?,
         (Op::Div, [a, b]) => {
-            let x = a.number(cx)?;
-            let d = b.number(cx)?;
+            let x = a.number(cx, Val::to_number)?;
+            let d = b.number(cx, Val::to_number)?;
             if d == 0.0 {
                 return Err(nan());
             }
             x / d
         }
-        (Op::Mod, [a, b]) => a.number(cx)? % b.number(cx)?,
+        (Op::Mod, [a, b]) => a.number(cx, Val::to_number)? % b.number(cx, Val::to_number)?,
         // Arities are checked when compiling.
         _ => f64::NAN,
     };
@@ -935,7 +893,12 @@ fn is_missing(key: &Val, data: &dyn Scope) -> bool {
         Val::Str(s) => data.lookup_dotted(s),
         other => data.lookup_dotted(&other.to_js_string()),
     };
-    match found.as_deref() {
+    blank(found.as_deref())
+}
+
+/// What `missing` counts as missing: nothing, `null` or `""`.
+fn blank(v: Option<&Val>) -> bool {
+    match v {
         None | Some(Val::Null) => true,
         Some(Val::Str(s)) => s.is_empty(),
         _ => false,

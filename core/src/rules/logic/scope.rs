@@ -41,6 +41,17 @@ pub enum Held<'v> {
     Computed,
 }
 
+impl<'v> Held<'v> {
+    /// The value a `var` reads (a missing one is `null`), or `None` when it must be computed.
+    pub fn or_null(self) -> Option<&'v Val> {
+        match self {
+            Held::Here(v) => Some(v),
+            Held::Missing => Some(&Val::Null),
+            Held::Computed => None,
+        }
+    }
+}
+
 /// An array index as JavaScript reads a property name: canonical decimal digits only, so
 /// `"01"` and `"+1"` are keys no array has.
 fn array_index(segment: &str) -> Option<usize> {
