@@ -2,7 +2,7 @@
 // playground, a trust panel (fingerprint, state hash, log export and replay) and imports that run
 // in a worker. Worlds are procedural, imported, or the real world (the world's cities on Natural
 // Earth's land). Every rule of the game is the engine's; this file only drives it.
-import init, { World, Rules, Session, XmarksWorker, generateHunt, walkthrough, replay, checkRules, versions } from "xmarks";
+import init, { World, Rules, Session, XmarksWorker, generateHunt, walkthrough, replay, versions } from "xmarks";
 import { MapView } from "./map.js";
 import { MERCATOR, PLANE, cityIndex, loadLand, offsetOnEarth, searchCities, stepOnEarth } from "./earth.js";
 
@@ -387,19 +387,15 @@ function checkRulesText() {
   } catch (e) {
     return showProblems([{ path: "$", reason: `not JSON: ${e.message}` }]);
   }
+  let rules;
   try {
-    const problems = checkRules(spec);
-    if (problems.length > 0) return showProblems(problems);
-    // A ruleset that compiles: what may still raise an error no `try` catches.
-    const rules = Rules.parse(spec);
-    try {
-      showProblems([], rules.notes());
-    } finally {
-      rules.free();
-    }
+    rules = Rules.parse(spec);
   } catch (e) {
-    showProblems([{ path: e.path ?? "$", reason: e.message }]);
+    return showProblems(e.problems ?? [{ path: e.path ?? "$", reason: e.message }]);
   }
+  // A ruleset that compiles: what may still raise an error no `try` catches.
+  showProblems([], rules.notes());
+  rules.free();
 }
 
 function applyRules() {

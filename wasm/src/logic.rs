@@ -95,10 +95,12 @@ fn eval(logic: &Logic, data: Option<OptJson>) -> JsResult<JsValue> {
 
 /// An evaluation's answer as the address of its encoding, or the `logic_error` of `answer`.
 fn encoded_answer(v: Result<Cow<Val>, Thrown>) -> JsResult<u32> {
-    match v {
-        Ok(v) => Ok(to_answer(&v)),
-        Err(e) => Err(with(coded(&e), "error", &to_js(&e.0))),
-    }
+    v.map(|v| to_answer(&v)).map_err(|e| raised(&e))
+}
+
+/// An error a rule raised and no `try` caught: code `logic_error`, the raised value as `error`.
+fn raised(e: &Thrown) -> JsValue {
+    with(coded(e), "error", &to_js(&e.0))
 }
 
 /// An evaluation's answer as JS: scalars directly, arrays and objects as plain objects, and an
@@ -111,6 +113,6 @@ fn answer(v: Result<Cow<Val>, Thrown>) -> JsResult<JsValue> {
             Val::Num(n) if n.is_finite() => JsValue::from_f64(if *n == 0.0 { 0.0 } else { *n }),
             other => to_js(other),
         }),
-        Err(e) => Err(with(coded(&e), "error", &to_js(&e.0))),
+        Err(e) => Err(raised(&e)),
     }
 }
