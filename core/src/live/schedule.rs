@@ -68,74 +68,42 @@ impl Schedule {
     pub fn from_json(text: &str, now_ms: u64) -> Result<Schedule, LiveError> {
         let spec: Spec =
             serde_json::from_str(text).map_err(|e| LiveError::schedule(vec![("$".into(), e.to_string())]))?;
-        let mut problems = Vec::new();
-        let time = |field: &str, v: &Option<String>, problems: &mut Vec<(String, String)>| {
-            v.as_ref().and_then(|s| match DateTime::parse_from_rfc3339(s) {
-                Ok(t) if t.timestamp_millis() >= 0 => Some(ms(t.with_timezone(&Utc))),
-                Ok(_) => {
-                    problems.push((field.into(), format!("{s} is before 1970")));
-                    None
-                }
-                Err(e) => {
-                    problems.push((field.into(), format!("{s:?} is not an RFC 3339 time ({e})")));
-                    None
-                }
-            })
-        };
-        let (start, end) = (time("start", &spec.start, &mut problems), time("end", &spec.end, &mut problems));
-        let (from, until) = (time("from", &spec.from, &mut problems), time("until", &spec.until, &mut problems));
         let once = spec.start.is_some() || spec.end.is_some();
         let every = spec.cron.is_some() || spec.duration_s.is_some() || spec.from.is_some() || spec.until.is_some();
-        let schedule = match (once, every) {
-            (true, false) => match (&spec.start, &spec.end, start, end) {
-                (None, ..) => Err(("start".to_owned(), "is missing".to_owned())),
-                (_, None, ..) => Err(("end".to_owned(), "is missing".to_owned())),
-                (.., Some(s), Some(e)) => {
-                    check_length("end", e.saturating_sub(s)).map(|_| Schedule::Once(Window { start_ms: s, end_ms: e }))
-                }
-                _ => return Err(LiveError::schedule(problems)),
-            },
-            (false, true) => {
-                let cron = match spec.cron.as_deref().map(Cron::from_str) {
-                    None => Err(("cron".to_owned(), "is missing".to_owned())),
-                    Some(Err(e)) => {
-                        Err(("cron".to_owned(), format!("{:?} does not read: {e}", spec.cron.as_deref().unwrap_or(""))))
-                    }
-                    Some(Ok(c)) => Ok(c),
-                };
-                let duration = match spec.duration_s {
-                    None => Err(("duration_s".to_owned(), "is missing".to_owned())),
-                    Some(d) => check_length("duration_s", d.saturating_mul(1000)),
-                };
-                match (cron, duration) {
-                    (Ok(cron), Ok(duration_ms)) => Ok(Schedule::Every {
-                        cron: Box::new(cron),
-                        duration_ms,
-                        from_ms: from.unwrap_or(0),
-                        until_ms: until,
-                    }),
-                    (c, d) => {
-                        problems.extend(c.err());
-                        problems.extend(d.err());
-                        return Err(LiveError::schedule(problems));
-                    }
-                }
-            }
-            _ => Err((
-                "$".to_owned(),
-                "needs start and end, or cron and duration_s (with from and until if wanted)".to_owned(),
-            )),
+        if once == every {
+            let reason = "needs start and end, or cron and duration_s (with from and until if wanted)";
+            return Err(LiveError::schedule(vec![("$".into(), reason.into())]));
+        }
+        let mut problems = Vec::new();
+        let schedule = if once {
+            let start = time("start", spec.start.as_deref(), true, &mut problems);
+            let end = time("end", spec.end.as_deref(), true, &mut problems);
+            start.zip(end).and_then(|(start_ms, end_ms)| {
+                length("end", end_ms.saturating_sub(start_ms), &mut problems)
+                    .map(|_| Schedule::Once(Window { start_ms, end_ms }))
+            })
+        } else {
+            let from_ms = time("from", spec.from.as_deref(), false, &mut problems).unwrap_or(0);
+            let until_ms = time("until", spec.until.as_deref(), false, &mut problems);
+            let cron = required("cron", spec.cron.as_deref(), &mut problems).and_then(|c| {
+                Cron::from_str(c).map_err(|e| problems.push(("cron".into(), format!("{c:?} does not read: {e}")))).ok()
+            });
+            let duration = required("duration_s", spec.duration_s, &mut problems)
+                .and_then(|d| length("duration_s", d.saturating_mul(1000), &mut problems));
+            cron.zip(duration).map(|(cron, duration_ms)| Schedule::Every {
+                cron: Box::new(cron),
+                duration_ms,
+                from_ms,
+                until_ms,
+            })
         };
-        let schedule = match schedule {
-            Ok(s) if problems.is_empty() => s,
-            Ok(_) => return Err(LiveError::schedule(problems)),
-            Err(p) => {
-                problems.push(p);
-                return Err(LiveError::schedule(problems));
+        match schedule {
+            Some(schedule) if problems.is_empty() => {
+                schedule.check(now_ms).map_err(|p| LiveError::schedule(vec![p]))?;
+                Ok(schedule)
             }
-        };
-        schedule.check(now_ms).map_err(|p| LiveError::schedule(vec![p]))?;
-        Ok(schedule)
+            _ => Err(LiveError::schedule(problems)),
+        }
     }
 
     /// What only the windows themselves tell: one ends after now, and none overlaps the next.
@@ -201,14 +169,41 @@ impl Schedule {
     }
 }
 
-fn check_length(field: &str, ms: u64) -> Result<u64, (String, String)> {
-    if ms == 0 {
-        Err((field.into(), "a window must last at least a second".into()))
-    } else if ms > MAX_WINDOW_S * 1000 {
-        Err((field.into(), format!("a window may last at most {MAX_WINDOW_S} s")))
-    } else {
-        Ok(ms)
+/// A field's value, or a problem when it is missing.
+fn required<T>(field: &str, v: Option<T>, problems: &mut Vec<(String, String)>) -> Option<T> {
+    if v.is_none() {
+        problems.push((field.into(), "is missing".into()));
     }
+    v
+}
+
+/// An RFC 3339 time as ms since the epoch; `None` when absent (a problem if `needed`) or unreadable.
+fn time(field: &str, v: Option<&str>, needed: bool, problems: &mut Vec<(String, String)>) -> Option<u64> {
+    let text = if needed { required(field, v, problems)? } else { v? };
+    match DateTime::parse_from_rfc3339(text) {
+        Ok(t) if t.timestamp_millis() >= 0 => Some(ms(t.with_timezone(&Utc))),
+        Ok(_) => {
+            problems.push((field.into(), format!("{text} is before 1970")));
+            None
+        }
+        Err(e) => {
+            problems.push((field.into(), format!("{text:?} is not an RFC 3339 time ({e})")));
+            None
+        }
+    }
+}
+
+/// A window's length in ms, or a problem when it is zero or past the limit.
+fn length(field: &str, ms: u64, problems: &mut Vec<(String, String)>) -> Option<u64> {
+    let problem = if ms == 0 {
+        "a window must last at least a second".to_owned()
+    } else if ms > MAX_WINDOW_S * 1000 {
+        format!("a window may last at most {MAX_WINDOW_S} s")
+    } else {
+        return Some(ms);
+    };
+    problems.push((field.into(), problem));
+    None
 }
 
 #[cfg(test)]
