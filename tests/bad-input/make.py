@@ -211,6 +211,46 @@ tok("three empty parts", "token_malformed", raw="a.b.c")
 tok("a token after its player was erased", "token_player_erased", sub="erased-before")
 
 
+# Live events' schedules and payout tables (xmarks::live), checked at 2026-12-01T00:00:00Z. Native
+# only ("js": false) until the package and the server take them.
+S = lambda **kw: json.dumps(kw)
+c("schedule", "malformed JSON", '{"cron": ', "schedule_invalid", "$", js=False)
+c("schedule", "not an object", "[1]", "schedule_invalid", "$", js=False)
+c("schedule", "unknown field", S(cron="0 12 * * *", duration_s=60, every=1), "schedule_invalid", "$", js=False)
+c("schedule", "one window and a cron", S(start="2026-12-24T12:00:00Z", end="2026-12-24T13:00:00Z", cron="0 12 * * *"), "schedule_invalid", "$", js=False)
+c("schedule", "a window in the past", S(start="2026-11-24T12:00:00Z", end="2026-11-24T13:00:00Z"), "schedule_invalid", "end", js=False)
+c("schedule", "end before start", S(start="2026-12-24T13:00:00Z", end="2026-12-24T12:00:00Z"), "schedule_invalid", "end", js=False)
+c("schedule", "a window past 31 days", S(start="2026-12-24T12:00:00Z", end="2027-02-24T12:00:00Z"), "schedule_invalid", "end", js=False)
+c("schedule", "start not a time", S(start="tomorrow", end="2026-12-24T12:00:00Z"), "schedule_invalid", "start", js=False)
+c("schedule", "start before 1970", S(start="1969-12-31T23:00:00Z", end="2026-12-24T12:00:00Z"), "schedule_invalid", "start", js=False)
+c("schedule", "a cron that never fires", S(cron="0 0 30 2 *", duration_s=60), "schedule_invalid", "cron", js=False)
+c("schedule", "a series that has ended", S(cron="0 12 * * *", duration_s=60, until="2026-11-30T00:00:00Z"), "schedule_invalid", "cron", js=False)
+c("schedule", "a cron that does not read", S(cron="every day", duration_s=60), "schedule_invalid", "cron", js=False)
+c("schedule", "a cron of 10,000 fields", big('{"cron": "', "* ", 10000, "", "", '", "duration_s": 60}'), "schedule_invalid", "cron", js=False)
+c("schedule", "zero duration", S(cron="0 12 * * *", duration_s=0), "schedule_invalid", "duration_s", js=False)
+c("schedule", "huge duration", S(cron="0 12 1 1 *", duration_s=2**64 - 1), "schedule_invalid", "duration_s", js=False)
+c("schedule", "negative duration", S(cron="0 12 * * *", duration_s=-60), "schedule_invalid", "$", js=False)
+c("schedule", "overlapping windows", S(cron="*/5 * * * *", duration_s=301), "schedule_invalid", "duration_s", js=False)
+c("schedule", "windows overlapping once a week", S(cron="0 12 * * 1,2", duration_s=108000), "schedule_invalid", "duration_s", js=False)
+PT = lambda *rows: json.dumps({"rows": list(rows)})
+c("payout", "malformed JSON", '{"rows": [', "payout_invalid", "$", js=False)
+c("payout", "rows not a list", json.dumps({"rows": 1}), "payout_invalid", "$", js=False)
+c("payout", "unknown field", PT({"rank": 1, "reward": 1, "bonus": 2}), "payout_invalid", "$", js=False)
+c("payout", "overlapping ranges", PT({"ranks": [1, 10], "reward": 1}, {"ranks": [5, 20], "reward": 2}), "payout_invalid", "rows[1].ranks", js=False)
+c("payout", "a range ending before it starts", PT({"ranks": [10, 2], "reward": 1}), "payout_invalid", "rows[0].ranks", js=False)
+c("payout", "rank 0", PT({"rank": 0, "reward": 1}), "payout_invalid", "rows[0].rank", js=False)
+c("payout", "a negative rank", PT({"rank": -1, "reward": 1}), "payout_invalid", "$", js=False)
+c("payout", "a percentage band left empty", PT({"top_percent": 20, "reward": 1}, {"top_percent": 10, "reward": 2}), "payout_invalid", "rows[1].top_percent", js=False)
+c("payout", "top 0%", PT({"top_percent": 0, "reward": 1}), "payout_invalid", "rows[0].top_percent", js=False)
+c("payout", "top 1e308%", PT({"top_percent": 1e308, "reward": 1}), "payout_invalid", "rows[0].top_percent", js=False)
+c("payout", "two selectors", PT({"rank": 1, "top_percent": 5, "reward": 1}), "payout_invalid", "rows[0]", js=False)
+c("payout", "no selector", PT({"reward": 1}), "payout_invalid", "rows[0]", js=False)
+c("payout", "finishers false", PT({"finishers": False, "reward": 1}), "payout_invalid", "rows[0].finishers", js=False)
+c("payout", "no reward", PT({"rank": 1}), "payout_invalid", "rows[0].reward", js=False)
+c("payout", "65 rows", PT(*[{"rank": r, "reward": r} for r in range(1, 66)]), "payout_invalid", "rows", js=False)
+c("payout", "100,000 nesting levels in a reward", big('{"rows": [{"rank": 1, "reward": ', "[", 100000, "1", "]", "}]}"), "payout_invalid", "$", js=False)
+
+
 # The player routes (GET and DELETE /v1/players/{id}), against a real server: who may call them and
 # on which ids. `token` is "backend" (admin scope), "player" (another player's) or "none".
 def route(name, code, **recipe):
@@ -234,7 +274,8 @@ about = ("Hostile inputs at every entry point and the error code (and path) each
          "cases give a method, an id and whose token. Cases with \"native\": false are values Rust's types cannot hold. "
          "earth_* cases run on an Earth world imported from tests/worlds/earth.csv, from Tokyo (139.767, 35.681): "
          "earth_player is the player, earth_template the template (the player at Tokyo), earth_events events of a "
-         "session on the hunt of {\"id\": \"t\", \"stages\": 3} for ann at Tokyo.")
+         "session on the hunt of {\"id\": \"t\", \"stages\": 3} for ann at Tokyo. schedule and payout cases are live "
+         "events' schedules (checked at 2026-12-01T00:00:00Z) and payout tables, in the core only for now.")
 out = pathlib.Path(__file__).with_name("catalogue.json")
 out.write_text(json.dumps({"about": about, "cases": cases}, indent=1) + "\n")
 print(f"{len(cases)} cases")
