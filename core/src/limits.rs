@@ -46,6 +46,10 @@ pub const MAX_NODES: usize = 10_000;
 pub const MAX_PAYOUT_ROWS: usize = 64;
 /// How long one window of a live event may last, seconds (31 days).
 pub const MAX_WINDOW_S: u64 = 31 * 24 * 3600;
+/// Players in one window of a live event (and its default `max_players`).
+pub const MAX_WINDOW_PLAYERS: u64 = 1_000_000;
+/// Sessions one player may play in one window of a live event.
+pub const MAX_ATTEMPTS: u64 = 100;
 /// An event's JSON, in bytes.
 pub const MAX_EVENT_BYTES: usize = 4096;
 /// Answer, item and claim text in an event, in bytes.

@@ -207,7 +207,9 @@ export type GameEvent =
   | { type: "answer"; t: number; stage: number; answer: string }
   | { type: "use"; t: number; item: string }
   | { type: "tick"; t: number }
-  | { type: "claim_result"; t: number; claim: string; granted: boolean };
+  | { type: "claim_result"; t: number; claim: string; granted: boolean }
+  /** The server's word that the live event's window closed: an active session fails. */
+  | { type: "window_closed"; t: number };
 /** What applying an event did. */
 export type Outcome =
   | { type: "stage_completed"; stage: number }

@@ -65,6 +65,19 @@ pub struct Finish {
     pub subscore: f64,
 }
 
+impl Finish {
+    /// An ended session's result: its points, and the seconds from its start to its last event
+    /// (the one that completed it, failed it or closed its window). `None` while it is active.
+    pub fn of(session: &crate::session::Session) -> Option<Finish> {
+        let state = session.state();
+        (state.status != crate::session::Status::Active).then(|| Finish {
+            player: session.hunt().player.clone(),
+            score: state.points as f64,
+            subscore: (state.t - state.started_ms) as f64 / 1000.0,
+        })
+    }
+}
+
 /// A player's place on a board.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {

@@ -5,13 +5,15 @@
 //! computes the same ranks and the same grants from the same session logs; time, storage and
 //! delivery are the server's.
 //!
-//! Groundwork: the server's leaderboards, outbox and admin API are not built yet.
+//! [`event`] holds what an event is (its definition) and the hunt a player gets in one of its windows.
 
 pub mod board;
+pub mod event;
 pub mod payout;
 pub mod schedule;
 
 pub use board::{Aggregate, BoardSpec, Cursor, Entry, Finish, Order, Ranking};
+pub use event::{window_name, EventSpec, Mode};
 pub use payout::{Grant, PayoutTable, Ranks};
 pub use schedule::{Schedule, Window};
 
@@ -20,7 +22,7 @@ pub use schedule::{Schedule, Window};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", .problems.iter().map(|(p, r)| format!("{p}: {r}")).collect::<Vec<_>>().join("; "))]
 pub struct LiveError {
-    /// `schedule_invalid` or `payout_invalid`.
+    /// `schedule_invalid`, `payout_invalid` or `event_invalid`.
     pub code: &'static str,
     pub problems: Vec<(String, String)>,
 }

@@ -20,8 +20,18 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Event types rules can listen to: what players send, and what the session raises itself.
-pub const EVENT_TYPES: [&str; 9] =
-    ["move", "dig", "answer", "use", "tick", "claim_result", "stage_completed", "hunt_completed", "hunt_failed"];
+pub const EVENT_TYPES: [&str; 10] = [
+    "move",
+    "dig",
+    "answer",
+    "use",
+    "tick",
+    "claim_result",
+    "window_closed",
+    "stage_completed",
+    "hunt_completed",
+    "hunt_failed",
+];
 
 /// The ruleset a template without rules gets (`core/data/rules.default.json`).
 pub const DEFAULT_RULES: &str = include_str!("../../data/rules.default.json");

@@ -28,6 +28,9 @@ pub enum Event {
     Tick { t: u64 },
     /// The host's answer to a [`Outcome::Claim`], recorded so a replay never asks again.
     ClaimResult { t: u64, claim: String, granted: bool },
+    /// The host's word that the live event's window the session plays in has closed: an active
+    /// session fails there ([`Outcome::HuntFailed`]), and its result is frozen.
+    WindowClosed { t: u64 },
 }
 
 /// Every field any event has. Events are read through this flat form because serde's tagged-enum
@@ -41,6 +44,7 @@ enum Kind {
     Use,
     Tick,
     ClaimResult,
+    WindowClosed,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +86,7 @@ impl TryFrom<FlatEvent> for Event {
                 claim: f.claim.clone().ok_or("missing field `claim`")?,
                 granted: f.granted.ok_or("missing field `granted`")?,
             },
+            Kind::WindowClosed => Event::WindowClosed { t },
         };
         // Fields that belong to another type are as wrong as unknown ones.
         let given = [
@@ -100,7 +105,7 @@ impl TryFrom<FlatEvent> for Event {
             Event::Move { .. } | Event::Dig { .. } => &["x", "y", "lon", "lat", "accuracy"],
             Event::Answer { .. } => &["stage", "answer"],
             Event::Use { .. } => &["item"],
-            Event::Tick { .. } => &[],
+            Event::Tick { .. } | Event::WindowClosed { .. } => &[],
             Event::ClaimResult { .. } => &["claim", "granted"],
         };
         if let Some((name, _)) = given.iter().find(|(name, set)| *set && !allowed.contains(name)) {
@@ -127,7 +132,7 @@ impl Serialize for Event {
                 s.serialize_field("answer", answer)?;
             }
             Event::Use { item, .. } => s.serialize_field("item", item)?,
-            Event::Tick { .. } => {}
+            Event::Tick { .. } | Event::WindowClosed { .. } => {}
             Event::ClaimResult { claim, granted, .. } => {
                 s.serialize_field("claim", claim)?;
                 s.serialize_field("granted", granted)?;
@@ -155,7 +160,8 @@ impl Event {
             | Event::Answer { t, .. }
             | Event::Use { t, .. }
             | Event::Tick { t }
-            | Event::ClaimResult { t, .. } => *t,
+            | Event::ClaimResult { t, .. }
+            | Event::WindowClosed { t } => *t,
         }
     }
 
@@ -167,6 +173,7 @@ impl Event {
             Event::Use { .. } => "use",
             Event::Tick { .. } => "tick",
             Event::ClaimResult { .. } => "claim_result",
+            Event::WindowClosed { .. } => "window_closed",
         }
     }
 

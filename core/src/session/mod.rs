@@ -436,7 +436,7 @@ impl Session {
                     return Err(Rejection::UnknownItem { item: item.clone() });
                 }
             }
-            Event::Tick { .. } | Event::ClaimResult { .. } => {}
+            Event::Tick { .. } | Event::ClaimResult { .. } | Event::WindowClosed { .. } => {}
         }
         Ok(())
     }
@@ -511,7 +511,7 @@ impl Session {
                 facts.answer = Some(Arc::from(answer.as_str()));
             }
             Event::Use { item, .. } => facts.item = Some(Arc::from(item.as_str())),
-            Event::Tick { .. } => {}
+            Event::Tick { .. } | Event::WindowClosed { .. } => {}
             Event::ClaimResult { claim, granted, .. } => {
                 facts.claim = Some(Arc::from(claim.as_str()));
                 facts.granted = Some(*granted);
@@ -520,6 +520,9 @@ impl Session {
         let mut queue = VecDeque::new();
         if self.time_is_up(t) {
             self.fail("time limit reached", &mut out, &mut queue);
+        } else if let Event::WindowClosed { .. } = event {
+            self.run_rules(&facts, &mut out, &mut queue, 0);
+            self.fail("the event's window closed", &mut out, &mut queue);
         } else if let Event::ClaimResult { claim, granted, .. } = event {
             let rule_id = self.state.claims.remove(claim).expect("validated");
             let rules = Arc::clone(&self.rules);
