@@ -77,6 +77,44 @@ impl Keys {
     }
 }
 
+/// The admin API's secret: read from `file`, or from `data_dir/admin-secret`, created with 32
+/// random bytes (hex) on first start. Never the token secret: a leaked session token or player
+/// key says nothing about it.
+pub fn admin_secret(file: Option<&Path>, data_dir: &Path) -> Result<Vec<u8>> {
+    let path = match file {
+        Some(file) => file.to_path_buf(),
+        None => {
+            let path = data_dir.join("admin-secret");
+            if !path.exists() {
+                std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+                let mut bytes = [0u8; 32];
+                getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+                write_private(&path, hex::encode(bytes).as_bytes())?;
+            }
+            path
+        }
+    };
+    let secret = std::fs::read(&path).with_context(|| format!("reading the admin secret {}", path.display()))?;
+    let secret = secret.trim_ascii();
+    if secret.len() < 32 {
+        bail!("admin_secret_file: the admin secret must be at least 32 bytes");
+    }
+    Ok(secret.to_vec())
+}
+
+/// Writes a file only its owner may read.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    file.write_all(bytes).with_context(|| format!("writing {}", path.display()))
+}
+
 /// A new session id: 128 random bits in hex.
 pub fn new_session_id() -> String {
     let mut bytes = [0u8; 16];

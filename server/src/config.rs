@@ -236,6 +236,9 @@ pub struct Config {
     /// File holding the secret that signs session tokens. Required with NATS (every server must
     /// hold the same one); in embedded mode one is generated in `data_dir` when absent.
     pub secret_file: Option<PathBuf>,
+    /// File holding the admin API's secret (at least 32 bytes), which admin requests present as
+    /// `Authorization: Bearer`. When absent, one is generated in `data_dir/admin-secret`.
+    pub admin_secret_file: Option<PathBuf>,
     /// The game's seed: with the round and the player, it personalises every hunt.
     pub game_seed: u64,
     pub world: WorldConfig,
@@ -261,6 +264,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             insecure_dev_players: false,
             secret_file: None,
+            admin_secret_file: None,
             game_seed: 1,
             world: WorldConfig::default(),
             templates: BTreeMap::new(),
@@ -298,6 +302,9 @@ pub struct Args {
     /// File holding the token-signing secret.
     #[arg(long)]
     pub secret_file: Option<PathBuf>,
+    /// File holding the admin API's secret.
+    #[arg(long)]
+    pub admin_secret_file: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub log_format: Option<LogFormat>,
     /// Development only: trust the player a request names, with no token. Never in production.
@@ -337,6 +344,9 @@ impl Config {
         }
         if let Some(file) = args.secret_file {
             config.secret_file = Some(file);
+        }
+        if let Some(file) = args.admin_secret_file {
+            config.admin_secret_file = Some(file);
         }
         if let Some(format) = args.log_format {
             config.log_format = format;

@@ -321,6 +321,8 @@ pub struct Engine {
     epoch: Instant,
     pub metrics: Metrics,
     pub limits: Limits,
+    /// Live events: their catalogue, windows, leaderboards and outbox.
+    pub live: crate::live::Live,
 }
 
 pub fn now_ms() -> u64 {
@@ -344,11 +346,13 @@ pub struct Parts {
     pub limits: Limits,
     pub retention: RetentionConfig,
     pub metrics: Metrics,
+    /// What the admin API's requests must present.
+    pub admin_secret: Vec<u8>,
 }
 
 impl Engine {
     pub fn new(parts: Parts) -> Engine {
-        let Parts { world, games, game_seed, store, keys, players, limits, retention, metrics } = parts;
+        let Parts { world, games, game_seed, store, keys, players, limits, retention, metrics, admin_secret } = parts;
         Engine {
             world,
             games,
@@ -365,7 +369,24 @@ impl Engine {
             epoch: Instant::now(),
             metrics,
             limits,
+            live: crate::live::Live::new(&admin_secret),
         }
+    }
+
+    pub fn game(&self, name: &str) -> Option<&Game> {
+        self.games.get(name)
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    pub fn world_space(&self) -> xmarks::Space {
+        self.world.space()
+    }
+
+    pub fn game_seed(&self) -> u64 {
+        self.game_seed
     }
 
     pub fn store(&self) -> &Store {
@@ -518,7 +539,11 @@ impl Engine {
     /// or, with no token (`--insecure-dev-players`), all from the request.
     /// The sites they found come from the server's profile of them (and, with no token, from the
     /// request too).
-    async fn player(&self, request: &PlayerRequest, identity: Option<&Identity>) -> Result<Player, ApiError> {
+    pub(crate) async fn player_for(
+        &self,
+        request: &PlayerRequest,
+        identity: Option<&Identity>,
+    ) -> Result<Player, ApiError> {
         let start = request.start;
         let Some(identity) = identity else {
             let id = request
@@ -617,7 +642,7 @@ impl Engine {
 
     /// The view of a hunt for a player, without a session (its salt is never revealed).
     pub async fn hunt(&self, request: &CreateRequest, identity: Option<&Identity>) -> Result<String, ApiError> {
-        let player = self.player(&request.player, identity).await?;
+        let player = self.player_for(&request.player, identity).await?;
         let (hunt, _) = self.hunt_for(request, &player)?;
         Ok(hunt.player_view(&self.keys.salt(&hunt.fingerprint), 0).canonical_json())
     }
@@ -640,16 +665,28 @@ impl Engine {
 
     /// Generates the player's hunt and opens a session on it, durable before it is answered.
     pub async fn create(&self, request: CreateRequest, identity: Option<&Identity>) -> Result<Created, ApiError> {
-        let player = self.player(&request.player, identity).await?;
+        let player = self.player_for(&request.player, identity).await?;
         let (hunt, game) = self.hunt_for(&request, &player)?;
-        self.reserve(&player.id)?;
-        let started_ms = now_ms();
-        let session = Session::new(hunt, Arc::clone(&game.rules), started_ms);
-        let id = new_session_id();
-        let version = match self.store.create(&id, &player.id, log::header(&session)).await {
+        let created = self.open_session(new_session_id(), hunt, Arc::clone(&game.rules), now_ms()).await?;
+        tracing::info!(session = %created.session, template = %request.template, player = %self.keys.player_key(&player.id), "session opened");
+        Ok(created)
+    }
+
+    /// Opens session `id` on `hunt`, durable before it is answered.
+    pub(crate) async fn open_session(
+        &self,
+        id: String,
+        hunt: xmarks::Hunt,
+        rules: Arc<Ruleset>,
+        started_ms: u64,
+    ) -> Result<Created, ApiError> {
+        let player = hunt.player.clone();
+        self.reserve(&player)?;
+        let session = Session::new(hunt, rules, started_ms);
+        let version = match self.store.create(&id, &player, log::header(&session)).await {
             Ok(version) => version,
             Err(e) => {
-                self.closed(&player.id);
+                self.closed(&player);
                 return Err(e.into());
             }
         };
@@ -661,9 +698,35 @@ impl Engine {
                 .expect("canonical JSON"),
             session: id.clone(),
         };
-        tracing::info!(session = %id, template = %request.template, player = %self.keys.player_key(&player.id), "session opened");
         self.hold(id, Live { session, version, stale: false }, true);
         Ok(created)
+    }
+
+    /// An event session's result, once it has ended.
+    pub(crate) async fn finish_of(&self, id: &str) -> Result<Option<xmarks::live::Finish>, ApiError> {
+        let slot = match self.live(id).await {
+            Ok(slot) => slot,
+            Err(e) if e.code == "not_found" => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let live = slot.live.lock().await;
+        Ok(xmarks::live::Finish::of(&live.session))
+    }
+
+    /// Ends an event session when its window closes (at `end`, or at its last event if later),
+    /// with a `window_closed` host event in its log. Returns its result; `None` if it had ended.
+    pub(crate) async fn close_session(&self, id: &str, end: u64) -> Result<Option<xmarks::live::Finish>, ApiError> {
+        let t = {
+            let slot = self.live(id).await?;
+            let mut live = slot.live.lock().await;
+            self.refresh(id, &mut live).await?;
+            if !active(&live.session) {
+                return Ok(None);
+            }
+            end.max(live.session.state().t)
+        };
+        self.submit_as(id, vec![Ok(Event::WindowClosed { t })], true).await?;
+        self.finish_of(id).await
     }
 
     /// The live session `id`, rebuilt from the store by replay if this server does not hold it.
@@ -873,7 +936,19 @@ impl Engine {
     /// Applies a batch of events in order. Each is accepted or refused on its own; the accepted
     /// ones are durable before this returns. On a storage error nothing changed.
     pub async fn submit(&self, id: &str, events: Vec<Result<Event, Refusal>>) -> Result<Submitted, ApiError> {
+        self.submit_as(id, events, false).await
+    }
+
+    /// [`Engine::submit`]; `host`: the server's own events (which clients may not send).
+    async fn submit_as(
+        &self,
+        id: &str,
+        events: Vec<Result<Event, Refusal>>,
+        host: bool,
+    ) -> Result<Submitted, ApiError> {
         let started = Instant::now();
+        // An event session takes no event after its window's end.
+        let closes = if host { None } else { self.live.window_of(id) };
         let slot = self.live(id).await?;
         let mut live = slot.live.lock().await;
         if live.stale {
@@ -889,7 +964,16 @@ impl Engine {
             for event in &events {
                 results.push(match event {
                     Err(refusal) => EventResult::Rejected { rejected: refusal.clone() },
-                    Ok(event) => self.play(&mut next, event, &mut lines, &mut claims).await?,
+                    Ok(event) => match &closes {
+                        Some((window, end)) if event.t() > *end || now_ms() > *end => EventResult::Rejected {
+                            rejected: Refusal {
+                                code: "window_closed",
+                                reason: format!("window {window} closed at {end} ms"),
+                                path: Some("t".into()),
+                            },
+                        },
+                        _ => self.play(&mut next, event, &mut lines, &mut claims, host).await?,
+                    },
                 });
             }
             let outcome = if lines.is_empty() {
@@ -923,9 +1007,13 @@ impl Engine {
                 EventResult::Rejected { rejected } => Some(rejected.code),
             });
         }
+        let ended = active(&live.session) && !active(&next);
         self.count_transition(id, active(&live.session), &next);
         live.session = next;
         live.version = version;
+        if let (true, Some(finish)) = (ended, xmarks::live::Finish::of(&live.session)) {
+            self.session_ended(id, finish);
+        }
         let s = &live.session;
         let submitted = Submitted {
             results,
@@ -945,12 +1033,13 @@ impl Engine {
         event: &Event,
         lines: &mut Vec<String>,
         claims: &mut BTreeMap<String, bool>,
+        host: bool,
     ) -> Result<EventResult, ApiError> {
         let refuse = |code, path: &str, reason: String| {
             Ok(EventResult::Rejected { rejected: Refusal { code, reason, path: Some(path.into()) } })
         };
-        if let Event::ClaimResult { .. } = event {
-            return refuse("host_only", "type", "claim_result events are the server's to send".into());
+        if !host && crate::live::host_only(event) {
+            return refuse("host_only", "type", format!("{} events are the server's to send", event.kind()));
         }
         let ahead = event.t().saturating_sub(now_ms());
         if ahead > self.limits.max_ahead_ms {

@@ -15,6 +15,18 @@
 //! | `DELETE /v1/players/{id}` | erase the player (`admin` scope) |
 //! | `GET /v1/sessions/{id}/summary` | what is kept of a compacted session (its outcome, final state hash) |
 //! | `POST /v1/verify` | replay a client's log: valid or where it breaks |
+//! | `GET /v1/events`, `GET /v1/events/{id}` | live events with their current and next windows (start, end, seconds left) |
+//! | `POST /v1/events/{id}/join` | join the open window (the player from their token) |
+//! | `POST /v1/events/{id}/sessions` | open an attempt in the open window: its hunt, a session and its token |
+//! | `GET /v1/events/{id}/leaderboard` | `?window=NAME\|all`, `top=N`, `player=ID&around=K`, `after=CURSOR&limit=N` |
+//! | `PUT /v1/admin/{templates,rulesets,events}/{name}` | admin: create or update (every problem at its path) |
+//! | `DELETE /v1/admin/{templates,rulesets,events}/{name}` | admin: retire |
+//! | `POST /v1/admin/events/{id}/end` | admin: end the open window now (`{"window"}` optional) |
+//! | `GET /v1/admin/audit?after=N` | admin: the audit log |
+//! | `GET /v1/rewards?after=CURSOR&wait_s=S` | admin (the game's backend): grants after the cursor, long-polling |
+//! | `POST /v1/rewards/ack` | admin: `{"keys": [...]}` applied, each once |
+//!
+//! Admin routes take the admin secret (`Authorization: Bearer`), never a player's token.
 //!
 //! Session routes need the token issued with the session, as `Authorization: Bearer <token>` or
 //! `?token=` (browsers cannot set headers on WebSockets). Errors are
@@ -96,6 +108,11 @@ impl App {
 
 fn status_of(code: &str) -> StatusCode {
     match code {
+        "window_full" | "no_attempts_left" | "already_acknowledged" | "window_open" | "in_use" | "not_joined" => {
+            StatusCode::CONFLICT
+        }
+        "window_closed" => StatusCode::GONE,
+        "unsupported" => StatusCode::NOT_IMPLEMENTED,
         "unauthorized" => StatusCode::UNAUTHORIZED,
         "forbidden" => StatusCode::FORBIDDEN,
         "compacted" => StatusCode::GONE,
@@ -429,6 +446,205 @@ async fn observe(State(app): State<Shared>, request: Request, next: Next) -> Res
     response
 }
 
+/// The admin secret, or `unauthorized` / `forbidden`.
+fn admin(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    app.engine.live.is_admin(bearer(headers))
+}
+
+async fn put_definition(
+    State(app): State<Shared>,
+    Path((kind, name)): Path<(String, String)>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    use crate::live::Action;
+    admin(&app, &headers)?;
+    let body: serde_json::Value = parse(&body(raw)?)?;
+    let action = match kind.as_str() {
+        "templates" => Action::PutTemplate { name, template: body },
+        "rulesets" => Action::PutRules { name, rules: body },
+        "events" => Action::PutEvent { id: name, event: body },
+        _ => return Err(ApiError::new("not_found", "no such admin collection").into()),
+    };
+    Ok(to_json(&app.engine.admin(action).await?))
+}
+
+async fn retire(
+    State(app): State<Shared>,
+    Path((kind, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, Failure> {
+    use crate::live::{Action, Kind};
+    admin(&app, &headers)?;
+    let kind = match kind.as_str() {
+        "templates" => Kind::Template,
+        "rulesets" => Kind::Rules,
+        "events" => Kind::Event,
+        _ => return Err(ApiError::new("not_found", "no such admin collection").into()),
+    };
+    Ok(to_json(&app.engine.admin(Action::Retire { kind, name }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndRequest {
+    window: Option<String>,
+}
+
+async fn end_window(
+    State(app): State<Shared>,
+    Path(event): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    admin(&app, &headers)?;
+    let bytes = body(raw)?;
+    let request: EndRequest =
+        if bytes.iter().all(u8::is_ascii_whitespace) { EndRequest { window: None } } else { parse(&bytes)? };
+    let window = match request.window {
+        Some(window) => window,
+        None => app
+            .engine
+            .event(&event)?
+            .current
+            .map(|w| w.name)
+            .ok_or_else(|| ApiError::new("window_closed", format!("event {event:?} has no open window")))?,
+    };
+    Ok(to_json(&app.engine.admin(crate::live::Action::EndWindow { event, window }).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AfterQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<usize>,
+    wait_s: Option<u64>,
+}
+
+async fn audit(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<AfterQuery>,
+) -> Result<Response, Failure> {
+    admin(&app, &headers)?;
+    Ok(to_json(&serde_json::json!({ "entries": app.engine.audit(q.after)? })))
+}
+
+async fn list_events(State(app): State<Shared>) -> Response {
+    to_json(&serde_json::json!({ "events": app.engine.events() }))
+}
+
+async fn show_event(State(app): State<Shared>, Path(id): Path<String>) -> Result<Response, Failure> {
+    Ok(to_json(&app.engine.event(&id)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JoinRequest {
+    /// Development only (no token): who joins.
+    player: Option<String>,
+}
+
+async fn join_event(
+    State(app): State<Shared>,
+    Path(event): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let identity = app.engine.identify(bearer(&headers)).await?;
+    let bytes = body(raw)?;
+    let request: JoinRequest =
+        if bytes.iter().all(u8::is_ascii_whitespace) { JoinRequest { player: None } } else { parse(&bytes)? };
+    let player = match (identity, request.player) {
+        (Some(identity), None) => identity.id,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::at(
+                "identity_in_body",
+                "the player comes from their token, not from the request",
+                "player",
+            )
+            .into())
+        }
+        (None, Some(player)) => player,
+        (None, None) => return Err(ApiError::at("malformed", "the player's id is missing", "player").into()),
+    };
+    Ok(to_json(&serde_json::json!({ "window": app.engine.join(&event, &player).await? })))
+}
+
+async fn play_event(
+    State(app): State<Shared>,
+    Path(event): Path<String>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let identity = app.engine.identify(bearer(&headers)).await?;
+    let bytes = body(raw)?;
+    let request: crate::live::EventRequest = parse(&bytes)?;
+    let player = match (&identity, &request.player.id) {
+        (Some(identity), _) => identity.id.as_str(),
+        (None, Some(id)) => id.as_str(),
+        (None, None) => "",
+    };
+    app.may_open(player, address.ip())?;
+    let (created, window) = app.engine.play_event(&event, &request.player, identity.as_ref()).await?;
+    let mut body = serde_json::to_value(&created).expect("responses serialise");
+    body["window"] = serde_json::to_value(&window).expect("responses serialise");
+    Ok(to_json(&body))
+}
+
+async fn leaderboard(
+    State(app): State<Shared>,
+    Path(event): Path<String>,
+    query: Result<Query<crate::live::BoardQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Failure> {
+    let Query(q) = query.map_err(|e| ApiError::new("malformed", e.body_text()))?;
+    Ok(to_json(&app.engine.leaderboard(&event, &q)?))
+}
+
+/// Longest a rewards read waits for grants.
+const MAX_WAIT_S: u64 = 60;
+
+async fn rewards(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    query: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Failure> {
+    admin(&app, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::new("malformed", e.body_text()))?;
+    let limit = q.limit.unwrap_or(crate::live::MAX_REWARDS_PAGE);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(q.wait_s.unwrap_or(0).min(MAX_WAIT_S));
+    loop {
+        // Registered before looking, so that grants arriving in between wake it.
+        let arrived = app.engine.live.rewards.notified();
+        let page = app.engine.rewards(q.after, limit)?;
+        if !page.grants.is_empty() || tokio::time::Instant::now() >= deadline {
+            return Ok(to_json(&page));
+        }
+        let _ = tokio::time::timeout_at(deadline, arrived).await;
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AckRequest {
+    keys: Vec<String>,
+}
+
+async fn acknowledge(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    admin(&app, &headers)?;
+    let request: AckRequest = parse(&body(raw)?)?;
+    if request.keys.is_empty() || request.keys.len() > crate::live::MAX_REWARDS_PAGE {
+        return Err(ApiError::at("malformed", format!("1 to {} keys", crate::live::MAX_REWARDS_PAGE), "keys").into());
+    }
+    Ok(to_json(&serde_json::json!({ "acknowledged": app.engine.acknowledge(request.keys).await? })))
+}
+
 pub fn router(app: Shared) -> Router {
     let limits = &app.engine.limits;
     Router::new()
@@ -444,6 +660,16 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/players/{id}", get(player).delete(erase_player))
         .route("/v1/sessions/{id}/summary", get(summary))
         .route("/v1/verify", post(verify).layer(DefaultBodyLimit::max(limits.max_log_bytes)))
+        .route("/v1/events", get(list_events))
+        .route("/v1/events/{id}", get(show_event))
+        .route("/v1/events/{id}/join", post(join_event))
+        .route("/v1/events/{id}/sessions", post(play_event))
+        .route("/v1/events/{id}/leaderboard", get(leaderboard))
+        .route("/v1/admin/{kind}/{name}", axum::routing::put(put_definition).delete(retire))
+        .route("/v1/admin/events/{id}/end", post(end_window))
+        .route("/v1/admin/audit", get(audit))
+        .route("/v1/rewards", get(rewards))
+        .route("/v1/rewards/ack", post(acknowledge))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), observe))
         .with_state(app)

@@ -7,6 +7,7 @@
 //! - [`engine`]: the world, the templates and live sessions; claims on global caps.
 //! - [`store`]: where logs and caps live: SQLite in WAL mode (the default, one process) or NATS
 //!   JetStream (`--nats`, any number of processes).
+//! - [`live`]: live events: scheduled windows, leaderboards, the rewards outbox, the admin API.
 //! - [`http`]: the HTTP and WebSocket API, limits and throttling; [`metrics`] for Prometheus.
 //! - [`auth`]: session ids and their HMAC tokens; [`players`]: who a player is, from the tokens
 //!   the game's backend signs; [`config`]: the TOML file and the flags.
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod live;
 pub mod metrics;
 pub mod players;
 pub mod store;
@@ -125,11 +127,13 @@ pub async fn build(config: &Config) -> Result<Engine> {
         limits: config.limits.clone(),
         retention: config.retention.clone(),
         metrics,
+        admin_secret: auth::admin_secret(config.admin_secret_file.as_deref(), &config.data_dir)?,
     });
     let started = Instant::now();
     let count = logs.len();
     let events: usize = logs.iter().map(|(_, log)| log.bytes().filter(|&b| b == b'\n').count()).sum();
     engine.restore(logs)?;
+    engine.restore_live().await.map_err(|e| anyhow::anyhow!("live events: {}", e.message))?;
     if count > 0 {
         tracing::info!(
             sessions = count,
@@ -167,6 +171,14 @@ pub async fn serve(config: Config) -> Result<()> {
                     tracing::debug!(evicted, "idle sessions left memory");
                 }
             }
+        }
+    });
+    // Live events' windows close on time, even with no request coming in.
+    let closer = Arc::clone(&app);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            closer.engine.close_due().await;
         }
     });
     if config.retention.compact_after_s > 0 {

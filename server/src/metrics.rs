@@ -37,6 +37,11 @@ pub struct StateLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EventIdLabels {
+    pub event: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReasonLabels {
     pub reason: &'static str,
 }
@@ -79,6 +84,13 @@ pub struct Metrics {
     /// Sessions whose logs were replaced by their summaries (retention and erasure).
     pub compacted: Counter,
     pub store: StoreMetrics,
+    /// Live events: players in each event's latest window.
+    pub window_players: Family<EventIdLabels, Gauge>,
+    pub board_writes: Counter,
+    pub board_reads: Counter,
+    /// Grants in the outbox that no backend has acknowledged yet, and those it has.
+    pub grants_pending: Gauge,
+    pub grants_delivered: Counter,
 }
 
 impl Metrics {
@@ -112,6 +124,14 @@ impl Metrics {
             "Sessions whose logs were replaced by their summaries",
             compacted.clone(),
         );
+        let window_players = Family::default();
+        let (board_writes, board_reads) = (Counter::default(), Counter::default());
+        let (grants_pending, grants_delivered) = (Gauge::default(), Counter::default());
+        registry.register("window_players", "Players in each live event's latest window", window_players.clone());
+        registry.register("leaderboard_writes", "Results entered on leaderboards", board_writes.clone());
+        registry.register("leaderboard_reads", "Leaderboard reads", board_reads.clone());
+        registry.register("grants_pending", "Grants in the outbox not yet acknowledged", grants_pending.clone());
+        registry.register("grants_delivered", "Grants acknowledged by the game's backend", grants_delivered.clone());
         let store = StoreMetrics::default();
         registry.register(
             "store_breaker_state",
@@ -139,6 +159,11 @@ impl Metrics {
             websockets,
             throttled,
             conflicts,
+            window_players,
+            board_writes,
+            board_reads,
+            grants_pending,
+            grants_delivered,
         }
     }
 

@@ -93,11 +93,11 @@ fn a_data_directory_from_a_newer_server() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
     let db = rusqlite::Connection::open(dir.path().join("data/sessions.db")).unwrap();
-    db.pragma_update(None, "user_version", 3).unwrap();
+    db.pragma_update(None, "user_version", 4).unwrap();
     drop(db);
     let stderr = fails_to_start(&write_config(dir.path(), ""), &[]);
     assert!(
-        stderr.contains("store format 3, written by a newer xmarks-server") && stderr.contains("data_dir"),
+        stderr.contains("store format 4, written by a newer xmarks-server") && stderr.contains("data_dir"),
         "{stderr}"
     );
 
@@ -112,5 +112,5 @@ fn a_data_directory_from_a_newer_server() {
         Server::start(old.path(), &format!("insecure_dev_players = true\ndata_dir = {:?}\n", old.path().join("data")));
     drop(server);
     let db = rusqlite::Connection::open(old.path().join("data/sessions.db")).unwrap();
-    assert_eq!(db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 2);
+    assert_eq!(db.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
 }

@@ -102,7 +102,9 @@ impl EventSpec {
                 problems.push(("schedule".into(), "is missing".into()));
                 None
             }
-            Some(raw) => Schedule::from_json(raw.get(), now_ms).map_err(|e| problems.extend(prefixed("schedule", e))).ok(),
+            Some(raw) => {
+                Schedule::from_json(raw.get(), now_ms).map_err(|e| problems.extend(prefixed("schedule", e))).ok()
+            }
         };
         let mut count = |field: &str, value: Option<u64>, default: u64, most: u64| match value.unwrap_or(default) {
             n if (1..=most).contains(&n) => n as u32,
@@ -116,9 +118,10 @@ impl EventSpec {
         let mode = spec.mode.unwrap_or(Mode::Personal);
         match (mode, &spec.start) {
             (Mode::Shared, None) => problems.push(("start".into(), "a shared hunt needs its start".into())),
-            (Mode::Personal, Some(_)) => {
-                problems.push(("start".into(), "only a shared hunt has one start; personal hunts start where each player stands".into()))
-            }
+            (Mode::Personal, Some(_)) => problems.push((
+                "start".into(),
+                "only a shared hunt has one start; personal hunts start where each player stands".into(),
+            )),
             (_, Some(p)) => {
                 if let Err(reason) = p.check_in(p.space()) {
                     problems.push(("start".into(), reason));
@@ -128,7 +131,9 @@ impl EventSpec {
         }
         let board = match spec.board {
             None => Some(BoardSpec::default()),
-            Some(raw) => serde_json::from_str(raw.get()).map_err(|e| problems.push(("board".into(), e.to_string()))).ok(),
+            Some(raw) => {
+                serde_json::from_str(raw.get()).map_err(|e| problems.push(("board".into(), e.to_string()))).ok()
+            }
         };
         let payouts = match spec.payouts {
             None => None,
@@ -200,7 +205,10 @@ mod tests {
     #[test]
     fn a_definition_reads_with_its_defaults() {
         let e = EventSpec::from_json(&format!(r#"{{"template": "harbour", "schedule": {ONCE}}}"#), DEC_1).unwrap();
-        assert_eq!((e.max_players as u64, e.attempts, e.join_required, e.mode), (MAX_WINDOW_PLAYERS, 1, true, Mode::Personal));
+        assert_eq!(
+            (e.max_players as u64, e.attempts, e.join_required, e.mode),
+            (MAX_WINDOW_PLAYERS, 1, true, Mode::Personal)
+        );
         assert_eq!(e.board, BoardSpec::default());
         assert!(e.payouts.is_none() && e.rules.is_none());
     }
@@ -229,7 +237,8 @@ mod tests {
     fn shared_hunts_are_one_hunt_and_personal_ones_follow_the_window() {
         let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
         let template = Template::from_json(include_str!("../../../examples/harbour.json")).unwrap();
-        let shared = format!(r#"{{"template": "h", "schedule": {ONCE}, "mode": "shared", "start": {{"x": 10, "y": -20}}}}"#);
+        let shared =
+            format!(r#"{{"template": "h", "schedule": {ONCE}, "mode": "shared", "start": {{"x": 10, "y": -20}}}}"#);
         let shared = EventSpec::from_json(&shared, DEC_1).unwrap();
         let personal = EventSpec::from_json(&format!(r#"{{"template": "h", "schedule": {ONCE}}}"#), DEC_1).unwrap();
         let w1 = Window { start_ms: DEC_1 + 3_600_000, end_ms: DEC_1 + 7_200_000 };
@@ -259,7 +268,9 @@ mod tests {
         let close = Event::WindowClosed { t: 61_000 };
         let out = session.apply(&close).unwrap();
         assert_eq!(session.state().status, Status::Failed);
-        assert!(out.iter().any(|o| matches!(o, crate::session::Outcome::HuntFailed { reason } if reason.contains("window"))));
+        assert!(out
+            .iter()
+            .any(|o| matches!(o, crate::session::Outcome::HuntFailed { reason } if reason.contains("window"))));
         let finish = super::super::Finish::of(&session).unwrap();
         assert_eq!((finish.player.as_str(), finish.subscore), ("ann", 60.0));
         assert!(session.apply(&Event::Tick { t: 62_000 }).is_err());

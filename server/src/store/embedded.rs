@@ -50,12 +50,19 @@ enum Op {
     Erase {
         player: String,
     },
+    /// Entries after the journal's first `version`; refused with a conflict otherwise.
+    Journal {
+        name: String,
+        version: u64,
+        entries: Vec<String>,
+    },
 }
 
 impl Op {
     fn weight(&self) -> usize {
         match self {
             Op::Append { lines, .. } => lines.len(),
+            Op::Journal { entries, .. } => entries.len(),
             _ => 1,
         }
     }
@@ -77,6 +84,9 @@ struct Rows {
 
 type Index = Arc<Mutex<HashMap<String, Rows>>>;
 
+/// Every journal's entries, in order: read at start, then extended by each commit.
+type Journals = Arc<Mutex<HashMap<String, Vec<Arc<str>>>>>;
+
 /// Sessions' ids and logs.
 pub type Logs = Vec<(String, String)>;
 
@@ -92,6 +102,7 @@ pub struct EmbeddedStore {
     /// at start, then kept.
     by_player: Mutex<HashMap<String, Vec<String>>>,
     erased: Mutex<std::collections::HashSet<String>>,
+    journals: Journals,
     keys: Keys,
 }
 
@@ -126,7 +137,7 @@ fn open(path: &Path) -> rusqlite::Result<Connection> {
 
 /// The layout this server writes, kept in SQLite's `user_version`. A database written by a newer
 /// server is refused at start rather than misread.
-pub const FORMAT: i64 = 2;
+pub const FORMAT: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS probe (n INTEGER PRIMARY KEY, at INTEGER NOT NULL);
@@ -137,6 +148,8 @@ CREATE TABLE IF NOT EXISTS sessions (n INTEGER PRIMARY KEY, id TEXT NOT NULL UNI
 -- Appended in commit order; no index (see the module's documentation).
 CREATE TABLE IF NOT EXISTS events (session INTEGER NOT NULL, seq INTEGER NOT NULL, line TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS caps (key TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+-- Format 3: journals (live events' admin log, window members, the rewards outbox).
+CREATE TABLE IF NOT EXISTS journals (name TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL, PRIMARY KEY (name, seq)) WITHOUT ROWID;
 ";
 
 impl EmbeddedStore {
@@ -156,7 +169,8 @@ impl EmbeddedStore {
                 path.display()
             );
         }
-        // Databases from before the format was recorded are format 1; 1 becomes 2 by adding tables.
+        // Databases from before the format was recorded are format 1; each later format only
+        // adds tables.
         writer.execute_batch(SCHEMA)?;
         // Deleted rows are overwritten, not left in free pages: erasure means gone from the file.
         writer.pragma_update(None, "secure_delete", true)?;
@@ -200,11 +214,20 @@ impl EmbeddedStore {
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.collect::<rusqlite::Result<std::collections::HashSet<_>>>()?
         };
+        let mut journals: HashMap<String, Vec<Arc<str>>> = HashMap::new();
+        {
+            let mut stmt = reader.prepare("SELECT name, entry FROM journals ORDER BY name, seq")?;
+            for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+                let (name, entry) = row?;
+                journals.entry(name).or_default().push(entry.into());
+            }
+        }
+        let journals = Arc::new(Mutex::new(journals));
         let (tx, rx) = mpsc::channel(queue.max(1));
-        let writer_index = Arc::clone(&index);
+        let (writer_index, writer_journals) = (Arc::clone(&index), Arc::clone(&journals));
         std::thread::Builder::new()
             .name("xmarks-store".into())
-            .spawn(move || write_loop(writer, rx, commit_batch, writer_index))?;
+            .spawn(move || write_loop(writer, rx, commit_batch, writer_index, writer_journals))?;
         let store = EmbeddedStore {
             jobs: tx,
             reader: Arc::new(Mutex::new(reader)),
@@ -212,6 +235,7 @@ impl EmbeddedStore {
             caps: Mutex::new(caps),
             by_player: Mutex::new(by_player),
             erased: Mutex::new(erased),
+            journals,
             keys,
         };
         Ok((store, logs))
@@ -294,6 +318,27 @@ impl EmbeddedStore {
         .map_err(unavailable)?
     }
 
+    /// Appends `entries` after the journal's first `version` entries; returns its new length.
+    pub async fn journal_append(&self, name: &str, version: u64, entries: Vec<String>) -> Result<u64, StoreError> {
+        let last = version + entries.len() as u64;
+        self.submit(Op::Journal { name: name.into(), version, entries }).await.map(|()| last)
+    }
+
+    /// A journal's entries after its first `after`, and its length.
+    pub fn journal_read(&self, name: &str, after: u64) -> (Vec<Arc<str>>, u64) {
+        let journals = self.journals.lock().expect("journals lock");
+        let all = journals.get(name).map_or(&[][..], Vec::as_slice);
+        (all.iter().skip(after as usize).cloned().collect(), all.len() as u64)
+    }
+
+    /// The names of the journals starting with `prefix`, sorted.
+    pub fn journal_names(&self, prefix: &str) -> Vec<String> {
+        let journals = self.journals.lock().expect("journals lock");
+        let mut names: Vec<String> = journals.keys().filter(|n| n.starts_with(prefix)).cloned().collect();
+        names.sort();
+        names
+    }
+
     pub async fn claim(&self, key: &str, limit: u64) -> Result<bool, StoreError> {
         let count = {
             let mut caps = self.caps.lock().expect("caps lock");
@@ -357,7 +402,13 @@ const COMMIT_INTERVAL: Duration = Duration::from_millis(2);
 /// just the frames since the last one, a few milliseconds.
 const FINISH_CHECKPOINT: Duration = Duration::from_secs(1);
 
-fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch: usize, index: Index) {
+fn write_loop(
+    mut conn: Connection,
+    mut jobs: mpsc::Receiver<Job>,
+    commit_batch: usize,
+    index: Index,
+    journals: Journals,
+) {
     let mut last = Instant::now();
     let mut checkpointed = Instant::now();
     while let Some(first) = jobs.blocking_recv() {
@@ -382,7 +433,7 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch:
                 Err(_) => break,
             }
         }
-        let verdicts = check(&batch, &index);
+        let verdicts = check(&batch, &index, &journals);
         let erasing = batch.iter().any(|job| matches!(job.op, Op::Erase { .. } | Op::Compact { .. }));
         let result = match write(&mut conn, &batch, &verdicts, &index) {
             Ok(written) => {
@@ -397,6 +448,12 @@ fn write_loop(mut conn: Connection, mut jobs: mpsc::Receiver<Job>, commit_batch:
                         Row::Removed => {
                             index.remove(&id);
                         }
+                    }
+                }
+                let mut journals = journals.lock().expect("journals lock");
+                for (job, _) in batch.iter().zip(&verdicts).filter(|(_, verdict)| verdict.is_ok()) {
+                    if let Op::Journal { name, entries, .. } = &job.op {
+                        journals.entry(name.clone()).or_default().extend(entries.iter().map(|e| Arc::from(e.as_str())));
                     }
                 }
                 Ok(())
@@ -424,9 +481,11 @@ enum Row {
 /// Which jobs of a batch may be written: an append must come after exactly the lines the session
 /// has (committed, or earlier in the batch), or it is a conflict and is left out. A writer gets
 /// one after an append of its timed out and was written after all.
-fn check(batch: &[Job], index: &Index) -> Vec<Result<(), StoreError>> {
+fn check(batch: &[Job], index: &Index, journals: &Journals) -> Vec<Result<(), StoreError>> {
     let index = index.lock().expect("index lock");
+    let journals = journals.lock().expect("journals lock");
     let mut lengths: HashMap<&str, u64> = HashMap::new();
+    let mut journal_lengths: HashMap<&str, u64> = HashMap::new();
     batch
         .iter()
         .map(|job| match &job.op {
@@ -442,6 +501,16 @@ fn check(batch: &[Job], index: &Index) -> Vec<Result<(), StoreError>> {
                     return Err(StoreError::Conflict);
                 }
                 *length += lines.len() as u64;
+                Ok(())
+            }
+            Op::Journal { name, version, entries } => {
+                let length = journal_lengths
+                    .entry(name)
+                    .or_insert_with(|| journals.get(name.as_str()).map_or(0, |e| e.len() as u64));
+                if *length != *version {
+                    return Err(StoreError::Conflict);
+                }
+                *length += entries.len() as u64;
                 Ok(())
             }
             Op::Cap { .. } | Op::Probe | Op::Compact { .. } | Op::Erase { .. } => Ok(()),
@@ -472,6 +541,7 @@ fn write(
         let mut drop_line = tx.prepare_cached("DELETE FROM events WHERE rowid = ?1")?;
         let mut drop_session = tx.prepare_cached("DELETE FROM sessions WHERE n = ?1")?;
         let mut erase = tx.prepare_cached("INSERT OR IGNORE INTO erased (player) VALUES (?1)")?;
+        let mut journal = tx.prepare_cached("INSERT INTO journals (name, seq, entry) VALUES (?1, ?2, ?3)")?;
         for (job, _) in batch.iter().zip(verdicts).filter(|(_, verdict)| verdict.is_ok()) {
             match &job.op {
                 Op::Create { id, header } => {
@@ -509,6 +579,11 @@ fn write(
                 }
                 Op::Erase { player } => {
                     erase.execute([player])?;
+                }
+                Op::Journal { name, version, entries } => {
+                    for (i, entry) in entries.iter().enumerate() {
+                        journal.execute(params![name, (*version + 1 + i as u64) as i64, entry])?;
+                    }
                 }
                 Op::Probe => {
                     let at =

@@ -281,6 +281,33 @@ impl Store {
         }
     }
 
+    /// Appends `entries` to the journal `name` after its first `version` entries; returns its
+    /// new length, or [`StoreError::Conflict`] if it is no longer `version` long. Journals hold
+    /// live events' admin log, window members and the rewards outbox (embedded store only, for
+    /// now).
+    pub async fn journal_append(&self, name: &str, version: u64, entries: Vec<String>) -> Result<u64, StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => self.guard(s.journal_append(name, version, entries)).await,
+            Backend::Nats(_) => Err(no_journals()),
+        }
+    }
+
+    /// A journal's entries after its first `after`, and its length.
+    pub fn journal_read(&self, name: &str, after: u64) -> Result<(Vec<Arc<str>>, u64), StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => Ok(s.journal_read(name, after)),
+            Backend::Nats(_) => Err(no_journals()),
+        }
+    }
+
+    /// The names of the journals starting with `prefix`, sorted.
+    pub fn journal_names(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => Ok(s.journal_names(prefix)),
+            Backend::Nats(_) => Err(no_journals()),
+        }
+    }
+
     /// Counts one claim against the global cap `key`: granted if fewer than `limit` were.
     pub async fn claim(&self, key: &str, limit: u64) -> Result<bool, StoreError> {
         self.guard(async {
@@ -290,6 +317,13 @@ impl Store {
             }
         })
         .await
+    }
+}
+
+fn no_journals() -> StoreError {
+    StoreError::Refused {
+        reason: "live events run on the embedded store in this version, not on JetStream",
+        retry_after: Duration::from_secs(3600),
     }
 }
 

@@ -1,0 +1,257 @@
+//! Live events against a real server process on the embedded store: the admin API under its own
+//! secret, a window's joins and limits, a race played to the end, the window ended early with
+//! its sessions closed in their logs, the frozen leaderboard, grants paid once and acknowledged
+//! once, and all of it the same after a SIGKILL and a restart.
+
+mod common;
+
+use common::Server;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use xmarks::session::script::walkthrough_view;
+use xmarks::HuntView;
+
+const ADMIN: &str = "an admin secret of at least thirty-two bytes";
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Client {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let r = request.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.call(method, path, Some(ADMIN), body).await
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, v) = self.call(reqwest::Method::GET, path, None, None).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        v
+    }
+}
+
+fn start(dir: &std::path::Path) -> (Server, Client) {
+    std::fs::write(dir.join("admin-secret"), ADMIN).unwrap();
+    let toml = format!(
+        "insecure_dev_players = true\ndata_dir = {:?}\nadmin_secret_file = {:?}\n[limits]\nmax_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n",
+        dir.join("data"),
+        dir.join("admin-secret")
+    );
+    let server = Server::start(dir, &toml);
+    let client = Client { http: reqwest::Client::new(), url: server.url.clone() };
+    (server, client)
+}
+
+/// RFC 3339 for a time in ms, without a date library: days from the civil calendar.
+fn rfc3339(ms: u64) -> String {
+    let secs = ms / 1000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash() {
+    use reqwest::Method;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, c) = start(dir.path());
+
+    // The admin API takes its own secret only.
+    let definition = json!({
+        "template": "sprint",
+        "schedule": {"start": rfc3339(now_ms() - 60_000), "end": rfc3339(now_ms() + 3_600_000)},
+        "max_players": 3, "attempts": 1, "mode": "shared", "start": {"x": 0, "y": 0},
+        "payouts": {"rows": [{"rank": 1, "reward": {"gems": 500}}, {"finishers": true, "reward": {"badge": "raced"}}]}
+    });
+    let (status, v) = c.call(Method::PUT, "/v1/admin/events/launch", None, Some(definition.clone())).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (401, Some("unauthorized")), "{v}");
+    let (status, v) =
+        c.call(Method::PUT, "/v1/admin/events/launch", Some("a player's token"), Some(definition.clone())).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (403, Some("forbidden")), "{v}");
+
+    // A bad definition: refused with its path, nothing recorded.
+    let bad = json!({"template": "sprint", "schedule": {"cron": "0 0 30 2 *", "duration_s": 60}});
+    let (status, v) = c.admin(Method::PUT, "/v1/admin/events/launch", Some(bad)).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str(), v["error"]["path"].as_str()),
+        (400, Some("event_invalid"), Some("schedule.cron")),
+        "{v}"
+    );
+    let unknown = json!({"template": "nope", "schedule": definition["schedule"]});
+    let (status, v) = c.admin(Method::PUT, "/v1/admin/events/launch", Some(unknown)).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (400, Some("unknown_template")), "{v}");
+    let (status, v) = c.admin(Method::PUT, "/v1/admin/events/launch", Some(definition.clone())).await;
+    assert_eq!(status, 200, "{v}");
+    let audit = c.admin(Method::GET, "/v1/admin/audit", None).await.1;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 1, "{audit}");
+    assert_eq!(audit["entries"][0]["action"], "put_event");
+
+    // Anyone reads the event's window; it is open.
+    let event = c.get("/v1/events/launch").await;
+    let window = event["current"]["name"].as_str().expect("an open window").to_owned();
+    let left = event["current"]["seconds_left"].as_u64().unwrap();
+    assert!((3590..=3600).contains(&left), "{event}");
+
+    // Joining is required, first come, up to three players.
+    let play = |player: &str| json!({"player": {"id": player, "start": {"x": 0, "y": 0}}});
+    let (status, v) = c.call(Method::POST, "/v1/events/launch/sessions", None, Some(play("ann"))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("not_joined")), "{v}");
+    for player in ["ann", "bob", "cat"] {
+        let (status, v) = c.call(Method::POST, "/v1/events/launch/join", None, Some(json!({"player": player}))).await;
+        assert_eq!(status, 200, "{v}");
+    }
+    let (status, v) = c.call(Method::POST, "/v1/events/launch/join", None, Some(json!({"player": "dan"}))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("window_full")), "{v}");
+    let (status, _) = c.call(Method::POST, "/v1/events/launch/join", None, Some(json!({"player": "ann"}))).await;
+    assert_eq!(status, 200, "joining again changes nothing");
+
+    // Ann races to the end; Bob makes one move.
+    let (status, ann) = c.call(Method::POST, "/v1/events/launch/sessions", None, Some(play("ann"))).await;
+    assert_eq!(status, 200, "{ann}");
+    assert_eq!(ann["window"]["name"], window.as_str());
+    let (status, v) = c.call(Method::POST, "/v1/events/launch/sessions", None, Some(play("ann"))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("no_attempts_left")), "{v}");
+    let (_, bob) = c.call(Method::POST, "/v1/events/launch/sessions", None, Some(play("bob"))).await;
+    let view: HuntView = serde_json::from_value(ann["hunt"].clone()).unwrap();
+    let bob_view: HuntView = serde_json::from_value(bob["hunt"].clone()).unwrap();
+    assert_eq!((view.start, view.stages.len()), (bob_view.start, bob_view.stages.len()), "one race for both");
+    let events = walkthrough_view(&view, ann["started_ms"].as_u64().unwrap()).unwrap();
+    let send = |session: &Value, body: String| {
+        let (id, token) =
+            (session["session"].as_str().unwrap().to_owned(), session["token"].as_str().unwrap().to_owned());
+        let c = &c;
+        async move {
+            c.call(
+                Method::POST,
+                &format!("/v1/sessions/{id}/events"),
+                Some(&token),
+                Some(serde_json::from_str(&body).unwrap()),
+            )
+            .await
+        }
+    };
+    let batch = format!("[{}]", events.iter().map(|e| e.canonical_json()).collect::<Vec<_>>().join(","));
+    let (status, v) = send(&ann, batch).await;
+    assert_eq!((status, v["status"].as_str()), (200, Some("completed")), "{v}");
+    // Its rank is readable as soon as it finished.
+    let board = c.get("/v1/events/launch/leaderboard?player=ann").await;
+    assert_eq!((board["entries"][0]["rank"].as_u64(), board["frozen"].as_bool()), (Some(1), Some(false)), "{board}");
+    let t = bob["started_ms"].as_u64().unwrap() + 1000;
+    let (status, v) = send(&bob, json!({"type": "move", "t": t, "x": 3, "y": 0}).to_string()).await;
+    assert_eq!(status, 200, "{v}");
+    // The host's events are the host's.
+    let (_, v) = send(&bob, json!({"type": "window_closed", "t": t + 1}).to_string()).await;
+    assert_eq!(v["results"][0]["rejected"]["code"], "host_only", "{v}");
+
+    // The admin ends the window early: Bob's session is closed in its log, the board freezes.
+    let (status, v) = c.admin(Method::POST, "/v1/admin/events/launch/end", None).await;
+    assert_eq!(status, 200, "{v}");
+    let (_, v) = send(&bob, json!({"type": "tick", "t": t + 2}).to_string()).await;
+    assert_eq!(v["results"][0]["rejected"]["code"], "window_closed", "{v}");
+    let bob_id = bob["session"].as_str().unwrap();
+    let r = c.http.get(format!("{}/v1/sessions/{bob_id}/log", c.url)).bearer_auth(bob["token"].as_str().unwrap());
+    let r = r.send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
+    assert!(text.lines().last().unwrap().contains(r#""type":"window_closed""#), "{text}");
+    let replayed = xmarks::session::log::replay(&text).unwrap();
+    assert_eq!(replayed.session.state().status.name(), "failed");
+
+    let board = c.get(&format!("/v1/events/launch/leaderboard?window={window}")).await;
+    assert_eq!(board["frozen"], true, "{board}");
+    let ranks: Vec<(&str, u64)> = board["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["player"].as_str().unwrap(), e["rank"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(ranks, [("ann", 1), ("bob", 2)], "Cat joined and never played: not on the board");
+    assert!(c.get("/v1/events/launch").await["current"].is_null());
+    let (status, v) = c.call(Method::POST, "/v1/events/launch/join", None, Some(json!({"player": "eve"}))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (410, Some("window_closed")), "{v}");
+
+    // The outbox: Ann's prize and both badges, each naming its window, rank and row.
+    let (status, v) = c.call(Method::GET, "/v1/rewards", Some("not the secret"), None).await;
+    assert_eq!(status, 403, "{v}");
+    let page = c.admin(Method::GET, "/v1/rewards?after=0", None).await.1;
+    let grants = page["grants"].as_array().unwrap().clone();
+    let paid: Vec<(&str, u64, u64)> = grants
+        .iter()
+        .map(|g| (g["player"].as_str().unwrap(), g["rank"].as_u64().unwrap(), g["row"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(paid, [("ann", 1, 0), ("ann", 1, 1), ("bob", 2, 1)], "{page}");
+    assert!(grants.iter().all(|g| g["window"] == window.as_str()));
+    assert_eq!(page["cursor"], 3);
+
+    // Nothing more: a long poll waits, then answers empty at the same cursor.
+    let asked = Instant::now();
+    let empty = c.admin(Method::GET, "/v1/rewards?after=3&wait_s=1", None).await.1;
+    assert!(asked.elapsed() >= Duration::from_millis(900), "it waited");
+    assert_eq!((empty["grants"].as_array().unwrap().len(), empty["cursor"].as_u64()), (0, Some(3)));
+
+    // Acknowledged once; twice is refused and records nothing.
+    let keys: Vec<Value> = grants.iter().map(|g| g["key"].clone()).collect();
+    let (status, v) = c.admin(Method::POST, "/v1/rewards/ack", Some(json!({"keys": keys[..2]}))).await;
+    assert_eq!((status, v["acknowledged"].as_u64()), (200, Some(2)), "{v}");
+    let (status, v) = c.admin(Method::POST, "/v1/rewards/ack", Some(json!({"keys": keys}))).await;
+    assert_eq!(
+        (status, v["error"]["code"].as_str(), v["error"]["path"].as_str()),
+        (409, Some("already_acknowledged"), Some("keys[0]")),
+        "{v}"
+    );
+    let (status, v) = c.admin(Method::POST, "/v1/rewards/ack", Some(json!({"keys": ["no-such-grant"]}))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")), "{v}");
+    let metrics = c.http.get(format!("{}/metrics", c.url)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("xmarks_grants_pending 1"), "{metrics}");
+    assert!(metrics.contains("xmarks_grants_delivered_total 2"), "{metrics}");
+
+    // SIGKILL and restart: the board is rebuilt by replay and equal, nothing is paid again, the
+    // acknowledgements hold.
+    server.kill();
+    let (_server, c) = start(dir.path());
+    let again = c.get(&format!("/v1/events/launch/leaderboard?window={window}")).await;
+    assert_eq!(again, board);
+    let page = c.admin(Method::GET, "/v1/rewards?after=0", None).await.1;
+    assert_eq!(page["grants"].as_array().unwrap(), &grants);
+    let (status, v) = c.admin(Method::POST, "/v1/rewards/ack", Some(json!({"keys": [keys[0]]}))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("already_acknowledged")), "{v}");
+    let (status, _) = c.admin(Method::POST, "/v1/rewards/ack", Some(json!({"keys": [keys[2]]}))).await;
+    assert_eq!(status, 200);
+    let all = c.get("/v1/events/launch/leaderboard?window=all").await;
+    assert_eq!(all["entries"], board["entries"]);
+    let audit = c.admin(Method::GET, "/v1/admin/audit", None).await.1;
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["put_event", "end_window"]);
+}
