@@ -102,6 +102,7 @@ fn run(f: &Fixture, entry: &str, bytes: &[u8]) -> Result<(), (String, Option<Str
         // 2026-12-01T00:00:00Z.
         "schedule" => xmarks::live::Schedule::from_json(text(), 1_796_083_200_000).map(drop).map_err(|e| coded(&e)),
         "payout" => xmarks::live::PayoutTable::from_json(text()).map(drop).map_err(|e| coded(&e)),
+        "event" => xmarks::live::EventSpec::from_json(text(), 1_796_083_200_000).map(drop).map_err(|e| coded(&e)),
         other => panic!("no entry point {other}"),
     }
 }

@@ -251,6 +251,33 @@ c("payout", "65 rows", PT(*[{"rank": r, "reward": r} for r in range(1, 66)]), "p
 c("payout", "100,000 nesting levels in a reward", big('{"rows": [{"rank": 1, "reward": ', "[", 100000, "1", "]", "}]}"), "payout_invalid", "$", js=False)
 
 
+# Live events' definitions (xmarks::live::EventSpec), checked at 2026-12-01T00:00:00Z. The server's
+# admin API reads them (PUT /v1/admin/events/{id}); its own refusals (unknown templates, joins after
+# the end or beyond the limit, admin calls without the admin secret, acknowledging a grant twice)
+# are in server/tests/live.rs.
+ONCE = {"start": "2026-12-24T12:00:00Z", "end": "2026-12-24T13:00:00Z"}
+E = lambda **kw: json.dumps({"template": "harbour", "schedule": ONCE, **kw})
+c("event", "malformed JSON", '{"template": ', "event_invalid", "$", js=False)
+c("event", "not an object", "[1]", "event_invalid", "$", js=False)
+c("event", "unknown field", E(colour="red"), "event_invalid", "$", js=False)
+c("event", "no template", json.dumps({"schedule": ONCE}), "event_invalid", "template", js=False)
+c("event", "a template name past 128 bytes", E(template="t" * 129), "event_invalid", "template", js=False)
+c("event", "no schedule", json.dumps({"template": "harbour"}), "event_invalid", "schedule", js=False)
+c("event", "a window in the past", json.dumps({"template": "harbour", "schedule": {"start": "2026-11-24T12:00:00Z", "end": "2026-11-24T13:00:00Z"}}), "event_invalid", "schedule.end", js=False)
+c("event", "a cron that never fires", json.dumps({"template": "harbour", "schedule": {"cron": "0 0 30 2 *", "duration_s": 60}}), "event_invalid", "schedule.cron", js=False)
+c("event", "zero players", E(max_players=0), "event_invalid", "max_players", js=False)
+c("event", "more players than the limit", E(max_players=1000001), "event_invalid", "max_players", js=False)
+c("event", "1e308 players", E(max_players=1e308), "event_invalid", "$", js=False)
+c("event", "zero attempts", E(attempts=0), "event_invalid", "attempts", js=False)
+c("event", "101 attempts", E(attempts=101), "event_invalid", "attempts", js=False)
+c("event", "an unknown mode", E(mode="team"), "event_invalid", "$", js=False)
+c("event", "a shared hunt without a start", E(mode="shared"), "event_invalid", "start", js=False)
+c("event", "a shared hunt starting at NaN", E(mode="shared", start={"x": "NaN", "y": 0}), "event_invalid", "$", js=False)
+c("event", "a personal hunt with a start", E(start={"x": 0, "y": 0}), "event_invalid", "start", js=False)
+c("event", "an unknown board order", E(board={"score": "sideways"}), "event_invalid", "board", js=False)
+c("event", "overlapping payout ranges", E(payouts={"rows": [{"ranks": [1, 10], "reward": 1}, {"ranks": [5, 20], "reward": 2}]}), "event_invalid", "payouts.rows[1].ranks", js=False)
+c("event", "100,000 nesting levels in a reward", big('{"template": "harbour", "schedule": {"start": "2026-12-24T12:00:00Z", "end": "2026-12-24T13:00:00Z"}, "payouts": {"rows": [{"rank": 1, "reward": ', "[", 100000, "1", "]", "}]}}"), "event_invalid", "payouts", js=False)
+
 # The player routes (GET and DELETE /v1/players/{id}), against a real server: who may call them and
 # on which ids. `token` is "backend" (admin scope), "player" (another player's) or "none".
 def route(name, code, **recipe):

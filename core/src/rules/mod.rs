@@ -379,7 +379,7 @@ mod tests {
             [
                 "rules[0].when.foo: unknown operator \"foo\"",
                 "rules[1].id: duplicate rule id \"a\"",
-                "rules[1].on[0]: unknown event type \"digg\"; known: move, dig, answer, use, tick, claim_result, stage_completed, hunt_completed, hunt_failed",
+                "rules[1].on[0]: unknown event type \"digg\"; known: move, dig, answer, use, tick, claim_result, window_closed, stage_completed, hunt_completed, hunt_failed",
                 "rules[1].then[0].explode: unknown effect \"explode\"",
                 "rules[1].then[1].give_item.colour: unknown field (expected item, count)",
                 "rules[2].when.==: \"==\" takes 2 arguments, got 1",
