@@ -10,6 +10,8 @@
 //! [`verify`] then fetches every session's log, checks that it replays, that it begins with exactly
 //! those events, and that replaying that prefix gives the state hash the server acknowledged.
 
+pub mod event;
+
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;

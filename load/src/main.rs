@@ -50,6 +50,14 @@ struct Args {
     /// measure how fast the server compacts them (it must have [retention] set).
     #[arg(long)]
     compact: bool,
+    /// Instead of playing: a live event's window raced by this many players (one in ten
+    /// finishing), ended by the admin, paid and delivered, then checked against a recomputation
+    /// from the stored logs; prints the figures as JSON.
+    #[arg(long)]
+    event: Option<usize>,
+    /// The admin secret, for --event.
+    #[arg(long)]
+    admin_secret_file: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -62,6 +70,18 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
+    if let Some(players) = args.event {
+        let url = args.urls.first().map(String::as_str).unwrap_or("http://127.0.0.1:8080");
+        let path =
+            args.admin_secret_file.as_ref().ok_or_else(|| anyhow::anyhow!("--event needs --admin-secret-file"))?;
+        let admin = String::from_utf8(std::fs::read(path)?)?;
+        let report = xmarks_load::event::event_run(url, players, admin.trim(), signer.as_ref()).await?;
+        println!("{}", serde_json::to_string(&report)?);
+        if !report.verified {
+            anyhow::bail!("the recomputation from the stored logs disagrees with the server");
+        }
+        return Ok(());
+    }
     if let Some(players) = args.open_only {
         let url = args.urls.first().map(String::as_str).unwrap_or("http://127.0.0.1:8080");
         let report =

@@ -714,19 +714,18 @@ impl Engine {
     }
 
     /// Ends an event session when its window closes (at `end`, or at its last event if later),
-    /// with a `window_closed` host event in its log. Returns its result; `None` if it had ended.
-    pub(crate) async fn close_session(&self, id: &str, end: u64) -> Result<Option<xmarks::live::Finish>, ApiError> {
+    /// with a `window_closed` host event in its log; one that has ended already is left as it is.
+    pub(crate) async fn close_session(&self, id: &str, end: u64) -> Result<(), ApiError> {
         let t = {
             let slot = self.live(id).await?;
             let mut live = slot.live.lock().await;
             self.refresh(id, &mut live).await?;
             if !active(&live.session) {
-                return Ok(None);
+                return Ok(());
             }
             end.max(live.session.state().t)
         };
-        self.submit_as(id, vec![Ok(Event::WindowClosed { t })], true).await?;
-        self.finish_of(id).await
+        self.submit_as(id, vec![Ok(Event::WindowClosed { t })], true).await.map(drop)
     }
 
     /// The live session `id`, rebuilt from the store by replay if this server does not hold it.

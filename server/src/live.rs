@@ -129,8 +129,6 @@ struct Member {
 struct WindowState {
     event: String,
     window: Window,
-    /// Length of its journal.
-    version: u64,
     /// Attempts per player (0: joined, no session yet).
     players: BTreeMap<String, u32>,
     sessions: Vec<String>,
@@ -471,11 +469,10 @@ impl Engine {
             let Some(w) = w else { return Ok(()) };
             defined.effective(window, w)
         };
-        let (entries, version) = self.store().journal_read(&format!("{WINDOW_PREFIX}{window}"), 0)?;
+        let (entries, _) = self.store().journal_read(&format!("{WINDOW_PREFIX}{window}"), 0)?;
         let mut state = WindowState {
             event: event.to_owned(),
             window: w,
-            version,
             players: BTreeMap::new(),
             sessions: Vec::new(),
             finishes: BTreeMap::new(),
@@ -594,57 +591,70 @@ impl Engine {
             (w, d.spec.max_players, d.spec.attempts, d.spec.join_required)
         };
         let name = window_name(event, &w);
-        let lock = self.live.lock_for(&name);
-        let _one = lock.lock().await;
-        let journal = format!("{WINDOW_PREFIX}{name}");
-        let (players, mine, version) = {
-            let windows = self.live.windows.lock().expect("windows");
-            match windows.get(&name) {
-                Some(s) => (s.players.len(), s.players.get(player).copied(), s.version),
-                None => (0, None, self.store().journal_read(&journal, 0)?.1),
+        // Taken in memory first (this server is the journal's only writer), so that joins are not
+        // serialised behind each other's writes and share the store's group commits; given back
+        // if the write fails.
+        let new_player = {
+            let mut windows = self.live.windows.lock().expect("windows");
+            let state = windows.entry(name.clone()).or_insert_with(|| WindowState {
+                event: event.to_owned(),
+                window: w,
+                players: BTreeMap::new(),
+                sessions: Vec::new(),
+                finishes: BTreeMap::new(),
+                ranking: None,
+                paid: false,
+            });
+            let players = state.players.len();
+            match (state.players.get(player).copied(), session) {
+                (None, _) if players >= max_players as usize => {
+                    return Err(ApiError::new(
+                        "window_full",
+                        format!("window {name} holds {players} players, its most"),
+                    ))
+                }
+                (None, Some(_)) if join_required => {
+                    return Err(ApiError::new(
+                        "not_joined",
+                        format!("join window {name} first (POST /v1/events/{event}/join)"),
+                    ))
+                }
+                (Some(_), None) => return Ok((name, w)),
+                (Some(n), Some(_)) if n >= attempts => {
+                    return Err(ApiError::new("no_attempts_left", format!("{n} attempts in window {name}, the most")))
+                }
+                (mine, _) => {
+                    let n = state.players.entry(player.to_owned()).or_default();
+                    if let Some(id) = session {
+                        *n += 1;
+                        state.sessions.push(id.to_owned());
+                        self.live.session_window.lock().expect("session windows").insert(id.to_owned(), name.clone());
+                    }
+                    self.metrics
+                        .window_players
+                        .get_or_create(&crate::metrics::EventIdLabels { event: event.to_owned() })
+                        .set(state.players.len() as i64);
+                    mine.is_none()
+                }
             }
         };
-        match (mine, session) {
-            (None, _) if players >= max_players as usize => {
-                return Err(ApiError::new("window_full", format!("window {name} holds {players} players, its most")))
-            }
-            (None, Some(_)) if join_required => {
-                return Err(ApiError::new(
-                    "not_joined",
-                    format!("join window {name} first (POST /v1/events/{event}/join)"),
-                ))
-            }
-            (Some(_), None) => return Ok((name, w)),
-            (Some(n), Some(_)) if n >= attempts => {
-                return Err(ApiError::new("no_attempts_left", format!("{n} attempts in window {name}, the most")))
-            }
-            _ => {}
-        }
         let member = Member { player: player.to_owned(), session: session.map(str::to_owned) };
         let text = serde_json::to_string(&member).expect("members serialise");
-        let version = self.store().journal_append(&journal, version, vec![text]).await?;
-        let mut windows = self.live.windows.lock().expect("windows");
-        let state = windows.entry(name.clone()).or_insert_with(|| WindowState {
-            event: event.to_owned(),
-            window: w,
-            version: 0,
-            players: BTreeMap::new(),
-            sessions: Vec::new(),
-            finishes: BTreeMap::new(),
-            ranking: None,
-            paid: false,
-        });
-        state.version = version;
-        let attempts = state.players.entry(player.to_owned()).or_default();
-        if let Some(id) = session {
-            *attempts += 1;
-            state.sessions.push(id.to_owned());
-            self.live.session_window.lock().expect("session windows").insert(id.to_owned(), name.clone());
+        if let Err(e) = self.store().journal_push(&format!("{WINDOW_PREFIX}{name}"), vec![text]).await {
+            let mut windows = self.live.windows.lock().expect("windows");
+            if let Some(state) = windows.get_mut(&name) {
+                if new_player {
+                    state.players.remove(player);
+                } else if let Some(n) = state.players.get_mut(player) {
+                    *n -= 1;
+                }
+                if let Some(id) = session {
+                    state.sessions.retain(|s| s != id);
+                    self.live.session_window.lock().expect("session windows").remove(id);
+                }
+            }
+            return Err(e.into());
         }
-        self.metrics
-            .window_players
-            .get_or_create(&crate::metrics::EventIdLabels { event: event.to_owned() })
-            .set(state.players.len() as i64);
         Ok((name, w))
     }
 
@@ -727,10 +737,20 @@ impl Engine {
             Some(s) if !s.paid => s.sessions.clone(),
             _ => return Ok(()),
         };
-        for id in &sessions {
-            match self.close_session(id, end).await {
-                Ok(Some(finish)) => self.session_ended(id, finish),
-                Ok(None) => {}
+        // Many at once, so that the store's group commit covers many closes per write.
+        use futures_util::stream::{self, StreamExt as _};
+        // Each closed session enters its result on the board as it ends (see `submit`).
+        let closed: Vec<(String, Result<(), ApiError>)> = stream::iter(sessions)
+            .map(|id| async move {
+                let result = self.close_session(&id, end).await;
+                (id, result)
+            })
+            .buffer_unordered(256)
+            .collect()
+            .await;
+        for (_, result) in closed {
+            match result {
+                Ok(()) => {}
                 // A session the store never took (its attempt was recorded first): not on the board.
                 Err(e) if e.code == "not_found" => {}
                 Err(e) => return Err(e),

@@ -50,10 +50,11 @@ enum Op {
     Erase {
         player: String,
     },
-    /// Entries after the journal's first `version`; refused with a conflict otherwise.
+    /// Entries after the journal's first `version` (refused with a conflict otherwise), or at
+    /// its end whatever its length (`None`).
     Journal {
         name: String,
-        version: u64,
+        version: Option<u64>,
         entries: Vec<String>,
     },
 }
@@ -321,7 +322,12 @@ impl EmbeddedStore {
     /// Appends `entries` after the journal's first `version` entries; returns its new length.
     pub async fn journal_append(&self, name: &str, version: u64, entries: Vec<String>) -> Result<u64, StoreError> {
         let last = version + entries.len() as u64;
-        self.submit(Op::Journal { name: name.into(), version, entries }).await.map(|()| last)
+        self.submit(Op::Journal { name: name.into(), version: Some(version), entries }).await.map(|()| last)
+    }
+
+    /// Appends `entries` at the journal's end, for a caller that orders its writes itself.
+    pub async fn journal_push(&self, name: &str, entries: Vec<String>) -> Result<(), StoreError> {
+        self.submit(Op::Journal { name: name.into(), version: None, entries }).await
     }
 
     /// A journal's entries after its first `after`, and its length.
@@ -435,7 +441,7 @@ fn write_loop(
         }
         let verdicts = check(&batch, &index, &journals);
         let erasing = batch.iter().any(|job| matches!(job.op, Op::Erase { .. } | Op::Compact { .. }));
-        let result = match write(&mut conn, &batch, &verdicts, &index) {
+        let result = match write(&mut conn, &batch, &verdicts, &index, &journals) {
             Ok(written) => {
                 // Only what was committed becomes readable.
                 let mut index = index.lock().expect("index lock");
@@ -507,7 +513,7 @@ fn check(batch: &[Job], index: &Index, journals: &Journals) -> Vec<Result<(), St
                 let length = journal_lengths
                     .entry(name)
                     .or_insert_with(|| journals.get(name.as_str()).map_or(0, |e| e.len() as u64));
-                if *length != *version {
+                if version.is_some_and(|v| v != *length) {
                     return Err(StoreError::Conflict);
                 }
                 *length += entries.len() as u64;
@@ -525,8 +531,10 @@ fn write(
     batch: &[Job],
     verdicts: &[Result<(), StoreError>],
     index: &Index,
+    journals: &Journals,
 ) -> rusqlite::Result<Vec<(String, Row)>> {
     let mut written = Vec::new();
+    let mut lengths: HashMap<String, u64> = HashMap::new();
     let mut created = HashMap::new();
     let tx = conn.transaction()?;
     {
@@ -580,10 +588,15 @@ fn write(
                 Op::Erase { player } => {
                     erase.execute([player])?;
                 }
-                Op::Journal { name, version, entries } => {
+                Op::Journal { name, entries, .. } => {
+                    // After what is committed and what this batch wrote before.
+                    let length = *lengths.entry(name.clone()).or_insert_with(|| {
+                        journals.lock().expect("journals lock").get(name).map_or(0, |e| e.len() as u64)
+                    });
                     for (i, entry) in entries.iter().enumerate() {
-                        journal.execute(params![name, (*version + 1 + i as u64) as i64, entry])?;
+                        journal.execute(params![name, (length + 1 + i as u64) as i64, entry])?;
                     }
+                    lengths.insert(name.clone(), length + entries.len() as u64);
                 }
                 Op::Probe => {
                     let at =

@@ -292,6 +292,15 @@ impl Store {
         }
     }
 
+    /// Appends `entries` at the end of the journal `name`, for a caller that orders its writes
+    /// itself (this process being the journal's only writer).
+    pub async fn journal_push(&self, name: &str, entries: Vec<String>) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Embedded(s) => self.guard(s.journal_push(name, entries)).await,
+            Backend::Nats(_) => Err(no_journals()),
+        }
+    }
+
     /// A journal's entries after its first `after`, and its length.
     pub fn journal_read(&self, name: &str, after: u64) -> Result<(Vec<Arc<str>>, u64), StoreError> {
         match &self.backend {
