@@ -241,3 +241,19 @@ fn window_length() {
     assert_eq!(schedule(MAX_WINDOW_S), Ok(()));
     assert_eq!(schedule(MAX_WINDOW_S + 1), Err(refused("schedule_invalid", "duration_s")));
 }
+
+#[test]
+fn players_and_attempts_per_window() {
+    let dec_1 = 1_796_083_200_000; // 2026-12-01T00:00:00Z
+    let event = |field: &str, n: u64| {
+        let text =
+            format!(r#"{{"template": "t", "schedule": {{"cron": "0 0 1 1 *", "duration_s": 60}}, "{field}": {n}}}"#);
+        xmarks::live::EventSpec::from_json(&text, dec_1)
+            .map(|e| (e.max_players, e.attempts))
+            .map_err(|e| (xmarks::Coded::code(&e).to_owned(), xmarks::Coded::path(&e)))
+    };
+    assert_eq!(event("max_players", MAX_WINDOW_PLAYERS), Ok((MAX_WINDOW_PLAYERS as u32, 1)));
+    assert_eq!(event("max_players", MAX_WINDOW_PLAYERS + 1), Err(refused("event_invalid", "max_players")));
+    assert_eq!(event("attempts", MAX_ATTEMPTS), Ok((MAX_WINDOW_PLAYERS as u32, MAX_ATTEMPTS as u32)));
+    assert_eq!(event("attempts", MAX_ATTEMPTS + 1), Err(refused("event_invalid", "attempts")));
+}
