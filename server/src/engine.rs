@@ -702,6 +702,13 @@ impl Engine {
         Ok(created)
     }
 
+    /// The player a session is for.
+    pub(crate) async fn session_player(&self, id: &str) -> Result<String, ApiError> {
+        let slot = self.live(id).await?;
+        let live = slot.live.lock().await;
+        Ok(live.session.hunt().player.clone())
+    }
+
     /// An event session's result, once it has ended.
     pub(crate) async fn finish_of(&self, id: &str) -> Result<Option<xmarks::live::Finish>, ApiError> {
         let slot = match self.live(id).await {

@@ -388,12 +388,59 @@ async fn websocket(
 
 /// One player's live connection: every text message is a batch, answered in order. A connection
 /// sending faster than its quota gets `throttled` answers, and is closed if it keeps on.
+///
+/// For a live event's session the server also pushes, as text messages with a `push` field:
+/// `window` (its window's name, start, end and seconds left) on connecting, `rank` (the player's
+/// entry) whenever it changes, and `window_closed` once the window has closed and its board is
+/// final.
 async fn play(app: Shared, id: String, mut socket: WebSocket) {
     let metrics = &app.engine.metrics;
     metrics.websockets.inc();
     let limiter: DefaultDirectRateLimiter = RateLimiter::direct(app.quota);
     let mut refused_in_a_row = 0;
-    while let Some(Ok(message)) = socket.recv().await {
+    let mut listening = app.engine.listen(&id).await;
+    if let Some((window, ..)) = &listening {
+        let hello = serde_json::json!({ "push": "window", "window": window }).to_string();
+        if socket.send(Message::Text(hello.into())).await.is_err() {
+            metrics.websockets.dec();
+            return;
+        }
+    }
+    let mut rank = None;
+    loop {
+        let signal = async {
+            match &mut listening {
+                Some((_, _, signals)) => signals.changed().await.ok().map(|()| *signals.borrow_and_update()),
+                None => std::future::pending().await,
+            }
+        };
+        let message = tokio::select! {
+            message = socket.recv() => message,
+            signal = signal => {
+                let Some((window, player, _)) = &listening else { continue };
+                let Some(signal) = signal else {
+                    listening = None;
+                    continue;
+                };
+                let mut pushes = Vec::new();
+                let entry = app.engine.entry(&window.name, player);
+                if entry.as_ref().map(|e| e.rank) != rank {
+                    rank = entry.as_ref().map(|e| e.rank);
+                    pushes.push(serde_json::json!({ "push": "rank", "window": window.name, "entry": entry }));
+                }
+                if signal.closed {
+                    pushes.push(serde_json::json!({ "push": "window_closed", "window": window.name }));
+                    listening = None;
+                }
+                for push in pushes {
+                    if socket.send(Message::Text(push.to_string().into())).await.is_err() {
+                        break;
+                    }
+                }
+                continue;
+            }
+        };
+        let Some(Ok(message)) = message else { break };
         let bytes = match message {
             Message::Text(text) => Bytes::from(text),
             Message::Binary(bytes) => bytes,

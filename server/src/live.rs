@@ -136,9 +136,30 @@ struct WindowState {
     ranking: Option<Arc<Ranking>>,
     /// Its sessions were closed and its grants are in the outbox.
     paid: bool,
+    signal: tokio::sync::watch::Sender<Signal>,
+}
+
+/// What a window's WebSocket listeners are told: the board changed (`version`), it closed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Signal {
+    pub version: u64,
+    pub closed: bool,
 }
 
 impl WindowState {
+    fn new(event: &str, window: Window) -> WindowState {
+        WindowState {
+            event: event.to_owned(),
+            window,
+            players: BTreeMap::new(),
+            sessions: Vec::new(),
+            finishes: BTreeMap::new(),
+            ranking: None,
+            paid: false,
+            signal: tokio::sync::watch::Sender::new(Signal::default()),
+        }
+    }
+
     fn ranking(&mut self, spec: &EventSpec) -> Arc<Ranking> {
         if self.ranking.is_none() {
             self.ranking = Some(Arc::new(spec.board.rank(self.finishes.values())));
@@ -470,15 +491,7 @@ impl Engine {
             defined.effective(window, w)
         };
         let (entries, _) = self.store().journal_read(&format!("{WINDOW_PREFIX}{window}"), 0)?;
-        let mut state = WindowState {
-            event: event.to_owned(),
-            window: w,
-            players: BTreeMap::new(),
-            sessions: Vec::new(),
-            finishes: BTreeMap::new(),
-            ranking: None,
-            paid: false,
-        };
+        let mut state = WindowState::new(event, w);
         for text in &entries {
             let member: Member = serde_json::from_str(text).map_err(internal)?;
             let attempts = state.players.entry(member.player).or_default();
@@ -596,15 +609,7 @@ impl Engine {
         // if the write fails.
         let new_player = {
             let mut windows = self.live.windows.lock().expect("windows");
-            let state = windows.entry(name.clone()).or_insert_with(|| WindowState {
-                event: event.to_owned(),
-                window: w,
-                players: BTreeMap::new(),
-                sessions: Vec::new(),
-                finishes: BTreeMap::new(),
-                ranking: None,
-                paid: false,
-            });
+            let state = windows.entry(name.clone()).or_insert_with(|| WindowState::new(event, w));
             let players = state.players.len();
             match (state.players.get(player).copied(), session) {
                 (None, _) if players >= max_players as usize => {
@@ -692,6 +697,26 @@ impl Engine {
         Ok((created, view(event, w, now).with_name(name)))
     }
 
+    /// For a WebSocket of an event session: its window (as it runs), its player, and the signal
+    /// of its board's changes.
+    pub async fn listen(&self, session: &str) -> Option<(WindowView, String, tokio::sync::watch::Receiver<Signal>)> {
+        let name = self.live.session_window.lock().expect("session windows").get(session).cloned()?;
+        let player = self.session_player(session).await.ok()?;
+        let windows = self.live.windows.lock().expect("windows");
+        let state = windows.get(&name)?;
+        let view = view(&state.event, state.window, crate::engine::now_ms());
+        Some((view, player, state.signal.subscribe()))
+    }
+
+    /// A player's entry on a window's board, if they are on it.
+    pub fn entry(&self, window: &str, player: &str) -> Option<xmarks::live::Entry> {
+        let catalogue = self.live.catalogue.read().expect("catalogue lock");
+        let mut windows = self.live.windows.lock().expect("windows");
+        let state = windows.get_mut(window)?;
+        let spec = &catalogue.events.get(&state.event)?.spec;
+        state.ranking(spec).entry(player).cloned()
+    }
+
     /// A session ended: its result goes on its window's leaderboard.
     pub fn session_ended(&self, id: &str, finish: Finish) {
         let Some(name) = self.live.session_window.lock().expect("session windows").get(id).cloned() else { return };
@@ -699,6 +724,7 @@ impl Engine {
         if let Some(state) = windows.get_mut(&name) {
             state.finishes.insert(id.to_owned(), finish);
             state.ranking = None;
+            state.signal.send_modify(|s| s.version += 1);
             self.metrics.board_writes.inc();
         }
     }
@@ -769,6 +795,7 @@ impl Engine {
         }
         if let Some(state) = self.live.windows.lock().expect("windows").get_mut(name) {
             state.paid = true;
+            state.signal.send_modify(|s| s.closed = true);
         }
         tracing::info!(window = %name, event = %event, players = ranking.entries.len(), "window closed");
         Ok(())

@@ -77,6 +77,16 @@ fn rfc3339(ms: u64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next message the server pushes, within 10 s.
+async fn next_push(ws: &mut Socket) -> Value {
+    use futures_util::StreamExt;
+    let message = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a push within 10 s");
+    let text = message.unwrap().unwrap().into_text().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
 fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
@@ -143,6 +153,20 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
     let (status, v) = c.call(Method::POST, "/v1/events/launch/sessions", None, Some(play("ann"))).await;
     assert_eq!((status, v["error"]["code"].as_str()), (409, Some("no_attempts_left")), "{v}");
     let (_, bob) = c.call(Method::POST, "/v1/events/launch/sessions", None, Some(play("bob"))).await;
+    // Bob watches over a WebSocket: told his window at once, his rank and the close when they come.
+    let ws = format!(
+        "{}/v1/sessions/{}/ws?token={}",
+        c.url.replacen("http", "ws", 1),
+        bob["session"].as_str().unwrap(),
+        bob["token"].as_str().unwrap()
+    );
+    let (mut bob_ws, _) = tokio_tungstenite::connect_async(ws).await.unwrap();
+    let hello = next_push(&mut bob_ws).await;
+    assert_eq!(
+        (hello["push"].as_str(), hello["window"]["name"].as_str()),
+        (Some("window"), Some(window.as_str())),
+        "{hello}"
+    );
     let view: HuntView = serde_json::from_value(ann["hunt"].clone()).unwrap();
     let bob_view: HuntView = serde_json::from_value(bob["hunt"].clone()).unwrap();
     assert_eq!((view.start, view.stages.len()), (bob_view.start, bob_view.stages.len()), "one race for both");
@@ -190,6 +214,10 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
 
     let board = c.get(&format!("/v1/events/launch/leaderboard?window={window}")).await;
     assert_eq!(board["frozen"], true, "{board}");
+    let pushed = [next_push(&mut bob_ws).await, next_push(&mut bob_ws).await];
+    let rank = pushed.iter().find(|p| p["push"] == "rank").unwrap_or_else(|| panic!("{pushed:?}"));
+    assert_eq!((rank["entry"]["player"].as_str(), rank["entry"]["rank"].as_u64()), (Some("bob"), Some(2)), "{rank}");
+    assert!(pushed.iter().any(|p| p["push"] == "window_closed" && p["window"] == window.as_str()), "{pushed:?}");
     let ranks: Vec<(&str, u64)> = board["entries"]
         .as_array()
         .unwrap()
