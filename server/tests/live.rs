@@ -283,3 +283,154 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
         audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["put_event", "end_window"]);
 }
+
+/// Polls `probe` every 100 ms until it gives something, for at most `within`.
+async fn until<T, F, Fut>(within: Duration, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        assert!(started.elapsed() < within, "not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn recurring_windows_follow_each_other_and_definitions_change_while_the_server_runs() {
+    use reqwest::Method;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, c) = start(dir.path());
+
+    // A template and a ruleset put while the server runs, and an event using both: a window
+    // every 4 s, open for 3.
+    let blink = json!({"id": "blink", "stages": 2, "leg": {"min": 40, "max": 120}, "spacing": 30,
+        "search_radius": 300, "difficulty": 1, "dig_radius": 10});
+    assert_eq!(c.admin(Method::PUT, "/v1/admin/templates/blink", Some(blink)).await.0, 200);
+    let rules: Value = serde_json::from_str(xmarks::rules::DEFAULT_RULES).unwrap();
+    assert_eq!(c.admin(Method::PUT, "/v1/admin/rulesets/house", Some(rules)).await.0, 200);
+    let (status, v) = c.admin(Method::PUT, "/v1/admin/rulesets/Bad Name", Some(json!({}))).await;
+    assert_eq!((status, v["error"]["path"].as_str()), (400, Some("name")), "{v}");
+    let daily = json!({"template": "blink", "rules": "house", "join_required": false,
+        "schedule": {"cron": "*/4 * * * * *", "duration_s": 3},
+        "payouts": {"rows": [{"finishers": true, "reward": {"badge": "played"}}]}});
+    let (status, v) = c.admin(Method::PUT, "/v1/admin/events/daily", Some(daily.clone())).await;
+    assert_eq!(status, 200, "{v}");
+    let (status, v) = c.admin(Method::DELETE, "/v1/admin/templates/blink", None).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("in_use")), "{v}");
+
+    // A window with at least 2 s left: Ann plays in it; its definition cannot change meanwhile.
+    let open = || async {
+        let e = c.get("/v1/events/daily").await;
+        (e["current"]["seconds_left"].as_u64() >= Some(2)).then(|| e["current"]["name"].as_str().unwrap().to_owned())
+    };
+    let first = until(Duration::from_secs(10), open).await;
+    let play = json!({"player": {"id": "ann", "start": {"x": 0, "y": 0}}});
+    let (status, v) = c.call(Method::POST, "/v1/events/daily/sessions", None, Some(play.clone())).await;
+    assert_eq!((status, v["window"]["name"].as_str()), (200, Some(first.as_str())), "{v}");
+    let (status, v) = c.admin(Method::PUT, "/v1/admin/events/daily", Some(daily)).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (409, Some("window_open")), "{v}");
+
+    // It closes by itself: Ann's session is closed and ranked, and the next window opens.
+    let board = until(Duration::from_secs(10), || async {
+        let b = c.get(&format!("/v1/events/daily/leaderboard?window={first}")).await;
+        (b["frozen"] == true).then_some(b)
+    })
+    .await;
+    assert_eq!((board["entries"][0]["player"].as_str(), board["entries"][0]["rank"].as_u64()), (Some("ann"), Some(1)));
+    let second = until(Duration::from_secs(10), || async { open().await.filter(|w| *w != first) }).await;
+    let (status, v) = c.call(Method::POST, "/v1/events/daily/sessions", None, Some(play)).await;
+    assert_eq!((status, v["window"]["name"].as_str()), (200, Some(second.as_str())), "one attempt per window: {v}");
+    until(Duration::from_secs(10), || async {
+        let b = c.get(&format!("/v1/events/daily/leaderboard?window={second}")).await;
+        (b["frozen"] == true).then_some(())
+    })
+    .await;
+    let all = c.get("/v1/events/daily/leaderboard?window=all").await;
+    assert_eq!(
+        (all["entries"][0]["player"].as_str(), all["entries"][0]["attempts"].as_u64()),
+        (Some("ann"), Some(2)),
+        "{all}"
+    );
+    let event = c.get("/v1/events/daily").await;
+    let windows: Vec<&str> = event["windows"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    assert_eq!(windows, [first.as_str(), second.as_str()]);
+
+    // One grant per window; retired, the event opens no more windows and frees its template.
+    let page = c.admin(Method::GET, "/v1/rewards", None).await.1;
+    let paid: Vec<&str> = page["grants"].as_array().unwrap().iter().map(|g| g["window"].as_str().unwrap()).collect();
+    assert_eq!(paid, [first.as_str(), second.as_str()], "{page}");
+    assert_eq!(c.admin(Method::DELETE, "/v1/admin/events/daily", None).await.0, 200);
+    let event = c.get("/v1/events/daily").await;
+    assert!(event["current"].is_null() && event["next"].is_null(), "{event}");
+    assert_eq!(c.admin(Method::DELETE, "/v1/admin/templates/blink", None).await.0, 200);
+    let (status, v) = c.call(Method::POST, "/v1/events/daily/join", None, Some(json!({"player": "bob"}))).await;
+    assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_while_it_pays_a_window_pays_it_exactly_once_after_restart() {
+    use reqwest::Method;
+    for delay_ms in [0u64, 15, 60] {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut server, c) = start(dir.path());
+        let mut rows: Vec<Value> = (0..63).map(|i| json!({"finishers": true, "reward": {"token": i}})).collect();
+        rows.insert(0, json!({"rank": 1, "reward": {"gems": 10}}));
+        let definition = json!({
+            "template": "sprint", "join_required": false,
+            "schedule": {"start": rfc3339(now_ms() - 60_000), "end": rfc3339(now_ms() + 3_600_000)},
+            "payouts": {"rows": rows}
+        });
+        assert_eq!(c.admin(Method::PUT, "/v1/admin/events/cup", Some(definition)).await.0, 200);
+        let players = 50;
+        for i in 0..players {
+            let play = json!({"player": {"id": format!("p{i}"), "start": {"x": 0, "y": 0}}});
+            let (status, v) = c.call(Method::POST, "/v1/events/cup/sessions", None, Some(play)).await;
+            assert_eq!(status, 200, "{v}");
+        }
+        // The end request, and a SIGKILL before it is recorded, while it is closing sessions or
+        // paying, or after (on this machine the three delays land in those places).
+        let ending = tokio::spawn({
+            let (http, url) = (c.http.clone(), c.url.clone());
+            async move {
+                http.post(format!("{url}/v1/admin/events/cup/end")).bearer_auth(ADMIN).send().await.map(|r| r.status())
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        server.kill();
+        let _ = ending.await;
+
+        let (_server, c) = start(dir.path());
+        let mut grants = Vec::new();
+        let mut cursor = 0;
+        loop {
+            let page = c.admin(Method::GET, &format!("/v1/rewards?after={cursor}"), None).await.1;
+            let got = page["grants"].as_array().unwrap().clone();
+            if got.is_empty() {
+                break;
+            }
+            cursor = page["cursor"].as_u64().unwrap();
+            grants.extend(got);
+        }
+        let event = c.get("/v1/events/cup").await;
+        let keys: std::collections::BTreeSet<&str> = grants.iter().map(|g| g["key"].as_str().unwrap()).collect();
+        if event["current"].is_null() {
+            // The end was recorded before the kill: the window is paid, each grant once.
+            let board =
+                c.get(&format!("/v1/events/cup/leaderboard?window={}", event["windows"][0].as_str().unwrap())).await;
+            assert_eq!((board["frozen"].as_bool(), board["players"].as_u64()), (Some(true), Some(players)), "{board}");
+            assert_eq!(
+                (grants.len(), keys.len()),
+                (players as usize * 63 + 1, players as usize * 63 + 1),
+                "after {delay_ms} ms"
+            );
+        } else {
+            // Killed before the end was recorded: the window is still open and nothing was paid.
+            assert!(grants.is_empty(), "after {delay_ms} ms: {} grants for an open window", grants.len());
+        }
+    }
+}
