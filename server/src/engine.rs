@@ -716,7 +716,9 @@ impl Engine {
             Err(e) if e.code == "not_found" => return Ok(None),
             Err(e) => return Err(e),
         };
-        let live = slot.live.lock().await;
+        let mut live = slot.live.lock().await;
+        // Another server may have ended it since.
+        self.refresh(id, &mut live).await?;
         Ok(xmarks::live::Finish::of(&live.session))
     }
 
@@ -1018,7 +1020,7 @@ impl Engine {
         live.session = next;
         live.version = version;
         if let (true, Some(finish)) = (ended, xmarks::live::Finish::of(&live.session)) {
-            self.session_ended(id, finish);
+            self.session_ended(id, finish).await;
         }
         let s = &live.session;
         let submitted = Submitted {

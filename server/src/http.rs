@@ -575,7 +575,7 @@ async fn audit(
     Query(q): Query<AfterQuery>,
 ) -> Result<Response, Failure> {
     admin(&app, &headers)?;
-    Ok(to_json(&serde_json::json!({ "entries": app.engine.audit(q.after)? })))
+    Ok(to_json(&serde_json::json!({ "entries": app.engine.audit(q.after).await? })))
 }
 
 async fn list_events(State(app): State<Shared>) -> Response {
@@ -665,7 +665,7 @@ async fn rewards(
     loop {
         // Registered before looking, so that grants arriving in between wake it.
         let arrived = app.engine.live.rewards.notified();
-        let page = app.engine.rewards(q.after, limit)?;
+        let page = app.engine.rewards(q.after, limit).await?;
         if !page.grants.is_empty() || tokio::time::Instant::now() >= deadline {
             return Ok(to_json(&page));
         }

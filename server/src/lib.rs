@@ -173,11 +173,17 @@ pub async fn serve(config: Config) -> Result<()> {
             }
         }
     });
-    // Live events' windows close on time, even with no request coming in.
+    // Live events' windows close on time, even with no request coming in; on JetStream, what
+    // the other servers did is read first.
     let closer = Arc::clone(&app);
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(250)).await;
+            if closer.engine.store().shared() {
+                if let Err(e) = closer.engine.sync().await {
+                    tracing::warn!("reading the live events' journals: {}", e.message);
+                }
+            }
             closer.engine.close_due().await;
         }
     });

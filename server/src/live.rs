@@ -10,6 +10,15 @@
 //!   order (first come: the player limit and the attempts are counted from it).
 //! - `rewards`: the outbox, one grant per entry, its cursor the entry's position; `rewards-acks`:
 //!   the keys the game's backend acknowledged.
+//! - On JetStream, `results/<window>` too: each session's result as it ends, so that every
+//!   server's board shows every server's players.
+//!
+//! On JetStream several servers write these journals: every append that decides something (an
+//! admin action, a member, an acknowledgement) is made only if nobody appended since the writer
+//! last read (else it reads again and decides again), each server reads what the others appended
+//! every 250 ms, and every server closes ended windows itself: closing is idempotent (sessions
+//! closed once, by whoever comes first; grants put once by their chunk's message id), so that all
+//! of them freeze the same board, and a server killed while it pays leaves the others to finish.
 //!
 //! A window's leaderboard is its sessions' results ([`Finish::of`]); it is entered when a session
 //! ends, and after a restart rebuilt by replaying the sessions. When a window ends (at its end, or
@@ -35,6 +44,9 @@ const ADMIN: &str = "admin";
 const OUTBOX: &str = "rewards";
 const ACKS: &str = "rewards-acks";
 const WINDOW_PREFIX: &str = "window/";
+/// On a shared store: `results/<window>`, each session's result when it ends, for every server's
+/// board.
+const RESULTS_PREFIX: &str = "results/";
 
 /// Grants returned by one read of the outbox, at most.
 pub const MAX_REWARDS_PAGE: usize = 1000;
@@ -81,6 +93,7 @@ pub struct Audited {
 }
 
 /// An event as the catalogue holds it.
+#[derive(Clone)]
 pub struct Defined {
     pub spec: EventSpec,
     pub source: Value,
@@ -110,7 +123,7 @@ impl Defined {
 }
 
 /// Templates, rulesets and events, as the audit log has made them.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Catalogue {
     templates: BTreeMap<String, Arc<Template>>,
     rules: BTreeMap<String, Arc<Ruleset>>,
@@ -137,6 +150,9 @@ struct WindowState {
     /// Its sessions were closed and its grants are in the outbox.
     paid: bool,
     signal: tokio::sync::watch::Sender<Signal>,
+    /// How far its members' journal, and (on a shared store) its results' journal, were read.
+    members_at: u64,
+    finishes_at: u64,
 }
 
 /// What a window's WebSocket listeners are told: the board changed (`version`), it closed.
@@ -157,6 +173,18 @@ impl WindowState {
             ranking: None,
             paid: false,
             signal: tokio::sync::watch::Sender::new(Signal::default()),
+            members_at: 0,
+            finishes_at: 0,
+        }
+    }
+
+    /// Takes in one entry of its members' journal.
+    fn admit(&mut self, member: Member, name: &str, live: &Live) {
+        let attempts = self.players.entry(member.player).or_default();
+        if let Some(session) = member.session {
+            *attempts += 1;
+            live.session_window.lock().expect("session windows").insert(session.clone(), name.to_owned());
+            self.sessions.push(session);
         }
     }
 
@@ -176,14 +204,72 @@ pub struct Live {
     session_window: Mutex<HashMap<String, String>>,
     /// Joins and closes of one window queue behind each other.
     window_locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
-    /// Admin actions queue behind each other (one writer of the audit log).
+    /// Admin actions queue behind each other (one writer of the audit log), and so do
+    /// acknowledgements.
     admin: AsyncMutex<()>,
+    acking: AsyncMutex<()>,
     /// Outbox keys, and acknowledged keys.
     outbox: Mutex<(HashSet<String>, HashSet<String>)>,
+    /// How far the audit log, the outbox and the acknowledgements were read.
+    read: Mutex<Read>,
     /// Woken when grants reach the outbox.
     pub rewards: tokio::sync::Notify,
     secret: [u8; 32],
 }
+
+#[derive(Default)]
+struct Read {
+    admin: u64,
+    outbox: u64,
+    acks: u64,
+}
+
+/// An event's limits on entering its windows.
+struct Limits {
+    max_players: u32,
+    attempts: u32,
+    join_required: bool,
+}
+
+impl Limits {
+    /// Whether `player` may enter the window (`session`: with an attempt): `true` to record the
+    /// entry, `false` when there is nothing to record (joined already), or why not.
+    fn admit(
+        &self,
+        state: &WindowState,
+        name: &str,
+        event: &str,
+        player: &str,
+        session: Option<&str>,
+    ) -> Result<bool, ApiError> {
+        let players = state.players.len();
+        match (state.players.get(player).copied(), session) {
+            (None, _) if players >= self.max_players as usize => {
+                Err(ApiError::new("window_full", format!("window {name} holds {players} players, its most")))
+            }
+            (None, Some(_)) if self.join_required => {
+                Err(ApiError::new("not_joined", format!("join window {name} first (POST /v1/events/{event}/join)")))
+            }
+            (Some(_), None) => Ok(false),
+            (Some(n), Some(_)) if n >= self.attempts => {
+                Err(ApiError::new("no_attempts_left", format!("{n} attempts in window {name}, the most")))
+            }
+            _ => Ok(true),
+        }
+    }
+}
+
+/// One ended session's result, as a shared store's results journal holds it.
+#[derive(Serialize, Deserialize)]
+struct Result_ {
+    session: String,
+    finish: Finish,
+}
+
+/// Grants go to the outbox in chunks of this many (on JetStream, one message each).
+const GRANTS_PER_CHUNK: usize = 1000;
+/// Appends that find another server wrote first are tried again this many times.
+const CONFLICT_RETRIES: u32 = 50;
 
 fn digest(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest as _;
@@ -291,7 +377,9 @@ impl Live {
             session_window: Mutex::default(),
             window_locks: Mutex::default(),
             admin: AsyncMutex::new(()),
+            acking: AsyncMutex::new(()),
             outbox: Mutex::default(),
+            read: Mutex::default(),
             rewards: tokio::sync::Notify::new(),
             secret: digest(secret),
         }
@@ -444,108 +532,154 @@ impl Engine {
     /// window's members from its journal and its leaderboard by replaying its sessions, the
     /// outbox's keys.
     pub async fn restore_live(&self) -> Result<(), ApiError> {
-        if self.store().kind() != "embedded" {
-            return Ok(());
-        }
-        let (entries, _) = self.store().journal_read(ADMIN, 0)?;
-        {
-            let mut catalogue = self.live.catalogue.write().expect("catalogue lock");
-            for (i, text) in entries.iter().enumerate() {
-                let entry: Audited =
-                    serde_json::from_str(text).map_err(|e| internal(format!("admin log entry {}: {e}", i + 1)))?;
-                if let Err(e) = catalogue.apply(&entry, self) {
-                    tracing::warn!(entry = i + 1, "an admin log entry no longer applies: {}", e.message);
+        self.sync().await?;
+        // Each window's results, by replaying its sessions.
+        let sessions: Vec<(String, String)> = {
+            let windows = self.live.windows.lock().expect("windows");
+            windows.iter().flat_map(|(name, w)| w.sessions.iter().map(move |id| (name.clone(), id.clone()))).collect()
+        };
+        use futures_util::stream::{self, StreamExt as _};
+        let finishes: Vec<Result<(String, String, Option<Finish>), ApiError>> = stream::iter(sessions)
+            .map(|(name, id)| async move { self.finish_of(&id).await.map(|f| (name, id, f)) })
+            .buffer_unordered(64)
+            .collect()
+            .await;
+        let mut windows = self.live.windows.lock().expect("windows");
+        for result in finishes {
+            if let (name, id, Some(finish)) = result? {
+                if let Some(w) = windows.get_mut(&name) {
+                    w.finishes.insert(id, finish);
+                    w.ranking = None;
                 }
             }
         }
-        for name in self.store().journal_names(WINDOW_PREFIX)? {
-            let window = &name[WINDOW_PREFIX.len()..];
-            self.load_window(window).await?;
-        }
-        let (grants, _) = self.store().journal_read(OUTBOX, 0)?;
-        let (acks, _) = self.store().journal_read(ACKS, 0)?;
-        {
-            let mut outbox = self.live.outbox.lock().expect("outbox lock");
-            for text in &grants {
-                let grant: Grant = serde_json::from_str(text).map_err(internal)?;
-                outbox.0.insert(grant.key);
-            }
-            outbox.1.extend(acks.iter().map(|k| k.to_string()));
-            self.metrics.grants_pending.set((outbox.0.len() - outbox.1.len()) as i64);
-        }
+        drop(windows);
         // Windows that ended (while this server was down, or while it was closing them) close
         // now: closed sessions and grants already in the outbox are left as they are.
         self.close_due().await;
         Ok(())
     }
 
-    /// Reads a window's journal and its sessions' results into memory.
-    async fn load_window(&self, window: &str) -> Result<(), ApiError> {
-        let Some((event, start)) = window.rsplit_once('@') else { return Ok(()) };
-        let start_ms: u64 = start.parse().map_err(|_| internal(format!("window name {window:?}")))?;
-        let w = {
+    /// Reads what was appended to the journals since they were last read: admin actions, window
+    /// members, results (on a shared store), grants and acknowledgements. At start, everything;
+    /// on JetStream, every 250 ms, to see what the other servers did.
+    pub async fn sync(&self) -> Result<(), ApiError> {
+        self.sync_admin().await?;
+        for name in self.store().journal_names(WINDOW_PREFIX).await? {
+            self.sync_window(&name[WINDOW_PREFIX.len()..]).await?;
+        }
+        let after = self.live.read.lock().expect("read lock").outbox;
+        let grants = self.store().journal_read(OUTBOX, after).await?;
+        let after = self.live.read.lock().expect("read lock").acks;
+        let acks = self.store().journal_read(ACKS, after).await?;
+        let mut outbox = self.live.outbox.lock().expect("outbox lock");
+        let mut read = self.live.read.lock().expect("read lock");
+        if grants.version > read.outbox {
+            for (_, text) in &grants.entries {
+                let grant: Grant = serde_json::from_str(text).map_err(internal)?;
+                outbox.0.insert(grant.key);
+            }
+            read.outbox = grants.version;
+        }
+        if acks.version > read.acks {
+            outbox.1.extend(acks.entries.iter().map(|(_, k)| k.to_string()));
+            read.acks = acks.version;
+        }
+        self.metrics.grants_pending.set(outbox.0.len().saturating_sub(outbox.1.len()) as i64);
+        let woken = !grants.entries.is_empty();
+        drop((outbox, read));
+        if woken {
+            self.live.rewards.notify_waiters();
+        }
+        Ok(())
+    }
+
+    /// Applies the audit log's entries not applied yet.
+    async fn sync_admin(&self) -> Result<(), ApiError> {
+        let after = self.live.read.lock().expect("read lock").admin;
+        let journal = self.store().journal_read(ADMIN, after).await?;
+        let mut catalogue = self.live.catalogue.write().expect("catalogue lock");
+        let mut read = self.live.read.lock().expect("read lock");
+        if journal.version <= read.admin {
+            return Ok(());
+        }
+        for (position, text) in &journal.entries {
+            let entry: Audited =
+                serde_json::from_str(text).map_err(|e| internal(format!("admin log entry {position}: {e}")))?;
+            if let Err(e) = catalogue.apply(&entry, self) {
+                tracing::warn!(entry = position, "an admin log entry no longer applies: {}", e.message);
+            }
+        }
+        read.admin = journal.version;
+        Ok(())
+    }
+
+    /// Reads a window's members (and, on a shared store, its results) appended since last read.
+    async fn sync_window(&self, name: &str) -> Result<(), ApiError> {
+        let Some((event, start)) = name.rsplit_once('@') else { return Ok(()) };
+        let Ok(start_ms) = start.parse::<u64>() else { return Ok(()) };
+        let (members_at, finishes_at, paid) = {
             let catalogue = self.live.catalogue.read().expect("catalogue lock");
-            let Some(defined) = catalogue.events.get(event) else { return Ok(()) };
-            let w = defined.spec.schedule.current(start_ms).filter(|w| w.start_ms == start_ms);
-            let Some(w) = w else { return Ok(()) };
-            defined.effective(window, w)
+            let mut windows = self.live.windows.lock().expect("windows");
+            if !windows.contains_key(name) {
+                let Some(defined) = catalogue.events.get(event) else { return Ok(()) };
+                let w = defined.spec.schedule.current(start_ms).filter(|w| w.start_ms == start_ms);
+                let Some(w) = w else { return Ok(()) };
+                windows.insert(name.to_owned(), WindowState::new(event, defined.effective(name, w)));
+            }
+            let state = &windows[name];
+            (state.members_at, state.finishes_at, state.paid)
         };
-        let (entries, _) = self.store().journal_read(&format!("{WINDOW_PREFIX}{window}"), 0)?;
-        let mut state = WindowState::new(event, w);
-        for text in &entries {
-            let member: Member = serde_json::from_str(text).map_err(internal)?;
-            let attempts = state.players.entry(member.player).or_default();
-            if let Some(session) = member.session {
-                *attempts += 1;
-                state.sessions.push(session);
-            }
+        if paid {
+            return Ok(());
         }
-        for id in &state.sessions {
-            self.live.session_window.lock().expect("session windows").insert(id.clone(), window.to_owned());
-            if let Some(finish) = self.finish_of(id).await? {
-                state.finishes.insert(id.clone(), finish);
+        let members = self.store().journal_read(&format!("{WINDOW_PREFIX}{name}"), members_at).await?;
+        let results = if self.store().shared() {
+            self.store().journal_read(&format!("{RESULTS_PREFIX}{name}"), finishes_at).await?
+        } else {
+            Default::default()
+        };
+        let mut windows = self.live.windows.lock().expect("windows");
+        let state = windows.get_mut(name).expect("inserted above");
+        if members.version > state.members_at {
+            for (_, text) in &members.entries {
+                state.admit(serde_json::from_str(text).map_err(internal)?, name, &self.live);
             }
+            state.members_at = members.version;
         }
-        self.live.windows.lock().expect("windows").insert(window.to_owned(), state);
+        if results.version > state.finishes_at {
+            for (_, text) in &results.entries {
+                let result: Result_ = serde_json::from_str(text).map_err(internal)?;
+                state.finishes.insert(result.session, result.finish);
+            }
+            state.finishes_at = results.version;
+            state.ranking = None;
+            state.signal.send_modify(|s| s.version += 1);
+        }
         Ok(())
     }
 
     /// One admin action: checked against the catalogue as it stands, recorded in the audit log,
-    /// then applied. Nothing is recorded if it does not apply.
+    /// then applied. Nothing is recorded if it does not apply. On a shared store, the audit log
+    /// is read up to its end first, and an action another server recorded first is checked again.
     pub async fn admin(&self, action: Action) -> Result<Audited, ApiError> {
-        if self.store().kind() != "embedded" {
-            return Err(ApiError::new("unsupported", "live events run on the embedded store in this version"));
-        }
         let _one = self.live.admin.lock().await;
         let entry = Audited { at_ms: crate::engine::now_ms(), action };
-        {
-            // Tried on a copy first: only what applies is recorded.
-            let catalogue = self.live.catalogue.read().expect("catalogue lock");
-            let mut trial = Catalogue {
-                templates: catalogue.templates.clone(),
-                rules: catalogue.rules.clone(),
-                events: catalogue
-                    .events
-                    .iter()
-                    .map(|(k, d)| {
-                        (
-                            k.clone(),
-                            Defined {
-                                spec: d.spec.clone(),
-                                source: d.source.clone(),
-                                ended: d.ended.clone(),
-                                retired: d.retired,
-                            },
-                        )
-                    })
-                    .collect(),
-            };
-            trial.apply(&entry, self)?;
-        }
-        let (_, version) = self.store().journal_read(ADMIN, 0)?;
         let text = serde_json::to_string(&entry).expect("admin entries serialise");
-        self.store().journal_append(ADMIN, version, vec![text]).await?;
-        self.live.catalogue.write().expect("catalogue lock").apply(&entry, self)?;
+        let mut attempt = 0;
+        loop {
+            self.sync_admin().await?;
+            // Tried on a copy first: only what applies is recorded.
+            let mut trial = self.live.catalogue.read().expect("catalogue lock").clone();
+            trial.apply(&entry, self)?;
+            let version = self.live.read.lock().expect("read lock").admin;
+            match self.store().journal_append(ADMIN, version, vec![text.clone()]).await {
+                Ok(_) => break,
+                Err(crate::store::StoreError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        self.sync_admin().await?;
         tracing::info!(action = entry.action.name(), "admin action");
         if matches!(entry.action, Action::EndWindow { .. } | Action::Retire { kind: Kind::Event, .. }) {
             self.close_due().await;
@@ -553,10 +687,10 @@ impl Engine {
         Ok(entry)
     }
 
-    /// The audit log after its first `after` entries.
-    pub fn audit(&self, after: u64) -> Result<Vec<Box<RawValue>>, ApiError> {
-        let (entries, _) = self.store().journal_read(ADMIN, after)?;
-        entries.iter().map(|e| RawValue::from_string(e.to_string()).map_err(internal)).collect()
+    /// The audit log after the position `after`.
+    pub async fn audit(&self, after: u64) -> Result<Vec<Box<RawValue>>, ApiError> {
+        let journal = self.store().journal_read(ADMIN, after).await?;
+        journal.entries.iter().map(|(_, e)| RawValue::from_string(e.to_string()).map_err(internal)).collect()
     }
 
     /// Every event (retired ones too) with its windows.
@@ -604,48 +738,55 @@ impl Engine {
             (w, d.spec.max_players, d.spec.attempts, d.spec.join_required)
         };
         let name = window_name(event, &w);
-        // Taken in memory first (this server is the journal's only writer), so that joins are not
-        // serialised behind each other's writes and share the store's group commits; given back
-        // if the write fails.
+        let limits = Limits { max_players, attempts, join_required };
+        let member = Member { player: player.to_owned(), session: session.map(str::to_owned) };
+        let journal = format!("{WINDOW_PREFIX}{name}");
+        let text = serde_json::to_string(&member).expect("members serialise");
+        if self.store().shared() {
+            // Other servers add members too: read the journal to its end, decide, and append
+            // only if nobody appended since (else read again and decide again).
+            let lock = self.live.lock_for(&name);
+            let _one = lock.lock().await;
+            let mut attempt = 0;
+            loop {
+                self.sync_window(&name).await?;
+                let version = {
+                    let mut windows = self.live.windows.lock().expect("windows");
+                    let state = windows.entry(name.clone()).or_insert_with(|| WindowState::new(event, w));
+                    if !limits.admit(state, &name, event, player, session)? {
+                        return Ok((name, w));
+                    }
+                    state.members_at
+                };
+                match self.store().journal_append(&journal, version, vec![text.clone()]).await {
+                    Ok(version) => {
+                        let mut windows = self.live.windows.lock().expect("windows");
+                        let state = windows.get_mut(&name).expect("entered above");
+                        state.admit(member, &name, &self.live);
+                        state.members_at = version;
+                        self.count_players(event, state);
+                        return Ok((name, w));
+                    }
+                    Err(crate::store::StoreError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        // This server is the journal's only writer: the place is taken in memory first, so that
+        // joins are not serialised behind each other's writes and share the store's group
+        // commits, and given back if the write fails.
         let new_player = {
             let mut windows = self.live.windows.lock().expect("windows");
             let state = windows.entry(name.clone()).or_insert_with(|| WindowState::new(event, w));
-            let players = state.players.len();
-            match (state.players.get(player).copied(), session) {
-                (None, _) if players >= max_players as usize => {
-                    return Err(ApiError::new(
-                        "window_full",
-                        format!("window {name} holds {players} players, its most"),
-                    ))
-                }
-                (None, Some(_)) if join_required => {
-                    return Err(ApiError::new(
-                        "not_joined",
-                        format!("join window {name} first (POST /v1/events/{event}/join)"),
-                    ))
-                }
-                (Some(_), None) => return Ok((name, w)),
-                (Some(n), Some(_)) if n >= attempts => {
-                    return Err(ApiError::new("no_attempts_left", format!("{n} attempts in window {name}, the most")))
-                }
-                (mine, _) => {
-                    let n = state.players.entry(player.to_owned()).or_default();
-                    if let Some(id) = session {
-                        *n += 1;
-                        state.sessions.push(id.to_owned());
-                        self.live.session_window.lock().expect("session windows").insert(id.to_owned(), name.clone());
-                    }
-                    self.metrics
-                        .window_players
-                        .get_or_create(&crate::metrics::EventIdLabels { event: event.to_owned() })
-                        .set(state.players.len() as i64);
-                    mine.is_none()
-                }
+            if !limits.admit(state, &name, event, player, session)? {
+                return Ok((name, w));
             }
+            let new_player = !state.players.contains_key(player);
+            state.admit(member, &name, &self.live);
+            self.count_players(event, state);
+            new_player
         };
-        let member = Member { player: player.to_owned(), session: session.map(str::to_owned) };
-        let text = serde_json::to_string(&member).expect("members serialise");
-        if let Err(e) = self.store().journal_push(&format!("{WINDOW_PREFIX}{name}"), vec![text]).await {
+        if let Err(e) = self.store().journal_push(&journal, vec![text]).await {
             let mut windows = self.live.windows.lock().expect("windows");
             if let Some(state) = windows.get_mut(&name) {
                 if new_player {
@@ -661,6 +802,13 @@ impl Engine {
             return Err(e.into());
         }
         Ok((name, w))
+    }
+
+    fn count_players(&self, event: &str, state: &WindowState) {
+        self.metrics
+            .window_players
+            .get_or_create(&crate::metrics::EventIdLabels { event: event.to_owned() })
+            .set(state.players.len() as i64);
     }
 
     /// Joins the player to the event's open window (idempotent).
@@ -717,9 +865,18 @@ impl Engine {
         state.ranking(spec).entry(player).cloned()
     }
 
-    /// A session ended: its result goes on its window's leaderboard.
-    pub fn session_ended(&self, id: &str, finish: Finish) {
+    /// A session ended: its result goes on its window's leaderboard (on a shared store, into the
+    /// window's results journal too, for the other servers' boards).
+    pub async fn session_ended(&self, id: &str, finish: Finish) {
         let Some(name) = self.live.session_window.lock().expect("session windows").get(id).cloned() else { return };
+        if self.store().shared() {
+            let result = serde_json::to_string(&Result_ { session: id.to_owned(), finish: finish.clone() });
+            let journal = format!("{RESULTS_PREFIX}{name}");
+            if let Err(e) = self.store().journal_push(&journal, vec![result.expect("results serialise")]).await {
+                // The board is still right once the window closes: closing reads every session.
+                tracing::warn!(window = %name, "a result for the other servers' boards: {e}");
+            }
+        }
         let mut windows = self.live.windows.lock().expect("windows");
         if let Some(state) = windows.get_mut(&name) {
             state.finishes.insert(id.to_owned(), finish);
@@ -766,7 +923,7 @@ impl Engine {
         // Many at once, so that the store's group commit covers many closes per write.
         use futures_util::stream::{self, StreamExt as _};
         // Each closed session enters its result on the board as it ends (see `submit`).
-        let closed: Vec<(String, Result<(), ApiError>)> = stream::iter(sessions)
+        let closed: Vec<(String, Result<(), ApiError>)> = stream::iter(sessions.clone())
             .map(|id| async move {
                 let result = self.close_session(&id, end).await;
                 (id, result)
@@ -782,16 +939,29 @@ impl Engine {
                 Err(e) => return Err(e),
             }
         }
+        // The frozen board is every session's result as its log gives it, whoever played it:
+        // every server closing the window freezes the same one.
+        let results: Vec<Result<(String, Option<Finish>), ApiError>> = stream::iter(sessions)
+            .map(|id| async move { self.finish_of(&id).await.map(|finish| (id, finish)) })
+            .buffer_unordered(256)
+            .collect()
+            .await;
         let (ranking, table, event) = {
             let catalogue = self.live.catalogue.read().expect("catalogue lock");
             let mut windows = self.live.windows.lock().expect("windows");
             let state = windows.get_mut(name).expect("known above");
+            state.finishes.clear();
+            for result in results {
+                if let (id, Some(finish)) = result? {
+                    state.finishes.insert(id, finish);
+                }
+            }
+            state.ranking = None;
             let d = catalogue.events.get(&state.event).ok_or_else(|| internal("the window's event is gone"))?;
             (state.ranking(&d.spec), d.spec.payouts.clone(), state.event.clone())
         };
         if let Some(table) = table {
-            let grants = table.grants(name, &ranking);
-            self.pay(grants).await?;
+            self.pay(name, table.grants(name, &ranking)).await?;
         }
         if let Some(state) = self.live.windows.lock().expect("windows").get_mut(name) {
             state.paid = true;
@@ -801,72 +971,100 @@ impl Engine {
         Ok(())
     }
 
-    /// Puts the grants not in the outbox yet into it, in one append.
-    async fn pay(&self, grants: Vec<Grant>) -> Result<(), ApiError> {
-        let new: Vec<Grant> = {
+    /// Puts a window's grants into the outbox, in chunks of [`GRANTS_PER_CHUNK`] in rank order,
+    /// each chunk once: chunks whose grants the outbox holds are left out, and on JetStream a
+    /// chunk put again (by a racing server, or after a crash) is dropped by its message id,
+    /// `<window>#<chunk>`. In the embedded store all of them go in one transaction.
+    async fn pay(&self, window: &str, grants: Vec<Grant>) -> Result<(), ApiError> {
+        let chunks: Vec<(String, Vec<String>)> = {
             let outbox = self.live.outbox.lock().expect("outbox lock");
-            grants.into_iter().filter(|g| !outbox.0.contains(&g.key)).collect()
+            grants
+                .chunks(GRANTS_PER_CHUNK)
+                .enumerate()
+                .filter(|(_, chunk)| !chunk.iter().all(|g| outbox.0.contains(&g.key)))
+                .map(|(i, chunk)| {
+                    let lines = chunk.iter().map(|g| serde_json::to_string(g).expect("grants serialise")).collect();
+                    (format!("{window}#{i}"), lines)
+                })
+                .collect()
         };
-        if new.is_empty() {
+        if chunks.is_empty() {
             return Ok(());
         }
-        let lines = new.iter().map(|g| serde_json::to_string(g).expect("grants serialise")).collect();
-        // Two windows closing at once may race here: the loser's append is refused (conflict),
-        // its window stays unpaid, and the next round of closing pays it.
-        let (_, version) = self.store().journal_read(OUTBOX, 0)?;
-        self.store().journal_append(OUTBOX, version, lines).await?;
-        let mut outbox = self.live.outbox.lock().expect("outbox lock");
-        outbox.0.extend(new.into_iter().map(|g| g.key));
-        self.metrics.grants_pending.set((outbox.0.len() - outbox.1.len()) as i64);
-        drop(outbox);
-        self.live.rewards.notify_waiters();
+        self.store().journal_put_once(OUTBOX, chunks).await?;
+        if !self.store().shared() {
+            let mut outbox = self.live.outbox.lock().expect("outbox lock");
+            outbox.0.extend(grants.into_iter().map(|g| g.key));
+            self.metrics.grants_pending.set(outbox.0.len().saturating_sub(outbox.1.len()) as i64);
+            drop(outbox);
+            self.live.rewards.notify_waiters();
+        }
+        // On JetStream the outbox is read back (with whatever other servers put) by `sync`.
         Ok(())
     }
 
-    /// Grants after `after` in the outbox, at most `limit`.
-    pub fn rewards(&self, after: u64, limit: usize) -> Result<RewardsPage, ApiError> {
-        let (entries, length) = self.store().journal_read(OUTBOX, after)?;
-        let grants: Vec<Box<RawValue>> = entries
-            .iter()
-            .take(limit.clamp(1, MAX_REWARDS_PAGE))
-            .map(|e| RawValue::from_string(e.to_string()).map_err(internal))
-            .collect::<Result<_, _>>()?;
-        let cursor = if entries.is_empty() { length.max(after.min(length)) } else { after + grants.len() as u64 };
+    /// Grants after the position `after` in the outbox: at least `limit` if there are that many
+    /// (on JetStream, whole chunks), at most `limit` + 999.
+    pub async fn rewards(&self, after: u64, limit: usize) -> Result<RewardsPage, ApiError> {
+        let journal = self.store().journal_read(OUTBOX, after).await?;
+        let limit = limit.clamp(1, MAX_REWARDS_PAGE);
+        let mut grants = Vec::new();
+        let mut cursor = after;
+        for (position, text) in &journal.entries {
+            if grants.len() >= limit && *position != cursor {
+                break;
+            }
+            grants.push(RawValue::from_string(text.to_string()).map_err(internal)?);
+            cursor = *position;
+        }
         Ok(RewardsPage { grants, cursor })
     }
 
     /// The backend has applied these grants: each key once (`already_acknowledged` the second
     /// time, and for an unknown key `not_found`; nothing is recorded unless every key is new).
     pub async fn acknowledge(&self, keys: Vec<String>) -> Result<usize, ApiError> {
-        let _one = self.live.admin.lock().await;
-        {
-            let outbox = self.live.outbox.lock().expect("outbox lock");
-            let mut seen = HashSet::new();
-            for (i, key) in keys.iter().enumerate() {
-                if !outbox.0.contains(key) {
-                    return Err(ApiError::at(
-                        "not_found",
-                        format!("no grant {key:?} in the outbox"),
-                        format!("keys[{i}]"),
-                    ));
-                }
-                if outbox.1.contains(key) || !seen.insert(key) {
-                    return Err(ApiError::at(
-                        "already_acknowledged",
-                        format!("grant {key:?} was acknowledged already"),
-                        format!("keys[{i}]"),
-                    ));
+        let _one = self.live.acking.lock().await;
+        let mut attempt = 0;
+        loop {
+            if self.store().shared() {
+                self.sync().await?;
+            }
+            {
+                let outbox = self.live.outbox.lock().expect("outbox lock");
+                let mut seen = HashSet::new();
+                for (i, key) in keys.iter().enumerate() {
+                    if !outbox.0.contains(key) {
+                        return Err(ApiError::at(
+                            "not_found",
+                            format!("no grant {key:?} in the outbox"),
+                            format!("keys[{i}]"),
+                        ));
+                    }
+                    if outbox.1.contains(key) || !seen.insert(key) {
+                        return Err(ApiError::at(
+                            "already_acknowledged",
+                            format!("grant {key:?} was acknowledged already"),
+                            format!("keys[{i}]"),
+                        ));
+                    }
                 }
             }
+            let version = self.live.read.lock().expect("read lock").acks;
+            match self.store().journal_append(ACKS, version, keys.clone()).await {
+                Ok(version) => {
+                    let mut outbox = self.live.outbox.lock().expect("outbox lock");
+                    let mut read = self.live.read.lock().expect("read lock");
+                    // Nobody appended between what was read and this: it is read up to here.
+                    read.acks = version;
+                    outbox.1.extend(keys.iter().cloned());
+                    self.metrics.grants_pending.set(outbox.0.len().saturating_sub(outbox.1.len()) as i64);
+                    self.metrics.grants_delivered.inc_by(keys.len() as u64);
+                    return Ok(keys.len());
+                }
+                Err(crate::store::StoreError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(e) => return Err(e.into()),
+            }
         }
-        let (_, version) = self.store().journal_read(ACKS, 0)?;
-        let n = keys.len();
-        self.store().journal_append(ACKS, version, keys.clone()).await?;
-        let mut outbox = self.live.outbox.lock().expect("outbox lock");
-        outbox.1.extend(keys);
-        self.metrics.grants_pending.set((outbox.0.len() - outbox.1.len()) as i64);
-        self.metrics.grants_delivered.inc_by(n as u64);
-        Ok(n)
     }
 
     /// A leaderboard read: a window's (or `all` the event's windows), top N, around a player, or

@@ -83,9 +83,9 @@ async fn streams_created_with_other_settings_or_by_a_newer_server() {
     // A newer server recorded its format.
     let client = async_nats::connect(nats.url.as_str()).await.unwrap();
     let caps = async_nats::jetstream::new(client).get_key_value("startup_caps").await.unwrap();
-    caps.put("format", "3".into()).await.unwrap();
+    caps.put("format", "4".into()).await.unwrap();
     let stderr = fails_to_start(&write_config(dir.path(), &nats_section(&nats.url, "")), &[]);
-    assert!(stderr.contains("store format 3, written by a newer xmarks-server"), "{stderr}");
+    assert!(stderr.contains("store format 4, written by a newer xmarks-server"), "{stderr}");
 }
 
 #[test]

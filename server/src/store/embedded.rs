@@ -330,11 +330,13 @@ impl EmbeddedStore {
         self.submit(Op::Journal { name: name.into(), version: None, entries }).await
     }
 
-    /// A journal's entries after its first `after`, and its length.
-    pub fn journal_read(&self, name: &str, after: u64) -> (Vec<Arc<str>>, u64) {
+    /// A journal's entries after its first `after` (an entry's position is its number, from 1),
+    /// and its length.
+    pub fn journal_read(&self, name: &str, after: u64) -> super::Journal {
         let journals = self.journals.lock().expect("journals lock");
         let all = journals.get(name).map_or(&[][..], Vec::as_slice);
-        (all.iter().skip(after as usize).cloned().collect(), all.len() as u64)
+        let entries = all.iter().enumerate().skip(after as usize).map(|(i, e)| (i as u64 + 1, Arc::clone(e))).collect();
+        super::Journal { entries, version: all.len() as u64 }
     }
 
     /// The names of the journals starting with `prefix`, sorted.

@@ -62,6 +62,13 @@ pub enum Shared {
     Missing,
 }
 
+/// Entries of a journal after some position, each with its position, and the journal's version.
+#[derive(Debug, Clone, Default)]
+pub struct Journal {
+    pub entries: Vec<(u64, Arc<str>)>,
+    pub version: u64,
+}
+
 /// A session's log as stored, and the version to append after.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -281,40 +288,66 @@ impl Store {
         }
     }
 
-    /// Appends `entries` to the journal `name` after its first `version` entries; returns its
-    /// new length, or [`StoreError::Conflict`] if it is no longer `version` long. Journals hold
-    /// live events' admin log, window members and the rewards outbox (embedded store only, for
-    /// now).
+    /// Appends `entries` to the journal `name` if its version is still `version` (from
+    /// [`Store::journal_read`]); returns the new version, or [`StoreError::Conflict`] if someone
+    /// appended since.
     pub async fn journal_append(&self, name: &str, version: u64, entries: Vec<String>) -> Result<u64, StoreError> {
-        match &self.backend {
-            Backend::Embedded(s) => self.guard(s.journal_append(name, version, entries)).await,
-            Backend::Nats(_) => Err(no_journals()),
-        }
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.journal_append(name, version, entries).await,
+                Backend::Nats(s) => s.journal_append(name, Some(version), entries).await,
+            }
+        })
+        .await
     }
 
-    /// Appends `entries` at the end of the journal `name`, for a caller that orders its writes
-    /// itself (this process being the journal's only writer).
+    /// Appends `entries` at the end of the journal `name`, whatever its version.
     pub async fn journal_push(&self, name: &str, entries: Vec<String>) -> Result<(), StoreError> {
-        match &self.backend {
-            Backend::Embedded(s) => self.guard(s.journal_push(name, entries)).await,
-            Backend::Nats(_) => Err(no_journals()),
-        }
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.journal_push(name, entries).await,
+                Backend::Nats(s) => s.journal_append(name, None, entries).await.map(drop),
+            }
+        })
+        .await
     }
 
-    /// A journal's entries after its first `after`, and its length.
-    pub fn journal_read(&self, name: &str, after: u64) -> Result<(Vec<Arc<str>>, u64), StoreError> {
+    /// Appends chunks of entries, each once by its id: on JetStream a chunk put again under the
+    /// same id within a day is dropped (its message id), so that servers racing to put the same
+    /// chunks, or one putting them again after a crash, write each once. In the embedded store,
+    /// all the chunks go in one transaction (all or none), and the caller leaves out the ones it
+    /// holds already.
+    pub async fn journal_put_once(&self, name: &str, chunks: Vec<(String, Vec<String>)>) -> Result<(), StoreError> {
+        self.guard(async {
+            match &self.backend {
+                Backend::Embedded(s) => s.journal_push(name, chunks.into_iter().flat_map(|(_, c)| c).collect()).await,
+                Backend::Nats(s) => s.journal_put_once(name, chunks).await,
+            }
+        })
+        .await
+    }
+
+    /// A journal's entries after the position `after`, each with its position, and its version
+    /// (the last position, 0 when empty). Positions grow; entries appended together may share one.
+    pub async fn journal_read(&self, name: &str, after: u64) -> Result<Journal, StoreError> {
         match &self.backend {
             Backend::Embedded(s) => Ok(s.journal_read(name, after)),
-            Backend::Nats(_) => Err(no_journals()),
+            Backend::Nats(s) => self.guard(s.journal_read(name, after)).await,
         }
     }
 
     /// The names of the journals starting with `prefix`, sorted.
-    pub fn journal_names(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+    pub async fn journal_names(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         match &self.backend {
             Backend::Embedded(s) => Ok(s.journal_names(prefix)),
-            Backend::Nats(_) => Err(no_journals()),
+            Backend::Nats(s) => self.guard(s.journal_names(prefix)).await,
         }
+    }
+
+    /// Whether other processes write to this store too (JetStream): then what this one holds of
+    /// shared journals must be read again before it decides anything from them.
+    pub fn shared(&self) -> bool {
+        matches!(self.backend, Backend::Nats(_))
     }
 
     /// Counts one claim against the global cap `key`: granted if fewer than `limit` were.
@@ -326,13 +359,6 @@ impl Store {
             }
         })
         .await
-    }
-}
-
-fn no_journals() -> StoreError {
-    StoreError::Refused {
-        reason: "live events run on the embedded store in this version, not on JetStream",
-        retry_after: Duration::from_secs(3600),
     }
 }
 

@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 
 pub struct NatsStore {
     js: jetstream::Context,
+    /// Live events' journals: one subject each, `<prefix>.journal.<hex of the name>`.
+    journals: stream::Stream<()>,
     /// By index `partition % streams`.
     streams: Vec<stream::Stream<()>>,
     caps: kv::Store,
@@ -69,7 +71,7 @@ pub fn partition(id: &str, partitions: u32) -> u32 {
 
 /// The layout this server writes, kept under the key `format` in the caps bucket. Streams
 /// written by a newer server are refused at start rather than misread.
-pub const FORMAT: u64 = 2;
+pub const FORMAT: u64 = 3;
 
 /// Streams this server needs, and the setting each part of them comes from.
 fn stream_configs(config: &NatsConfig) -> Vec<stream::Config> {
@@ -86,6 +88,17 @@ fn stream_configs(config: &NatsConfig) -> Vec<stream::Config> {
             ..Default::default()
         })
         .collect();
+    // Live events' journals. Chunks of grants carry a message id, and one put again within a day
+    // is dropped: that is what makes a window's payment once-only when servers race or restart.
+    streams.push(stream::Config {
+        name: format!("{}_JOURNALS", config.prefix.to_uppercase()),
+        subjects: vec![format!("{}.journal.*", config.prefix)],
+        storage: stream::StorageType::File,
+        num_replicas: config.replicas,
+        allow_direct: true,
+        duplicate_window: Duration::from_secs(24 * 3600),
+        ..Default::default()
+    });
     // The buckets (caps, and each player's sessions) are created as the streams behind them, with the key-value conventions
     // (`KV_<bucket>`, `$KV.<bucket>.>`, one value per key, direct gets), because async-nats'
     // `create_key_value` first reads account details in a form that nats-server 2.9 (the
@@ -207,12 +220,14 @@ impl NatsStore {
             streams.push(js.get_stream_no_info(&name).await?);
         }
         streams.truncate(streams.len() - 3); // the buckets', used as buckets
+        let journals = streams.pop().expect("the journals' stream");
         let caps = js.get_key_value(format!("{}_caps", config.prefix)).await?;
         let players = js.get_key_value(format!("{}_players", config.prefix)).await?;
         let summaries = js.get_key_value(format!("{}_summaries", config.prefix)).await?;
         check_format(&caps, &config.prefix).await?;
         Ok(NatsStore {
             js,
+            journals,
             streams,
             caps,
             players,
@@ -351,6 +366,84 @@ impl NatsStore {
         Ok(self.players.get(key).await.map_err(unavailable)?.is_some())
     }
 
+    fn journal_subject(&self, name: &str) -> String {
+        format!("{}.journal.{}", self.prefix, hex::encode(name))
+    }
+
+    /// One message of the entries (lines); after the version given, or anywhere with `None`.
+    pub async fn journal_append(
+        &self,
+        name: &str,
+        after: Option<u64>,
+        entries: Vec<String>,
+    ) -> Result<u64, StoreError> {
+        let mut message = PublishMessage::build().payload(entries.join("\n").into());
+        if let Some(after) = after {
+            message = message.expected_last_subject_sequence(after);
+        }
+        let ack = self.js.send_publish(self.journal_subject(name), message).await.map_err(unavailable)?;
+        match ack.await {
+            Ok(ack) => Ok(ack.sequence),
+            Err(e) if e.kind() == jetstream::context::PublishErrorKind::WrongLastSequence => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// One message per chunk, with the chunk's id as its message id.
+    pub async fn journal_put_once(&self, name: &str, chunks: Vec<(String, Vec<String>)>) -> Result<(), StoreError> {
+        let subject = self.journal_subject(name);
+        let mut acks = Vec::with_capacity(chunks.len());
+        for (id, entries) in chunks {
+            let message = PublishMessage::build().payload(entries.join("\n").into()).message_id(id);
+            acks.push(self.js.send_publish(subject.clone(), message).await.map_err(unavailable)?);
+        }
+        for ack in acks {
+            ack.await.map_err(unavailable)?;
+        }
+        Ok(())
+    }
+
+    /// Messages after the sequence `after`, line by line, each line at its message's sequence.
+    pub async fn journal_read(&self, name: &str, after: u64) -> Result<super::Journal, StoreError> {
+        let subject = self.journal_subject(name);
+        let last = match self.journals.direct_get_last_for_subject(&subject).await {
+            Ok(message) => message.sequence,
+            Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => return Ok(super::Journal::default()),
+            Err(e) => return Err(unavailable(e)),
+        };
+        let mut entries = Vec::new();
+        let mut next = after + 1;
+        while next <= last {
+            let message = self.journals.direct_get_next_for_subject(&subject, Some(next)).await.map_err(unavailable)?;
+            let text = std::str::from_utf8(&message.payload).map_err(unavailable)?;
+            entries.extend(text.split('\n').map(|line| (message.sequence, Arc::from(line))));
+            next = message.sequence + 1;
+        }
+        Ok(super::Journal { entries, version: last })
+    }
+
+    /// The journals with a name starting with `prefix`, sorted.
+    pub async fn journal_names(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        use futures_util::TryStreamExt as _;
+        let filter = format!("{}.journal.*", self.prefix);
+        let subjects: Vec<(String, usize)> = self
+            .journals
+            .info_with_subjects(filter)
+            .await
+            .map_err(unavailable)?
+            .try_collect()
+            .await
+            .map_err(unavailable)?;
+        let mut names: Vec<String> = subjects
+            .into_iter()
+            .filter_map(|(subject, _)| subject.rsplit('.').next().and_then(|h| hex::decode(h).ok()))
+            .filter_map(|bytes| String::from_utf8(bytes).ok())
+            .filter(|name| name.starts_with(prefix))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
     fn cap_key(key: &str) -> String {
         format!("cap.{}", hex::encode(key))
     }
@@ -417,7 +510,8 @@ async fn check_format(caps: &kv::Store, prefix: &str) -> anyhow::Result<()> {
         };
         let format: u64 = std::str::from_utf8(&found).ok().and_then(|s| s.parse().ok()).unwrap_or(u64::MAX);
         if format < FORMAT {
-            // Upgraded in place (format 2 only adds buckets): older servers must not write here now.
+            // Upgraded in place (formats 2 and 3 only add buckets and streams): older servers must
+            // not write here now.
             caps.put("format", FORMAT.to_string().into()).await.context("recording the store's format")?;
             return Ok(());
         }
