@@ -534,30 +534,32 @@ impl Engine {
     pub async fn restore_live(&self) -> Result<(), ApiError> {
         self.sync().await?;
         // Each window's results, by replaying its sessions.
-        let sessions: Vec<(String, String)> = {
+        let windows: Vec<(String, Vec<String>)> = {
             let windows = self.live.windows.lock().expect("windows");
-            windows.iter().flat_map(|(name, w)| w.sessions.iter().map(move |id| (name.clone(), id.clone()))).collect()
+            windows.iter().map(|(name, w)| (name.clone(), w.sessions.clone())).collect()
         };
-        use futures_util::stream::{self, StreamExt as _};
-        let finishes: Vec<Result<(String, String, Option<Finish>), ApiError>> = stream::iter(sessions)
-            .map(|(name, id)| async move { self.finish_of(&id).await.map(|f| (name, id, f)) })
-            .buffer_unordered(64)
-            .collect()
-            .await;
-        let mut windows = self.live.windows.lock().expect("windows");
-        for result in finishes {
-            if let (name, id, Some(finish)) = result? {
-                if let Some(w) = windows.get_mut(&name) {
-                    w.finishes.insert(id, finish);
-                    w.ranking = None;
-                }
+        for (name, sessions) in windows {
+            let results = self.results_of(sessions).await?;
+            if let Some(w) = self.live.windows.lock().expect("windows").get_mut(&name) {
+                w.finishes = results.into_iter().collect();
+                w.ranking = None;
             }
         }
-        drop(windows);
         // Windows that ended (while this server was down, or while it was closing them) close
         // now: closed sessions and grants already in the outbox are left as they are.
         self.close_due().await;
         Ok(())
+    }
+
+    /// The results of those of `sessions` that have ended, from their logs (many at once).
+    async fn results_of(&self, sessions: Vec<String>) -> Result<Vec<(String, Finish)>, ApiError> {
+        use futures_util::stream::{self, StreamExt as _};
+        let results: Vec<Result<Option<(String, Finish)>, ApiError>> = stream::iter(sessions)
+            .map(|id| async move { Ok(self.finish_of(&id).await?.map(|finish| (id, finish))) })
+            .buffer_unordered(256)
+            .collect()
+            .await;
+        results.into_iter().filter_map(Result::transpose).collect()
     }
 
     /// Reads what was appended to the journals since they were last read: admin actions, window
@@ -941,21 +943,12 @@ impl Engine {
         }
         // The frozen board is every session's result as its log gives it, whoever played it:
         // every server closing the window freezes the same one.
-        let results: Vec<Result<(String, Option<Finish>), ApiError>> = stream::iter(sessions)
-            .map(|id| async move { self.finish_of(&id).await.map(|finish| (id, finish)) })
-            .buffer_unordered(256)
-            .collect()
-            .await;
+        let results = self.results_of(sessions).await?;
         let (ranking, table, event) = {
             let catalogue = self.live.catalogue.read().expect("catalogue lock");
             let mut windows = self.live.windows.lock().expect("windows");
             let state = windows.get_mut(name).expect("known above");
-            state.finishes.clear();
-            for result in results {
-                if let (id, Some(finish)) = result? {
-                    state.finishes.insert(id, finish);
-                }
-            }
+            state.finishes = results.into_iter().collect();
             state.ranking = None;
             let d = catalogue.events.get(&state.event).ok_or_else(|| internal("the window's event is gone"))?;
             (state.ranking(&d.spec), d.spec.payouts.clone(), state.event.clone())
