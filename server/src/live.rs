@@ -999,8 +999,8 @@ impl Engine {
     /// Grants after the position `after` in the outbox: at least `limit` if there are that many
     /// (on JetStream, whole chunks), at most `limit` + 999.
     pub async fn rewards(&self, after: u64, limit: usize) -> Result<RewardsPage, ApiError> {
-        let journal = self.store().journal_read(OUTBOX, after).await?;
         let limit = limit.clamp(1, MAX_REWARDS_PAGE);
+        let journal = self.store().journal_read_some(OUTBOX, after, limit).await?;
         let mut grants = Vec::new();
         let mut cursor = after;
         for (position, text) in &journal.entries {

@@ -332,10 +332,16 @@ impl EmbeddedStore {
 
     /// A journal's entries after its first `after` (an entry's position is its number, from 1),
     /// and its length.
-    pub fn journal_read(&self, name: &str, after: u64) -> super::Journal {
+    pub fn journal_read(&self, name: &str, after: u64, at_least: usize) -> super::Journal {
         let journals = self.journals.lock().expect("journals lock");
         let all = journals.get(name).map_or(&[][..], Vec::as_slice);
-        let entries = all.iter().enumerate().skip(after as usize).map(|(i, e)| (i as u64 + 1, Arc::clone(e))).collect();
+        let entries = all
+            .iter()
+            .enumerate()
+            .skip(after as usize)
+            .take(at_least)
+            .map(|(i, e)| (i as u64 + 1, Arc::clone(e)))
+            .collect();
         super::Journal { entries, version: all.len() as u64 }
     }
 

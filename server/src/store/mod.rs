@@ -1,5 +1,5 @@
-//! Where session logs and global caps live: the embedded store (SQLite, one process) or NATS
-//! JetStream (any number of processes).
+//! Where session logs, global caps and live events' journals live: the embedded store (SQLite,
+//! one process) or NATS JetStream (any number of processes).
 //!
 //! A session's log is its header line followed by its event lines, exactly as
 //! [`xmarks::session::log`] writes them; the store only appends and reads them back. Every append
@@ -330,9 +330,14 @@ impl Store {
     /// A journal's entries after the position `after`, each with its position, and its version
     /// (the last position, 0 when empty). Positions grow; entries appended together may share one.
     pub async fn journal_read(&self, name: &str, after: u64) -> Result<Journal, StoreError> {
+        self.journal_read_some(name, after, usize::MAX).await
+    }
+
+    /// [`Store::journal_read`], stopping once it has `at_least` entries (whole appends).
+    pub async fn journal_read_some(&self, name: &str, after: u64, at_least: usize) -> Result<Journal, StoreError> {
         match &self.backend {
-            Backend::Embedded(s) => Ok(s.journal_read(name, after)),
-            Backend::Nats(s) => self.guard(s.journal_read(name, after)).await,
+            Backend::Embedded(s) => Ok(s.journal_read(name, after, at_least)),
+            Backend::Nats(s) => self.guard(s.journal_read(name, after, at_least)).await,
         }
     }
 

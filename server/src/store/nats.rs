@@ -1,4 +1,5 @@
-//! Scale-out store: session logs in NATS JetStream streams, global caps in a key-value bucket.
+//! Scale-out store: session logs in NATS JetStream streams, global caps in a key-value bucket,
+//! live events' journals in the stream `<PREFIX>_JOURNALS` (one subject each).
 //!
 //! Each session's log is one subject, `<prefix>.sessions.<partition>.<id>`, where the partition is
 //! a stable hash of the id (the first four bytes of its SHA-256, modulo the partition count).
@@ -404,7 +405,7 @@ impl NatsStore {
     }
 
     /// Messages after the sequence `after`, line by line, each line at its message's sequence.
-    pub async fn journal_read(&self, name: &str, after: u64) -> Result<super::Journal, StoreError> {
+    pub async fn journal_read(&self, name: &str, after: u64, at_least: usize) -> Result<super::Journal, StoreError> {
         let subject = self.journal_subject(name);
         let last = match self.journals.direct_get_last_for_subject(&subject).await {
             Ok(message) => message.sequence,
@@ -413,7 +414,7 @@ impl NatsStore {
         };
         let mut entries = Vec::new();
         let mut next = after + 1;
-        while next <= last {
+        while next <= last && entries.len() < at_least {
             let message = self.journals.direct_get_next_for_subject(&subject, Some(next)).await.map_err(unavailable)?;
             let text = std::str::from_utf8(&message.payload).map_err(unavailable)?;
             entries.extend(text.split('\n').map(|line| (message.sequence, Arc::from(line))));
