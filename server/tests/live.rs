@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::Server;
+use common::{now_ms, rfc3339, Server};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use xmarks::session::script::walkthrough_view;
@@ -60,23 +60,6 @@ fn start(dir: &std::path::Path) -> (Server, Client) {
     (server, client)
 }
 
-/// RFC 3339 for a time in ms, without a date library: days from the civil calendar.
-fn rfc3339(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next message the server pushes, within 10 s.
@@ -85,10 +68,6 @@ async fn next_push(ws: &mut Socket) -> Value {
     let message = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a push within 10 s");
     let text = message.unwrap().unwrap().into_text().unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Nats, Server};
+use common::{now_ms, rfc3339, Nats, Server};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use xmarks::session::script::walkthrough_view;
@@ -87,7 +87,7 @@ async fn three_servers_share_a_window_agree_on_its_board_and_pay_it_once_when_on
     let definition = json!({
         "template": "sprint", "mode": "shared", "start": {"x": 0, "y": 0}, "join_required": false,
         "max_players": 30, "attempts": 1,
-        "schedule": {"cron": "0 0 * * * *", "duration_s": 3600, "from": "2026-01-01T00:00:00Z"},
+        "schedule": {"start": rfc3339(now_ms() - 60_000), "end": rfc3339(now_ms() + 3_600_000)},
         "payouts": {"rows": rows}
     });
     let (status, v) =
