@@ -532,7 +532,16 @@ async fn retire(
     Ok(to_json(&app.engine.admin(Action::Retire { kind, name }).await?))
 }
 
-#[derive(Deserialize)]
+/// A body that may be left out: its default when empty.
+fn parse_optional<T: Default + serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        Ok(T::default())
+    } else {
+        parse(bytes)
+    }
+}
+
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EndRequest {
     window: Option<String>,
@@ -545,9 +554,7 @@ async fn end_window(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
     admin(&app, &headers)?;
-    let bytes = body(raw)?;
-    let request: EndRequest =
-        if bytes.iter().all(u8::is_ascii_whitespace) { EndRequest { window: None } } else { parse(&bytes)? };
+    let request: EndRequest = parse_optional(&body(raw)?)?;
     let window = match request.window {
         Some(window) => window,
         None => app
@@ -572,9 +579,10 @@ struct AfterQuery {
 async fn audit(
     State(app): State<Shared>,
     headers: HeaderMap,
-    Query(q): Query<AfterQuery>,
+    query: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {
     admin(&app, &headers)?;
+    let Query(q) = query.map_err(|e| ApiError::new("malformed", e.body_text()))?;
     Ok(to_json(&serde_json::json!({ "entries": app.engine.audit(q.after).await? })))
 }
 
@@ -586,7 +594,7 @@ async fn show_event(State(app): State<Shared>, Path(id): Path<String>) -> Result
     Ok(to_json(&app.engine.event(&id)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JoinRequest {
     /// Development only (no token): who joins.
@@ -600,9 +608,7 @@ async fn join_event(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
     let identity = app.engine.identify(bearer(&headers)).await?;
-    let bytes = body(raw)?;
-    let request: JoinRequest =
-        if bytes.iter().all(u8::is_ascii_whitespace) { JoinRequest { player: None } } else { parse(&bytes)? };
+    let request: JoinRequest = parse_optional(&body(raw)?)?;
     let player = match (identity, request.player) {
         (Some(identity), None) => identity.id,
         (Some(_), Some(_)) => {

@@ -5,9 +5,10 @@
 
 mod common;
 
-use common::{now_ms, rfc3339, Server};
+use common::{now_ms, until, Server};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
+use xmarks::live::rfc3339;
 use xmarks::session::script::walkthrough_view;
 use xmarks::HuntView;
 
@@ -261,22 +262,6 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
     let actions: Vec<&str> =
         audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["put_event", "end_window"]);
-}
-
-/// Polls `probe` every 100 ms until it gives something, for at most `within`.
-async fn until<T, F, Fut>(within: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(started.elapsed() < within, "not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,9 +4,10 @@
 
 mod common;
 
-use common::{now_ms, rfc3339, Nats, Server};
+use common::{now_ms, until, Nats, Server};
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use xmarks::live::rfc3339;
 use xmarks::session::script::walkthrough_view;
 use xmarks::HuntView;
 
@@ -51,22 +52,6 @@ async fn get(http: &reqwest::Client, url: String) -> Value {
     let (status, v) = call(http, reqwest::Method::GET, url.clone(), false, None).await;
     assert_eq!(status, 200, "{url}: {v}");
     v
-}
-
-/// Polls `probe` every 100 ms until it gives something, for at most `within`.
-async fn until<T, F, Fut>(within: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(started.elapsed() < within, "not within {within:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

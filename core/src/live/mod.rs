@@ -15,7 +15,7 @@ pub mod schedule;
 pub use board::{Aggregate, BoardSpec, Cursor, Entry, Finish, Order, Ranking};
 pub use event::{window_name, EventSpec, Mode};
 pub use payout::{Grant, PayoutTable, Ranks};
-pub use schedule::{Schedule, Window};
+pub use schedule::{rfc3339, Schedule, Window};
 
 /// Every problem with a live event's part (a schedule, a payout table), each with its path
 /// (`rows[2].ranks`, `cron`).

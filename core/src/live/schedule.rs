@@ -61,6 +61,12 @@ fn utc(t_ms: u64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(i64::try_from(t_ms).unwrap_or(i64::MAX)).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
+/// A time in ms since the epoch as RFC 3339 in UTC, whole seconds (`2026-12-24T12:00:00Z`): how
+/// schedules write times.
+pub fn rfc3339(t_ms: u64) -> String {
+    utc(t_ms).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 impl Schedule {
     /// Reads and checks a schedule given as JSON, at `now_ms`: a schedule with no window ending
     /// after now (a window in the past, a series that has ended or whose cron never fires) is
@@ -225,6 +231,8 @@ mod tests {
     #[test]
     fn one_window_holds_its_start_and_not_its_end() {
         assert_eq!(at("2026-12-01T00:00:00Z"), DEC_1);
+        assert_eq!(rfc3339(DEC_1 + 1_500), "2026-12-01T00:00:01Z");
+        assert_eq!(at(&rfc3339(DEC_1 + 86_400_000)), DEC_1 + 86_400_000);
         let s = Schedule::from_json(r#"{"start": "2026-12-24T12:00:00Z", "end": "2026-12-24T13:00:00+00:00"}"#, DEC_1)
             .unwrap();
         let (start, end) = (at("2026-12-24T12:00:00Z"), at("2026-12-24T13:00:00Z"));
