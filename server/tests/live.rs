@@ -82,7 +82,8 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
         "template": "sprint",
         "schedule": {"start": rfc3339(now_ms() - 60_000), "end": rfc3339(now_ms() + 3_600_000)},
         "max_players": 3, "attempts": 1, "mode": "shared", "start": {"x": 0, "y": 0},
-        "payouts": {"rows": [{"rank": 1, "reward": {"gems": 500}}, {"finishers": true, "reward": {"badge": "raced"}}]}
+        "payouts": {"rows": [{"rank": 1, "reward": {"gems": 500}}, {"finishers": true, "reward": {"badge": "raced"}},
+                             {"completed": true, "reward": {"badge": "found it"}}]}
     });
     let (status, v) = c.call(Method::PUT, "/v1/admin/events/launch", None, Some(definition.clone())).await;
     assert_eq!((status, v["error"]["code"].as_str()), (401, Some("unauthorized")), "{v}");
@@ -218,15 +219,16 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
         .iter()
         .map(|g| (g["player"].as_str().unwrap(), g["rank"].as_u64().unwrap(), g["row"].as_u64().unwrap()))
         .collect();
-    assert_eq!(paid, [("ann", 1, 0), ("ann", 1, 1), ("bob", 2, 1)], "{page}");
+    // Bob's attempt ended with the window: a finisher, but he did not complete the hunt.
+    assert_eq!(paid, [("ann", 1, 0), ("ann", 1, 1), ("ann", 1, 2), ("bob", 2, 1)], "{page}");
     assert!(grants.iter().all(|g| g["window"] == window.as_str()));
-    assert_eq!(page["cursor"], 3);
+    assert_eq!(page["cursor"], 4);
 
     // Nothing more: a long poll waits, then answers empty at the same cursor.
     let asked = Instant::now();
-    let empty = c.admin(Method::GET, "/v1/rewards?after=3&wait_s=1", None).await.1;
+    let empty = c.admin(Method::GET, "/v1/rewards?after=4&wait_s=1", None).await.1;
     assert!(asked.elapsed() >= Duration::from_millis(900), "it waited");
-    assert_eq!((empty["grants"].as_array().unwrap().len(), empty["cursor"].as_u64()), (0, Some(3)));
+    assert_eq!((empty["grants"].as_array().unwrap().len(), empty["cursor"].as_u64()), (0, Some(4)));
 
     // Acknowledged once; twice is refused and records nothing.
     let keys: Vec<Value> = grants.iter().map(|g| g["key"].clone()).collect();
@@ -241,7 +243,7 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
     let (status, v) = c.admin(Method::POST, "/v1/rewards/ack", Some(json!({"keys": ["no-such-grant"]}))).await;
     assert_eq!((status, v["error"]["code"].as_str()), (404, Some("not_found")), "{v}");
     let metrics = c.http.get(format!("{}/metrics", c.url)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("xmarks_grants_pending 1"), "{metrics}");
+    assert!(metrics.contains("xmarks_grants_pending 2"), "{metrics}");
     assert!(metrics.contains("xmarks_grants_delivered_total 2"), "{metrics}");
 
     // SIGKILL and restart: the board is rebuilt by replay and equal, nothing is paid again, the

@@ -246,6 +246,7 @@ c("payout", "top 1e308%", PT({"top_percent": 1e308, "reward": 1}), "payout_inval
 c("payout", "two selectors", PT({"rank": 1, "top_percent": 5, "reward": 1}), "payout_invalid", "rows[0]", js=False)
 c("payout", "no selector", PT({"reward": 1}), "payout_invalid", "rows[0]", js=False)
 c("payout", "finishers false", PT({"finishers": False, "reward": 1}), "payout_invalid", "rows[0].finishers", js=False)
+c("payout", "completed false", PT({"completed": False, "reward": 1}), "payout_invalid", "rows[0].completed", js=False)
 c("payout", "no reward", PT({"rank": 1}), "payout_invalid", "rows[0].reward", js=False)
 c("payout", "65 rows", PT(*[{"rank": r, "reward": r} for r in range(1, 66)]), "payout_invalid", "rows", js=False)
 c("payout", "100,000 nesting levels in a reward", big('{"rows": [{"rank": 1, "reward": ', "[", 100000, "1", "]", "}]}"), "payout_invalid", "$", js=False)

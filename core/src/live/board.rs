@@ -63,6 +63,9 @@ pub struct Finish {
     pub player: String,
     pub score: f64,
     pub subscore: f64,
+    /// It completed the hunt (rather than failing, or being closed with its window).
+    #[serde(default)]
+    pub completed: bool,
 }
 
 impl Finish {
@@ -74,6 +77,7 @@ impl Finish {
             player: session.hunt().player.clone(),
             score: state.points as f64,
             subscore: (state.t - state.started_ms) as f64 / 1000.0,
+            completed: state.status == crate::session::Status::Completed,
         })
     }
 }
@@ -88,6 +92,8 @@ pub struct Entry {
     pub subscore: f64,
     /// Attempts that made the entry.
     pub attempts: u32,
+    /// One of them completed the hunt (with `last`: the last one did).
+    pub completed: bool,
 }
 
 /// Where a page of a ranking ends: the next page starts after this entry's place, however the
@@ -115,29 +121,31 @@ impl BoardSpec {
     /// Ranks finished attempts, given in the order they finished. Scores that are not finite
     /// (NaN, infinities) are left out: a session's outcomes never give them.
     pub fn rank<'f>(&self, finishes: impl IntoIterator<Item = &'f Finish>) -> Ranking {
-        let mut by_player: BTreeMap<&str, (f64, f64, u32)> = BTreeMap::new();
+        let mut by_player: BTreeMap<&str, (f64, f64, u32, bool)> = BTreeMap::new();
         for f in finishes.into_iter().filter(|f| f.score.is_finite() && f.subscore.is_finite()) {
-            let entry = by_player.entry(&f.player).or_insert((f.score, f.subscore, 0));
+            let entry = by_player.entry(&f.player).or_insert((f.score, f.subscore, 0, f.completed));
             if entry.2 > 0 {
+                let (score, subscore, attempts, completed) = *entry;
                 *entry = match self.aggregate {
-                    Aggregate::Best if self.cmp((f.score, f.subscore, ""), (entry.0, entry.1, "")).is_lt() => {
-                        (f.score, f.subscore, entry.2)
+                    Aggregate::Best if self.cmp((f.score, f.subscore, ""), (score, subscore, "")).is_lt() => {
+                        (f.score, f.subscore, attempts, completed || f.completed)
                     }
-                    Aggregate::Best => *entry,
-                    Aggregate::Sum => (entry.0 + f.score, entry.1 + f.subscore, entry.2),
-                    Aggregate::Last => (f.score, f.subscore, entry.2),
+                    Aggregate::Best => (score, subscore, attempts, completed || f.completed),
+                    Aggregate::Sum => (score + f.score, subscore + f.subscore, attempts, completed || f.completed),
+                    Aggregate::Last => (f.score, f.subscore, attempts, f.completed),
                 };
             }
             entry.2 += 1;
         }
         let mut entries: Vec<Entry> = by_player
             .into_iter()
-            .map(|(player, (score, subscore, attempts))| Entry {
+            .map(|(player, (score, subscore, attempts, completed))| Entry {
                 rank: 0,
                 player: player.to_owned(),
                 score,
                 subscore,
                 attempts,
+                completed,
             })
             .collect();
         entries.sort_by(|a, b| self.cmp((a.score, a.subscore, &a.player), (b.score, b.subscore, &b.player)));
@@ -192,7 +200,7 @@ mod tests {
     use super::*;
 
     fn finish(player: &str, score: f64, subscore: f64) -> Finish {
-        Finish { player: player.into(), score, subscore }
+        Finish { player: player.into(), score, subscore, completed: false }
     }
 
     fn ranks(r: &Ranking) -> Vec<(u32, &str, f64, f64)> {
@@ -236,15 +244,20 @@ mod tests {
             finish("ann", 100.0, 50.0),
             finish("bo", 150.0, 70.0),
             finish("ann", 200.0, 90.0),
-            finish("ann", 200.0, 60.0),
+            Finish { completed: true, ..finish("ann", 200.0, 60.0) },
             finish("ann", 20.0, 5.0),
         ];
         let by = |aggregate| BoardSpec { aggregate, ..BoardSpec::default() }.rank(&finishes);
         let best = by(Aggregate::Best);
-        assert_eq!(best.entry("ann").map(|e| (e.score, e.subscore, e.attempts)), Some((200.0, 60.0, 4)));
-        assert_eq!(by(Aggregate::Sum).entry("ann").map(|e| (e.score, e.subscore)), Some((520.0, 205.0)));
+        assert_eq!(
+            best.entry("ann").map(|e| (e.score, e.subscore, e.attempts, e.completed)),
+            Some((200.0, 60.0, 4, true))
+        );
+        assert_eq!(best.entry("bo").map(|e| e.completed), Some(false));
+        let sum = by(Aggregate::Sum).entry("ann").map(|e| (e.score, e.subscore, e.completed));
+        assert_eq!(sum, Some((520.0, 205.0, true)));
         let last = by(Aggregate::Last);
-        assert_eq!(last.entry("ann").map(|e| (e.score, e.rank)), Some((20.0, 2)));
+        assert_eq!(last.entry("ann").map(|e| (e.score, e.rank, e.completed)), Some((20.0, 2, false)));
         assert_eq!(last.entry("bo").map(|e| e.rank), Some(1));
         // Not finite: left out.
         let r = BoardSpec::default().rank(&[

@@ -272,7 +272,7 @@ mod tests {
             .iter()
             .any(|o| matches!(o, crate::session::Outcome::HuntFailed { reason } if reason.contains("window"))));
         let finish = super::super::Finish::of(&session).unwrap();
-        assert_eq!((finish.player.as_str(), finish.subscore), ("ann", 60.0));
+        assert_eq!((finish.player.as_str(), finish.subscore, finish.completed), ("ann", 60.0, false));
         assert!(session.apply(&Event::Tick { t: 62_000 }).is_err());
         assert!(session.apply(&Event::WindowClosed { t: 62_000 }).is_err());
         let mut fresh = session.clone();

@@ -7,13 +7,16 @@
 //!   {"rank": 1, "reward": {"gems": 500}},
 //!   {"ranks": [2, 10], "reward": {"gems": 100}},
 //!   {"top_percent": 10, "reward": {"badge": "top-10"}},
-//!   {"finishers": true, "reward": {"badge": "finisher"}}
+//!   {"finishers": true, "reward": {"badge": "took part"}},
+//!   {"completed": true, "reward": {"badge": "finisher"}}
 //! ]}
 //! ```
 //!
 //! `rank`, `ranks` (inclusive) and `top_percent` (the first ceil(p% of the entries) ranks) are
 //! bands: an entry gets the first band row, in table order, that holds its rank, and no other
-//! band. `finishers` rows go to every entry, beside its band. Ties share a rank, so they share a
+//! band. `finishers` rows go to every entry (every player whose attempt ended: completed, failed,
+//! or closed with its window), `completed` rows to every entry that completed the hunt, beside its
+//! band. Ties share a rank, so they share a
 //! band. Fixed ranges may not overlap one another, and a `top_percent` row must be larger than
 //! the ones before it (else its band would be empty): those tables are refused with every
 //! problem at its path.
@@ -32,6 +35,7 @@ pub enum Ranks {
     Ranks(u32, u32),
     TopPercent(f64),
     Finishers,
+    Completed,
 }
 
 /// A row as written, before it is checked.
@@ -42,6 +46,7 @@ struct RowSpec {
     ranks: Option<(u32, u32)>,
     top_percent: Option<f64>,
     finishers: Option<bool>,
+    completed: Option<bool>,
     reward: Option<Value>,
 }
 
@@ -94,17 +99,23 @@ impl PayoutTable {
         let mut percent: Option<(usize, f64)> = None;
         for (i, row) in spec.rows.into_iter().enumerate() {
             let at = format!("rows[{i}]");
-            let selectors =
-                [row.rank.is_some(), row.ranks.is_some(), row.top_percent.is_some(), row.finishers.is_some()];
+            let selectors = [
+                row.rank.is_some(),
+                row.ranks.is_some(),
+                row.top_percent.is_some(),
+                row.finishers.is_some(),
+                row.completed.is_some(),
+            ];
             if selectors.iter().filter(|s| **s).count() != 1 {
-                problem(at.clone(), "needs exactly one of rank, ranks, top_percent, finishers".into());
+                problem(at.clone(), "needs exactly one of rank, ranks, top_percent, finishers, completed".into());
                 continue;
             }
             let ranks = match (row.rank, row.ranks, row.top_percent, row.finishers) {
                 (Some(r), ..) => Ranks::Rank(r),
                 (_, Some((a, b)), ..) => Ranks::Ranks(a, b),
                 (_, _, Some(p), _) => Ranks::TopPercent(p),
-                _ => Ranks::Finishers,
+                (_, _, _, Some(_)) => Ranks::Finishers,
+                _ => Ranks::Completed,
             };
             let range = match ranks {
                 Ranks::Rank(r) => Some((r, r, format!("{at}.rank"))),
@@ -135,6 +146,9 @@ impl PayoutTable {
             if row.finishers == Some(false) {
                 problem(format!("{at}.finishers"), "can only be true".into());
             }
+            if row.completed == Some(false) {
+                problem(format!("{at}.completed"), "can only be true".into());
+            }
             match row.reward {
                 Some(reward) => rows.push((ranks, reward)),
                 None => problem(format!("{at}.reward"), "is missing".into()),
@@ -157,10 +171,14 @@ impl PayoutTable {
                 Ranks::Ranks(a, b) => (a..=b).contains(&e.rank),
                 // The first ceil(p% of n) ranks: 10% of 30 entries is ranks 1 to 3, of 5 is rank 1.
                 Ranks::TopPercent(p) => f64::from(e.rank) <= (p * n / 100.0).ceil(),
-                Ranks::Finishers => false,
+                Ranks::Finishers | Ranks::Completed => false,
             });
-            let finishers = self.rows.iter().enumerate().filter(|(_, (r, _))| *r == Ranks::Finishers).map(|(i, _)| i);
-            for row in band.into_iter().chain(finishers) {
+            let everyone = self.rows.iter().enumerate().filter(|(_, (r, _))| match r {
+                Ranks::Finishers => true,
+                Ranks::Completed => e.completed,
+                _ => false,
+            });
+            for row in band.into_iter().chain(everyone.map(|(i, _)| i)) {
                 let key = crate::hash::sha256_hex(format!("{window}\u{0}{}\u{0}{row}", e.player).as_bytes());
                 grants.push(Grant {
                     key: key[..32].to_owned(),
@@ -185,8 +203,14 @@ mod tests {
     use serde_json::json;
 
     fn ranking(n: u32) -> Ranking {
-        let finishes: Vec<Finish> =
-            (0..n).map(|i| Finish { player: format!("p{i:02}"), score: f64::from(n - i), subscore: 0.0 }).collect();
+        let finishes: Vec<Finish> = (0..n)
+            .map(|i| Finish {
+                player: format!("p{i:02}"),
+                score: f64::from(n - i),
+                subscore: 0.0,
+                completed: i % 2 == 0,
+            })
+            .collect();
         BoardSpec::default().rank(&finishes)
     }
 
@@ -201,17 +225,19 @@ mod tests {
             {"ranks": [2, 3], "reward": "silver"},
             {"top_percent": 10, "reward": "top10"},
             {"top_percent": 25, "reward": "top25"},
-            {"finishers": true, "reward": "badge"}
+            {"finishers": true, "reward": "badge"},
+            {"completed": true, "reward": "medal"}
         ]}));
         let grants = t.grants("launch/1", &ranking(30));
         let of =
             |p: &str| grants.iter().filter(|g| g.player == p).map(|g| g.reward.as_str().unwrap()).collect::<Vec<_>>();
-        assert_eq!(of("p00"), ["gold", "badge"]);
-        assert_eq!(of("p02"), ["silver", "badge"]);
+        // Even players completed their hunt (see `ranking`): they get the medal too.
+        assert_eq!(of("p00"), ["gold", "badge", "medal"]);
+        assert_eq!(of("p02"), ["silver", "badge", "medal"]);
         assert_eq!(of("p03"), ["top25", "badge"], "rank 4 is past the top 10% of 30 (3 ranks), within 25% (8)");
         assert_eq!(of("p07"), ["top25", "badge"]);
-        assert_eq!(of("p08"), ["badge"]);
-        assert_eq!(grants.len(), 8 + 30);
+        assert_eq!(of("p08"), ["badge", "medal"]);
+        assert_eq!(grants.len(), 8 + 30 + 15);
         // Grants name their window, rank, score and row; keys are stable and distinct.
         let g = &grants[0];
         assert_eq!((g.window.as_str(), g.rank, g.score, g.row), ("launch/1", 1, 30.0, 0));
@@ -221,9 +247,9 @@ mod tests {
         assert_ne!(t.grants("launch/2", &ranking(30))[0].key, g.key);
         // Ties share a band: two players at rank 1 both get gold, and nobody is rank 2.
         let tied = BoardSpec::default().rank(&[
-            Finish { player: "a".into(), score: 9.0, subscore: 1.0 },
-            Finish { player: "b".into(), score: 9.0, subscore: 1.0 },
-            Finish { player: "c".into(), score: 5.0, subscore: 1.0 },
+            Finish { player: "a".into(), score: 9.0, subscore: 1.0, completed: false },
+            Finish { player: "b".into(), score: 9.0, subscore: 1.0, completed: false },
+            Finish { player: "c".into(), score: 5.0, subscore: 1.0, completed: false },
         ]);
         let g = t.grants("w", &tied);
         let bands: Vec<_> =
@@ -248,7 +274,8 @@ mod tests {
             {"rank": 40, "top_percent": 5, "reward": 8},
             {"reward": 9},
             {"finishers": false, "reward": 10},
-            {"rank": 50}
+            {"rank": 50},
+            {"completed": false, "reward": 12}
         ]}));
         let text: Vec<String> = p.iter().map(|(p, r)| format!("{p}: {r}")).collect();
         assert_eq!(
@@ -259,10 +286,11 @@ mod tests {
                 "rows[3].rank: ranks count from 1",
                 "rows[5].top_percent: is empty: rows[4] pays the top 20% before it",
                 "rows[6].top_percent: 150 is not in (0, 100]",
-                "rows[7]: needs exactly one of rank, ranks, top_percent, finishers",
-                "rows[8]: needs exactly one of rank, ranks, top_percent, finishers",
+                "rows[7]: needs exactly one of rank, ranks, top_percent, finishers, completed",
+                "rows[8]: needs exactly one of rank, ranks, top_percent, finishers, completed",
                 "rows[9].finishers: can only be true",
                 "rows[10].reward: is missing",
+                "rows[11].completed: can only be true",
             ]
         );
         let e = PayoutTable::from_json(r#"{"rows": [{"rank": 1, "reward": 1, "extra": 2}]}"#).unwrap_err();
