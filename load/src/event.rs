@@ -44,6 +44,8 @@ pub struct EventReport {
 }
 
 struct Opened {
+    /// The player's number: one in ten finishes.
+    index: usize,
     player: String,
     session: String,
     token: String,
@@ -105,6 +107,7 @@ pub async fn event_run(url: &str, players: usize, admin: &str, signer: Option<&S
             let v: Value = r.json().await?;
             let hunt: HuntView = serde_json::from_value(v["hunt"].clone())?;
             let o = Opened {
+                index: i,
                 player,
                 session: v["session"].as_str().context("session")?.into(),
                 token: v["token"].as_str().context("token")?.into(),
@@ -134,10 +137,7 @@ pub async fn event_run(url: &str, players: usize, admin: &str, signer: Option<&S
         }
         Ok::<_, anyhow::Error>((top, around))
     };
-    let finishers: Vec<&Opened> = opened
-        .iter()
-        .filter(|o| o.player.trim_start_matches("racer-").parse::<usize>().is_ok_and(|i| i % 10 == 0))
-        .collect();
+    let finishers: Vec<&Opened> = opened.iter().filter(|o| o.index % 10 == 0).collect();
     let rank = std::sync::Mutex::new(hist());
     let race = async {
         let result = timed(finishers.len(), 32, |k| {

@@ -381,10 +381,6 @@ impl Engine {
         &self.world
     }
 
-    pub fn world_space(&self) -> xmarks::Space {
-        self.world.space()
-    }
-
     pub fn game_seed(&self) -> u64 {
         self.game_seed
     }

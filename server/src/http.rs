@@ -275,6 +275,21 @@ async fn hunt(
     Ok(json_response(app.engine.hunt(&request, identity.as_ref()).await?))
 }
 
+/// Who opens a session, for the limits on opening: the token's player, or (development) the
+/// request's.
+fn opener<'a>(identity: Option<&'a crate::players::Identity>, request: &'a crate::engine::PlayerRequest) -> &'a str {
+    match (identity, &request.id) {
+        (Some(identity), _) => identity.id.as_str(),
+        (None, Some(id)) => id.as_str(),
+        (None, None) => "",
+    }
+}
+
+/// A query string, or `malformed`.
+fn query<T>(query: Result<Query<T>, axum::extract::rejection::QueryRejection>) -> Result<T, ApiError> {
+    query.map(|Query(q)| q).map_err(|e| ApiError::new("malformed", e.body_text()))
+}
+
 async fn create(
     State(app): State<Shared>,
     ConnectInfo(address): ConnectInfo<SocketAddr>,
@@ -284,12 +299,7 @@ async fn create(
     let identity = app.engine.identify(bearer(&headers)).await?;
     let bytes = body(raw)?;
     let request: CreateRequest = parse(&bytes)?;
-    let player = match (&identity, &request.player.id) {
-        (Some(identity), _) => identity.id.as_str(),
-        (None, Some(id)) => id.as_str(),
-        (None, None) => "",
-    };
-    app.may_open(player, address.ip())?;
+    app.may_open(opener(identity.as_ref(), &request.player), address.ip())?;
     Ok(to_json(&app.engine.create(request, identity.as_ref()).await?))
 }
 
@@ -579,10 +589,10 @@ struct AfterQuery {
 async fn audit(
     State(app): State<Shared>,
     headers: HeaderMap,
-    query: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {
     admin(&app, &headers)?;
-    let Query(q) = query.map_err(|e| ApiError::new("malformed", e.body_text()))?;
+    let q = query(q)?;
     Ok(to_json(&serde_json::json!({ "entries": app.engine.audit(q.after).await? })))
 }
 
@@ -635,12 +645,7 @@ async fn play_event(
     let identity = app.engine.identify(bearer(&headers)).await?;
     let bytes = body(raw)?;
     let request: crate::live::EventRequest = parse(&bytes)?;
-    let player = match (&identity, &request.player.id) {
-        (Some(identity), _) => identity.id.as_str(),
-        (None, Some(id)) => id.as_str(),
-        (None, None) => "",
-    };
-    app.may_open(player, address.ip())?;
+    app.may_open(opener(identity.as_ref(), &request.player), address.ip())?;
     let (created, window) = app.engine.play_event(&event, &request.player, identity.as_ref()).await?;
     let mut body = serde_json::to_value(&created).expect("responses serialise");
     body["window"] = serde_json::to_value(&window).expect("responses serialise");
@@ -650,9 +655,9 @@ async fn play_event(
 async fn leaderboard(
     State(app): State<Shared>,
     Path(event): Path<String>,
-    query: Result<Query<crate::live::BoardQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<crate::live::BoardQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {
-    let Query(q) = query.map_err(|e| ApiError::new("malformed", e.body_text()))?;
+    let q = query(q)?;
     Ok(to_json(&app.engine.leaderboard(&event, &q)?))
 }
 
@@ -662,10 +667,10 @@ const MAX_WAIT_S: u64 = 60;
 async fn rewards(
     State(app): State<Shared>,
     headers: HeaderMap,
-    query: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Failure> {
     admin(&app, &headers)?;
-    let Query(q) = query.map_err(|e| ApiError::new("malformed", e.body_text()))?;
+    let q = query(q)?;
     let limit = q.limit.unwrap_or(crate::live::MAX_REWARDS_PAGE);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(q.wait_s.unwrap_or(0).min(MAX_WAIT_S));
     loop {

@@ -261,7 +261,7 @@ impl Limits {
 
 /// One ended session's result, as a shared store's results journal holds it.
 #[derive(Serialize, Deserialize)]
-struct Result_ {
+struct Posted {
     session: String,
     finish: Finish,
 }
@@ -449,7 +449,9 @@ impl Catalogue {
                     }
                 }
                 if let Some(start) = spec.start {
-                    start.check_in(engine.world_space()).map_err(|why| ApiError::at("event_invalid", why, "start"))?;
+                    start
+                        .check_in(engine.world().space())
+                        .map_err(|why| ApiError::at("event_invalid", why, "start"))?;
                 }
                 let ended = match self.events.get(id) {
                     Some(old) if old.retired.is_none() => {
@@ -651,7 +653,7 @@ impl Engine {
         }
         if results.version > state.finishes_at {
             for (_, text) in &results.entries {
-                let result: Result_ = serde_json::from_str(text).map_err(internal)?;
+                let result: Posted = serde_json::from_str(text).map_err(internal)?;
                 state.finishes.insert(result.session, result.finish);
             }
             state.finishes_at = results.version;
@@ -839,12 +841,12 @@ impl Engine {
             (d.spec.clone(), template, catalogue.rules_for(&d.spec, self))
         };
         let id = crate::auth::new_session_id();
-        let (name, w) = self.enter(event, &player.id, Some(&id)).await?;
+        let (_, w) = self.enter(event, &player.id, Some(&id)).await?;
         let hunt = spec
             .hunt(self.world(), &template, self.game_seed(), event, &w, &player)
             .map_err(|e| ApiError::from_coded(&e))?;
         let created = self.open_session(id, hunt, rules, now).await?;
-        Ok((created, view(event, w, now).with_name(name)))
+        Ok((created, view(event, w, now)))
     }
 
     /// For a WebSocket of an event session: its window (as it runs), its player, and the signal
@@ -872,7 +874,7 @@ impl Engine {
     pub async fn session_ended(&self, id: &str, finish: Finish) {
         let Some(name) = self.live.session_window.lock().expect("session windows").get(id).cloned() else { return };
         if self.store().shared() {
-            let result = serde_json::to_string(&Result_ { session: id.to_owned(), finish: finish.clone() });
+            let result = serde_json::to_string(&Posted { session: id.to_owned(), finish: finish.clone() });
             let journal = format!("{RESULTS_PREFIX}{name}");
             if let Err(e) = self.store().journal_push(&journal, vec![result.expect("results serialise")]).await {
                 // The board is still right once the window closes: closing reads every session.
@@ -1113,12 +1115,6 @@ impl Engine {
             }
         };
         Ok(BoardView { window: name, frozen, players: ranking.entries.len(), entries, next })
-    }
-}
-
-impl WindowView {
-    fn with_name(self, name: String) -> WindowView {
-        WindowView { name, ..self }
     }
 }
 

@@ -275,8 +275,9 @@ mod tests {
         assert_eq!((finish.player.as_str(), finish.subscore, finish.completed), ("ann", 60.0, false));
         assert!(session.apply(&Event::Tick { t: 62_000 }).is_err());
         assert!(session.apply(&Event::WindowClosed { t: 62_000 }).is_err());
-        let mut fresh = session.clone();
-        fresh = Session::new(fresh.hunt().clone(), std::sync::Arc::new(crate::rules::Ruleset::default_rules()), 1_000);
+        // Its log: the header of the session as it opened, then the host's event.
+        let rules = std::sync::Arc::new(crate::rules::Ruleset::default_rules());
+        let mut fresh = Session::new(session.hunt().clone(), rules, 1_000);
         let header = crate::session::log::header(&fresh);
         fresh.apply(&close).unwrap();
         let log = format!("{header}\n{}", crate::session::log::line(&fresh, &close));
