@@ -292,6 +292,53 @@ route("an erasure by a player", "forbidden", method="DELETE", id="ann", token="p
 route("an erasure without a token", "token_missing", method="DELETE", id="ann", token="none")
 route("an erasure of an id past 128 bytes", "malformed", method="DELETE", id="x" * 129, token="backend")
 
+
+# The live events' routes (admin, events, rewards), against a real server: who may call them and with
+# what. `token` is "admin" (the admin secret), "player" (any other bearer), "wrong" (a wrong secret)
+# or "none"; `body` is sent as JSON when given, `raw` as text. Stateful refusals (a full window, one
+# closed, a grant acknowledged twice) are in server/tests/live.rs.
+def live(name, code, method, path, token="admin", body=None, raw=None):
+    recipe = {"method": method, "path": path, "token": token}
+    if body is not None:
+        recipe["body"] = body
+    if raw is not None:
+        recipe["raw"] = raw
+    cases.append({"entry": "live_route", "name": name, "input": recipe, "code": code, "js": False, "server": True})
+
+
+LIVE_EVENT = {"template": "sprint", "schedule": {"start": "2026-12-24T12:00:00Z", "end": "2026-12-24T13:00:00Z"}}
+live("an admin call without a token", "unauthorized", "PUT", "/v1/admin/events/cup", token="none", body=LIVE_EVENT)
+live("an admin call with a player's token", "forbidden", "PUT", "/v1/admin/events/cup", token="player", body=LIVE_EVENT)
+live("an admin call with a wrong secret", "forbidden", "DELETE", "/v1/admin/events/cup", token="wrong")
+live("the audit log without a token", "unauthorized", "GET", "/v1/admin/audit", token="none")
+live("the outbox with a player's token", "forbidden", "GET", "/v1/rewards", token="player")
+live("an acknowledgement without a token", "unauthorized", "POST", "/v1/rewards/ack", token="none", body={"keys": ["k"]})
+live("an event that is not JSON", "malformed", "PUT", "/v1/admin/events/cup", raw='{"template": ')
+live("an event named with spaces", "malformed", "PUT", "/v1/admin/events/Big Cup", body=LIVE_EVENT)
+live("an event name past 64 bytes", "malformed", "PUT", "/v1/admin/events/" + "e" * 65, body=LIVE_EVENT)
+live("an event of an unknown template", "unknown_template", "PUT", "/v1/admin/events/cup", body={**LIVE_EVENT, "template": "nope"})
+live("an event of an unknown ruleset", "unknown_rules", "PUT", "/v1/admin/events/cup", body={**LIVE_EVENT, "rules": "nope"})
+live("an event starting off the world", "event_invalid", "PUT", "/v1/admin/events/cup", body={**LIVE_EVENT, "mode": "shared", "start": {"lon": 0, "lat": 0}})
+live("an event with a cron that never fires", "event_invalid", "PUT", "/v1/admin/events/cup", body={"template": "sprint", "schedule": {"cron": "0 0 30 2 *", "duration_s": 60}})
+live("an unknown admin collection", "not_found", "PUT", "/v1/admin/widgets/cup", body={})
+live("a template that does not read", "template_invalid", "PUT", "/v1/admin/templates/t", body={"id": "t", "stages": 0})
+live("a ruleset with an unknown operator", "rules_invalid", "PUT", "/v1/admin/rulesets/r", body={"id": "r", "rules": [{"id": "a", "on": ["dig"], "when": {"foo": []}, "then": []}]})
+live("retiring a template that is not there", "not_found", "DELETE", "/v1/admin/templates/nope")
+live("retiring a built-in template", "not_found", "DELETE", "/v1/admin/templates/sprint")
+live("ending a window of no event", "not_found", "POST", "/v1/admin/events/nope/end")
+live("an end request that is not JSON", "malformed", "POST", "/v1/admin/events/nope/end", raw="[")
+live("the audit log after -1", "malformed", "GET", "/v1/admin/audit?after=-1")
+live("the outbox after a word", "malformed", "GET", "/v1/rewards?after=start")
+live("acknowledging no keys", "malformed", "POST", "/v1/rewards/ack", body={"keys": []})
+live("acknowledging 1,001 keys", "malformed", "POST", "/v1/rewards/ack", body={"keys": ["k"] * 1001})
+live("acknowledging a grant never paid", "not_found", "POST", "/v1/rewards/ack", body={"keys": ["no-such-grant"]})
+live("joining no event", "not_found", "POST", "/v1/events/nope/join", token="none", body={"player": "ann"})
+live("joining without a player", "malformed", "POST", "/v1/events/nope/join", token="none")
+live("playing no event", "not_found", "POST", "/v1/events/nope/sessions", token="none", body={"player": {"id": "ann", "start": {"x": 0, "y": 0}}})
+live("the leaderboard of no event", "not_found", "GET", "/v1/events/nope/leaderboard", token="none")
+live("a leaderboard query with an unknown field", "malformed", "GET", "/v1/events/nope/leaderboard?colour=red", token="none")
+
+
 about = ("Hostile inputs at every entry point and the error code (and path) each must get, natively "
          "(core/tests/catalogue.rs) and through the npm package (wasm/tests/catalogue.test.mjs). Written by make.py. "
          "`input` is text, {hex} bytes, or {prefix, repeat, times, middle, close, tail}: prefix + repeat x times + "
