@@ -62,7 +62,7 @@ pub use geom::{Bounds, Point, Wind};
 pub use hunt::clue::{Clue, ClueText, Pointer};
 pub use hunt::template::{Template, TemplateError};
 pub use hunt::view::{HuntView, StageView};
-pub use hunt::{generate, Hunt, HuntError, Player, Seeds, Stage};
+pub use hunt::{generate, generate_team, Hunt, HuntError, Player, Seeds, Stage, Team, TeamMember};
 pub use index::{SiteIndex, SiteIndexBuilder};
 pub use position::{Position, Space};
 pub use site::Site;

@@ -42,6 +42,8 @@ pub const MAX_CASCADE: u32 = 8;
 pub const MAX_DEPTH: usize = 64;
 /// Operators, arguments and literals in one JsonLogic expression.
 pub const MAX_NODES: usize = 10_000;
+/// Members of one team (a template's `max_team` is at most this).
+pub const MAX_TEAM: u32 = 64;
 /// Rows in a live event's payout table.
 pub const MAX_PAYOUT_ROWS: usize = 64;
 /// How long one window of a live event may last, seconds (31 days).

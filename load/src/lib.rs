@@ -723,7 +723,7 @@ async fn resume_when_possible(run: &Run, record: &mut SessionRecord) -> Option<u
 }
 
 fn event_of(line: &str) -> Result<Event> {
-    Ok(serde_json::from_str::<log::Line>(line).context("a log line")?.event)
+    Ok(serde_json::from_str::<log::Line>(line).context("a log line")?.event.event)
 }
 
 async fn fetch_log(http: &reqwest::Client, record: &SessionRecord) -> Result<String> {

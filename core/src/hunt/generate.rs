@@ -472,6 +472,7 @@ fn assemble(
         world: world.reference(),
         seeds: *seeds,
         player: player.id.clone(),
+        members: Vec::new(),
         level: player.level,
         start: player.start,
         difficulty: t.difficulty,

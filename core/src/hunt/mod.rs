@@ -7,10 +7,12 @@
 
 pub mod clue;
 mod generate;
+mod team;
 pub mod template;
 pub mod view;
 
 pub use generate::generate;
+pub use team::{generate_team, Team, TeamMember};
 
 use crate::error::Coded;
 pub use crate::limits::{MAX_FOUND, MAX_INTERESTS, MAX_LEVEL};
@@ -73,7 +75,7 @@ impl Player {
     }
 }
 
-fn one() -> u32 {
+pub(crate) fn one() -> u32 {
     1
 }
 
@@ -106,7 +108,12 @@ pub struct HuntBody {
     pub template: String,
     pub world: WorldRef,
     pub seeds: Seeds,
+    /// The player's id, or the team's.
     pub player: String,
+    /// A team's hunt: the ids of the members who play it, in the order the team listed them
+    /// (absent from one player's hunt, so solo hunts are what they were before teams).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
     pub level: u32,
     pub start: Position,
     pub difficulty: u8,
@@ -138,6 +145,8 @@ struct HuntJson {
     world: WorldRef,
     seeds: Seeds,
     player: String,
+    #[serde(default)]
+    members: Vec<String>,
     level: u32,
     start: Position,
     difficulty: u8,
@@ -156,6 +165,7 @@ impl From<HuntJson> for Hunt {
             world: h.world,
             seeds: h.seeds,
             player: h.player,
+            members: h.members,
             level: h.level,
             start: h.start,
             difficulty: h.difficulty,

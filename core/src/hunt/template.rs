@@ -1,7 +1,7 @@
 //! Hunt templates: the designer's JSON, parsed and validated with errors that name the path.
 
 use crate::error::Coded;
-pub use crate::limits::{MAX_NAME_LEN, MAX_SEARCH_RADIUS, MAX_STAGES, MAX_TEMPLATE_BYTES};
+pub use crate::limits::{MAX_NAME_LEN, MAX_SEARCH_RADIUS, MAX_STAGES, MAX_TEAM, MAX_TEMPLATE_BYTES};
 use serde::{Deserialize, Serialize};
 
 /// How a clue points at its stage.
@@ -73,6 +73,10 @@ pub struct Template {
     /// Dig radius at difficulty 3, in metres; easier hunts get more, harder less.
     pub dig_radius: f64,
     pub rewards: Rewards,
+    /// The most members a team playing this template's hunts may have (2 to 64); absent, its hunts
+    /// are for one player.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_team: Option<u32>,
 }
 
 impl Default for Template {
@@ -91,6 +95,7 @@ impl Default for Template {
             clue_styles: vec![ClueStyle::Landmark, ClueStyle::Previous],
             dig_radius: 15.0,
             rewards: Rewards::default(),
+            max_team: None,
         }
     }
 }
@@ -225,6 +230,11 @@ impl Template {
             return Err(TemplateError::new("clue_styles", "is empty"));
         }
         check_range("dig_radius", self.dig_radius, 1.0, 1000.0)?;
+        if let Some(n) = self.max_team {
+            if !(2..=MAX_TEAM).contains(&n) {
+                return Err(TemplateError::new("max_team", format!("{n} is not in 2..={MAX_TEAM}")));
+            }
+        }
         if self.rewards.points > 1_000_000 {
             return Err(TemplateError::new("rewards.points", format!("{} is above 1000000", self.rewards.points)));
         }

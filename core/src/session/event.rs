@@ -53,6 +53,7 @@ struct FlatEvent {
     #[serde(rename = "type")]
     kind: Kind,
     t: u64,
+    member: Option<String>,
     x: Option<f64>,
     y: Option<f64>,
     lon: Option<f64>,
@@ -69,6 +70,17 @@ impl TryFrom<FlatEvent> for Event {
     type Error = String;
 
     fn try_from(f: FlatEvent) -> Result<Event, String> {
+        if f.member.is_some() {
+            return Err("field `member` names a team's member: only a team session's events have it".into());
+        }
+        Authored::try_from(f).map(|a| a.event)
+    }
+}
+
+impl TryFrom<FlatEvent> for Authored {
+    type Error = String;
+
+    fn try_from(f: FlatEvent) -> Result<Authored, String> {
         let t = f.t;
         let at = || Position::from_fields(f.x, f.y, f.lon, f.lat);
         let event = match f.kind {
@@ -111,15 +123,58 @@ impl TryFrom<FlatEvent> for Event {
         if let Some((name, _)) = given.iter().find(|(name, set)| *set && !allowed.contains(name)) {
             return Err(format!("field `{name}` does not belong to a {} event", event.kind()));
         }
-        Ok(event)
+        Ok(Authored { member: f.member, event })
+    }
+}
+
+/// An event and the team member who made it: what a team session (format 3) plays. In JSON the
+/// member is a field of the event, after `t`: `{"type": "dig", "t": 5000, "member": "ann", "x": 3,
+/// "y": 4}`. Players' events (moves, digs, answers, uses) name their member; the host's (ticks,
+/// claim results, window closes) may go without. One player's sessions read and write events
+/// without the field, as they always have.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "FlatEvent")]
+pub struct Authored {
+    pub member: Option<String>,
+    pub event: Event,
+}
+
+impl Authored {
+    /// Parses one event, with its member if it names one, enforcing the size limit.
+    pub fn from_json(text: &str) -> Result<Authored, Rejection> {
+        if text.len() > MAX_EVENT_BYTES {
+            return Err(Rejection::Malformed { reason: format!("event is larger than {MAX_EVENT_BYTES} bytes") });
+        }
+        serde_json::from_str(text).map_err(|e| Rejection::Malformed { reason: e.to_string() })
+    }
+
+    /// The canonical JSON the hash chain covers.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("events serialise")
+    }
+}
+
+impl Serialize for Authored {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.event.serialize_by(self.member.as_deref(), serializer)
     }
 }
 
 impl Serialize for Event {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Event", 5)?;
+        self.serialize_by(None, serializer)
+    }
+}
+
+impl Event {
+    /// The event's JSON, naming `member` after `t` if given.
+    fn serialize_by<S: Serializer>(&self, member: Option<&str>, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Event", 6)?;
         s.serialize_field("type", self.kind())?;
         s.serialize_field("t", &self.t())?;
+        if let Some(m) = member {
+            s.serialize_field("member", m)?;
+        }
         match self {
             Event::Move { at, accuracy, .. } | Event::Dig { at, accuracy, .. } => {
                 at.serialize_fields(&mut s)?;
@@ -188,6 +243,13 @@ impl Event {
     /// The canonical JSON the hash chain covers.
     pub fn canonical_json(&self) -> String {
         serde_json::to_string(self).expect("events serialise")
+    }
+
+    /// The canonical JSON of this event made by `member` (as [`Authored::canonical_json`]).
+    pub fn canonical_json_by(&self, member: Option<&str>) -> String {
+        let mut out = Vec::with_capacity(128);
+        self.serialize_by(member, &mut serde_json::Serializer::new(&mut out)).expect("events serialise");
+        String::from_utf8(out).expect("JSON is UTF-8")
     }
 }
 
@@ -279,6 +341,10 @@ pub enum Rejection {
     UnknownItem { item: String },
     #[error("no pending claim {claim:?}")]
     UnknownClaim { claim: String },
+    #[error("{member:?} is not a member of this team")]
+    UnknownMember { member: String },
+    #[error("stage {stage} was found by {member:?} at this very instant")]
+    AlreadyFound { stage: u32, member: String },
 }
 
 impl Coded for Rejection {
@@ -294,6 +360,8 @@ impl Coded for Rejection {
             Rejection::UnknownStage { .. } => "unknown_stage",
             Rejection::UnknownItem { .. } => "unknown_item",
             Rejection::UnknownClaim { .. } => "unknown_claim",
+            Rejection::UnknownMember { .. } => "unknown_member",
+            Rejection::AlreadyFound { .. } => "already_found",
         }
     }
 

@@ -1,13 +1,15 @@
 //! Session logs: JSON Lines a session can be rebuilt from, with the hash chain in every line.
 //!
 //! Line 1 is the header: `{"session": "xmarks-session/2", "hunt": {...}, "rules": {...},
-//! "started_ms": N}` (the hunt with its fingerprint, the ruleset as written). Every further line is
-//! `{"seq": n, "event": {...}, "chain": "<hex>"}`, where `chain` is the chain head after the event.
+//! "started_ms": N}` (the hunt with its fingerprint, the ruleset as written; a team's hunt names its
+//! members, and its sessions are format 3). Every further line is `{"seq": n, "event": {...},
+//! "chain": "<hex>"}`, where `chain` is the chain head after the event (in a team's log, the event
+//! names its member).
 //! Every line must be exactly its canonical JSON, so any changed byte is found: in an event by the
 //! chain, in a chain by the recomputed chain, in the header by the hunt's fingerprint or the first
 //! event's chain, and in spacing or escapes by the canonical form.
 
-use super::{chain_start, Event, Format, Outcome, Session};
+use super::{chain_start, Authored, Event, Format, Outcome, Session};
 use crate::error::Coded;
 use crate::hunt::Hunt;
 use crate::progress::{Phase, Progress, PROGRESS_EVERY};
@@ -29,7 +31,7 @@ pub struct Header {
 #[serde(deny_unknown_fields)]
 pub struct Line<'a> {
     pub seq: u64,
-    pub event: Event,
+    pub event: Authored,
     pub chain: &'a str,
 }
 
@@ -73,6 +75,11 @@ pub fn header(session: &Session) -> String {
 /// The log line for the event a session just accepted.
 pub fn line(session: &Session, event: &Event) -> String {
     line_from_json(session, &event.canonical_json())
+}
+
+/// The log line for the event a team's member (or the host: `None`) just made.
+pub fn line_by(session: &Session, member: Option<&str>, event: &Event) -> String {
+    line_from_json(session, &event.canonical_json_by(member))
 }
 
 /// The same line from the event's canonical JSON, as [`Session::apply_canonical`] returns it.
@@ -127,6 +134,7 @@ pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(Progress)) -> Re
     };
     let hunt = Hunt::from_json(&serde_json::to_string(&h.hunt).expect("hunts serialise"))
         .map_err(|e| err(1, e.to_string()))?;
+    format.fits(&hunt).map_err(|reason| err(1, reason))?;
     let rules = Ruleset::compile(&h.rules).map_err(|e| err(1, format!("rules: {e}")))?;
     let mut session = Session::new_in(format, hunt, Arc::new(rules), h.started_ms);
     if header(&session) != first {
@@ -148,7 +156,10 @@ pub fn replay_with_progress(log: &str, progress: &mut dyn FnMut(Progress)) -> Re
                     format!("seq {} where {expected} was expected (dropped, inserted or reordered)", l.seq),
                 ));
             }
-            let (out, json) = session.apply_canonical(&l.event).map_err(|r| err(n, format!("event refused: {r}")))?;
+            let Authored { member, event } = &l.event;
+            let (out, json) = session
+                .apply_canonical_by(member.as_deref(), event)
+                .map_err(|r| err(n, format!("event refused: {r}")))?;
             if session.state().chain != l.chain {
                 return Err(err(n, "chain does not match: the event or an earlier line was edited".into()));
             }

@@ -17,7 +17,7 @@ pub mod log;
 pub mod scope;
 pub mod script;
 
-pub use event::{Event, Outcome, Rejection};
+pub use event::{Authored, Event, Outcome, Rejection};
 
 use crate::geom::Wind;
 use crate::hash::sha256_hex;
@@ -33,37 +33,69 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
-/// Version of the session format (events, state, chain) new sessions are played in. Changing what
-/// a session computes for the same events bumps it, with the golden session vectors; sessions of
-/// every earlier format still open, replay and go on in their own (see [`Format`]).
+/// Version of the session format (events, state, chain) one player's new sessions are played in.
+/// Changing what a session computes for the same events bumps it, with the golden session vectors;
+/// sessions of every earlier format still open, replay and go on in their own (see [`Format`]).
 pub const SESSION_VERSION: &str = Format::CURRENT.name();
+/// Version of the session format a team's new sessions are played in.
+pub const TEAM_SESSION_VERSION: &str = Format::TEAM.name();
 
 /// A session format: what a session computes for its events. A log names its format in its
 /// header, and a replayed session goes on in it, so that one log never mixes two.
 ///
 /// 1. The first.
 /// 2. A dig that misses the stage's site says so: [`Outcome::Missed`] (format 1 answered nothing).
+/// 3. Teams: a team's hunt (one that names its `members`) is played by them together. Each
+///    player's event names its member; each member has their own clock, position, digs, points
+///    and items, and the time, speed and dig-reach checks are theirs; a stage one member finds is
+///    found for the team; rules read `member.*` and `team.*` beside the team's `session.*`.
+///    Format 3 changed nothing for one player, whose sessions still open in format 2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Format(u8);
 
 impl Format {
     pub const V1: Format = Format(1);
     pub const V2: Format = Format(2);
+    pub const V3: Format = Format(3);
+    /// The format one player's new sessions open in.
     pub const CURRENT: Format = Format::V2;
+    /// The format a team's new sessions open in.
+    pub const TEAM: Format = Format::V3;
     /// Every format this engine plays, oldest first.
-    pub const ALL: [Format; 2] = [Format::V1, Format::V2];
+    pub const ALL: [Format; 3] = [Format::V1, Format::V2, Format::V3];
 
     /// Its name in log headers: `xmarks-session/N`.
     pub const fn name(self) -> &'static str {
         match self.0 {
             1 => "xmarks-session/1",
-            _ => "xmarks-session/2",
+            2 => "xmarks-session/2",
+            _ => "xmarks-session/3",
         }
     }
 
     /// The format a name stands for, if this engine plays it.
     pub fn from_name(name: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// The format a new session of `hunt` opens in: [`Format::TEAM`] for a team's hunt, else
+    /// [`Format::CURRENT`].
+    pub fn for_hunt(hunt: &Hunt) -> Format {
+        if hunt.members.is_empty() {
+            Format::CURRENT
+        } else {
+            Format::TEAM
+        }
+    }
+
+    /// Whether sessions of `hunt` are played in this format: a team's hunt from format 3 on, one
+    /// player's in the formats before it.
+    pub fn fits(self, hunt: &Hunt) -> Result<(), String> {
+        match (self >= Format::V3, hunt.members.is_empty()) {
+            (true, true) => Err(format!("{} is a team's format and this hunt is one player's", self.name())),
+            (false, false) => Err(format!("{} has no teams and this hunt is a team's", self.name())),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -124,10 +156,72 @@ pub struct State {
     pub fired: BTreeMap<String, Fired>,
     /// Pending claims: claim id to rule id.
     pub claims: BTreeMap<String, String>,
+    /// A team's members by id (format 3; none in one player's session, whose JSON has no such
+    /// field). In a team's state `t` is the latest of any event, `pos` the last move's, and
+    /// `digs`, `points` and `items` the team's.
+    pub members: BTreeMap<String, Member>,
+    /// Who found each completed stage, and when, in order (format 3).
+    pub finds: Vec<Find>,
     /// Head of the hash chain (hex SHA-256).
     pub chain: String,
     /// Hash of the last accepted event, to refuse an exact duplicate.
     pub last_event: String,
+}
+
+/// One member of a team session: their own clock (the time of their last event), position, digs,
+/// points and items. JSON: `t`, the position's fields, `digs`, `points`, `items`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "MemberJson")]
+pub struct Member {
+    pub t: u64,
+    pub pos: Position,
+    pub digs: u64,
+    pub points: i64,
+    pub items: BTreeMap<String, u64>,
+}
+
+impl Serialize for Member {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Member", 6)?;
+        s.serialize_field("t", &self.t)?;
+        self.pos.serialize_fields(&mut s)?;
+        s.serialize_field("digs", &self.digs)?;
+        s.serialize_field("points", &self.points)?;
+        s.serialize_field("items", &self.items)?;
+        s.end()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MemberJson {
+    t: u64,
+    x: Option<f64>,
+    y: Option<f64>,
+    lon: Option<f64>,
+    lat: Option<f64>,
+    digs: u64,
+    points: i64,
+    items: BTreeMap<String, u64>,
+}
+
+impl TryFrom<MemberJson> for Member {
+    type Error = String;
+
+    fn try_from(m: MemberJson) -> Result<Member, String> {
+        let pos = Position::from_fields(m.x, m.y, m.lon, m.lat)?;
+        Ok(Member { t: m.t, pos, digs: m.digs, points: m.points, items: m.items })
+    }
+}
+
+/// A stage a team found: which, by whom (none when a host's event completed it) and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Find {
+    pub stage: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    pub t: u64,
 }
 
 impl Serialize for State {
@@ -146,6 +240,10 @@ impl Serialize for State {
         s.serialize_field("status", &self.status)?;
         s.serialize_field("fired", &self.fired)?;
         s.serialize_field("claims", &self.claims)?;
+        if !self.members.is_empty() {
+            s.serialize_field("members", &self.members)?;
+            s.serialize_field("finds", &self.finds)?;
+        }
         s.serialize_field("chain", &self.chain)?;
         s.serialize_field("last_event", &self.last_event)?;
         s.end()
@@ -176,6 +274,10 @@ struct StateJson {
     status: Status,
     fired: BTreeMap<String, Fired>,
     claims: BTreeMap<String, String>,
+    #[serde(default)]
+    members: BTreeMap<String, Member>,
+    #[serde(default)]
+    finds: Vec<Find>,
     chain: String,
     last_event: String,
 }
@@ -198,6 +300,8 @@ impl TryFrom<StateJson> for State {
             status: s.status,
             fired: s.fired,
             claims: s.claims,
+            members: s.members,
+            finds: s.finds,
             chain: s.chain,
             last_event: s.last_event,
         })
@@ -270,12 +374,16 @@ struct Pending {
 }
 
 impl Session {
-    /// Opens a session on `hunt` under `rules` at `started_ms`, the player at the hunt's start.
+    /// Opens a session on `hunt` under `rules` at `started_ms`, the player (or every member of a
+    /// team) at the hunt's start, in the format for the hunt ([`Format::for_hunt`]).
     pub fn new(hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, started_ms: u64) -> Session {
-        Session::open(Format::CURRENT, hunt.into(), rules, started_ms)
+        let hunt = hunt.into();
+        Session::open(Format::for_hunt(hunt.hunt()), hunt, rules, started_ms)
     }
 
-    /// [`Session::new`] in an earlier format, to play on as a session begun in it was played.
+    /// [`Session::new`] in an earlier format, to play on as a session begun in it was played. The
+    /// format must fit the hunt ([`Format::fits`]): a team's hunt opened in a format before teams
+    /// is played as one player's.
     pub fn new_in(format: Format, hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, started_ms: u64) -> Session {
         Session::open(format, hunt.into(), rules, started_ms)
     }
@@ -297,9 +405,16 @@ impl Session {
             status: Status::Active,
             fired: BTreeMap::new(),
             claims: BTreeMap::new(),
+            members: BTreeMap::new(),
+            finds: Vec::new(),
             chain,
             last_event: String::new(),
         };
+        let mut state = state;
+        if format >= Format::V3 {
+            let member = Member { t: started_ms, pos: hunt.start, digs: 0, points: 0, items: BTreeMap::new() };
+            state.members = hunt.members.iter().map(|id| (id.clone(), member.clone())).collect();
+        }
         Session { facts, rules, state, format }
     }
 
@@ -346,7 +461,8 @@ impl Session {
     /// must descend from this hunt and ruleset, which is checked when the log goes on; here the
     /// state itself is checked for consistency with the hunt.
     pub fn restore(hunt: impl Into<PlayableHunt>, rules: Arc<Ruleset>, snapshot: &str) -> Result<Session, Rejection> {
-        Session::restore_on(Format::CURRENT, hunt.into(), rules, snapshot)
+        let hunt = hunt.into();
+        Session::restore_on(Format::for_hunt(hunt.hunt()), hunt, rules, snapshot)
     }
 
     /// [`Session::restore`] of a session played in `format` (a snapshot does not say which).
@@ -366,10 +482,15 @@ impl Session {
         snapshot: &str,
     ) -> Result<Session, Rejection> {
         let hunt = &facts.hunt;
+        format.fits(hunt).map_err(|reason| invalid("snapshot", reason))?;
         let state: State = serde_json::from_str(snapshot).map_err(|e| invalid("snapshot", e.to_string()))?;
+        let space = hunt.world.space();
+        let roster_fits = state.members.len() == hunt.members.len()
+            && hunt.members.iter().all(|id| state.members.get(id).is_some_and(|m| m.pos.check_in(space).is_ok()));
         if state.stage as usize > hunt.stages.len()
-            || state.pos.check_in(hunt.world.space()).is_err()
+            || state.pos.check_in(space).is_err()
             || state.t < state.started_ms
+            || !roster_fits
         {
             return Err(invalid("snapshot", "does not fit this hunt"));
         }
@@ -381,13 +502,35 @@ impl Session {
         (i < self.facts.hunt.stages.len()).then_some(i)
     }
 
-    /// Checks an event against the hunt and the state without changing anything.
-    fn validate(&self, event: &Event, digest: &str) -> Result<(), Rejection> {
+    /// Who made an event: in a team's session, the member a player's event names (host events
+    /// may name none); in one player's, nobody.
+    fn member_of(&self, member: Option<&str>, event: &Event) -> Result<Option<&Member>, Rejection> {
+        let members = &self.state.members;
+        match member {
+            None if members.is_empty() => Ok(None),
+            None => match event {
+                Event::Tick { .. } | Event::ClaimResult { .. } | Event::WindowClosed { .. } => Ok(None),
+                _ => Err(invalid("member", "a team's players' events name the member who made them")),
+            },
+            Some(_) if members.is_empty() => Err(invalid("member", "this session is one player's: no member")),
+            Some(name) => members.get(name).map(Some).ok_or_else(|| Rejection::UnknownMember { member: name.into() }),
+        }
+    }
+
+    /// Checks an event made by `member` (see [`Session::member_of`]) against the hunt and the
+    /// state without changing anything.
+    fn validate(&self, member: Option<&str>, event: &Event, digest: &str) -> Result<(), Rejection> {
         let s = &self.state;
         let t = event.t();
         if t > crate::limits::MAX_SEED {
             return Err(invalid("t", format!("{t} is above 2^53 - 1")));
         }
+        // A member's clock, position and items are theirs; a host's event follows the team's.
+        let who = self.member_of(member, event)?;
+        let (last_t, here, items) = match who {
+            Some(m) => (m.t, m.pos, &m.items),
+            None => (s.t, s.pos, &s.items),
+        };
         // The host's answer to a pending claim may arrive after the hunt ended; nothing else may.
         if let Event::ClaimResult { claim, .. } = event {
             if !s.claims.contains_key(claim) {
@@ -396,8 +539,8 @@ impl Session {
         } else if s.status != Status::Active {
             return Err(Rejection::HuntOver);
         }
-        if t < s.t {
-            return Err(Rejection::TimeReversed { last: s.t, got: t });
+        if t < last_t {
+            return Err(Rejection::TimeReversed { last: last_t, got: t });
         }
         if s.seq >= MAX_EVENTS {
             return Err(invalid("seq", format!("the session holds {MAX_EVENTS} events, its limit")));
@@ -405,11 +548,10 @@ impl Session {
         if digest == s.last_event {
             return Err(Rejection::Duplicate);
         }
-        let here = s.pos;
         match event {
             Event::Move { at, accuracy, .. } => {
                 let allowance = self.check_position(*at, *accuracy)?;
-                let seconds = (t - s.t) as f64 / 1000.0;
+                let seconds = (t - last_t) as f64 / 1000.0;
                 let allowed = self.facts.hunt.max_speed * seconds + MOVE_JITTER + allowance;
                 let distance = here.distance(*at);
                 if distance > allowed {
@@ -423,6 +565,14 @@ impl Session {
                 if distance > reach {
                     return Err(Rejection::DigAway { distance, reach });
                 }
+                // Two members digging up one stage at one instant: the first in the log found it.
+                if let Some(found) = s.finds.last().filter(|f| f.t == t && f.member.as_deref() != member) {
+                    let stage = &self.facts.hunt.stages[found.stage as usize - 1];
+                    if at.distance(stage.site.pos) <= stage.dig_radius {
+                        let by = found.member.clone().unwrap_or_default();
+                        return Err(Rejection::AlreadyFound { stage: found.stage, member: by });
+                    }
+                }
             }
             Event::Answer { stage, answer, .. } => {
                 if *stage == 0 || *stage as usize > self.facts.hunt.stages.len() {
@@ -432,7 +582,7 @@ impl Session {
             }
             Event::Use { item, .. } => {
                 check_text("item", item)?;
-                if s.items.get(item).is_none_or(|&n| n == 0) {
+                if items.get(item).is_none_or(|&n| n == 0) {
                     return Err(Rejection::UnknownItem { item: item.clone() });
                 }
             }
@@ -465,24 +615,46 @@ impl Session {
 
     /// Applies an event: either every change and the outcomes, or a rejection and no change.
     pub fn apply(&mut self, event: &Event) -> Result<Vec<Outcome>, Rejection> {
-        self.apply_canonical(event).map(|(out, _)| out)
+        self.apply_canonical_by(None, event).map(|(out, _)| out)
     }
 
     /// [`Session::apply`], also returning the event's canonical JSON (what the chain covers).
     pub fn apply_canonical(&mut self, event: &Event) -> Result<(Vec<Outcome>, String), Rejection> {
-        let json = event.canonical_json();
+        self.apply_canonical_by(None, event)
+    }
+
+    /// Applies an event made by a team's `member` (`None`: the host's, or one player's).
+    pub fn apply_by(&mut self, member: Option<&str>, event: &Event) -> Result<Vec<Outcome>, Rejection> {
+        self.apply_canonical_by(member, event).map(|(out, _)| out)
+    }
+
+    /// [`Session::apply_by`], also returning the event's canonical JSON, its member in it.
+    pub fn apply_canonical_by(
+        &mut self,
+        member: Option<&str>,
+        event: &Event,
+    ) -> Result<(Vec<Outcome>, String), Rejection> {
+        let json = event.canonical_json_by(member);
         let digest = sha256_hex(json.as_bytes());
-        self.validate(event, &digest)?;
+        self.validate(member, event, &digest)?;
         let mut out = Vec::new();
         let t = event.t();
         {
             let s = &mut self.state;
             s.seq += 1;
-            s.t = t;
+            s.t = s.t.max(t);
             s.chain = chain_next(&s.chain, &json);
             s.last_event = digest;
+            if let Some(m) = member.and_then(|m| s.members.get_mut(m)) {
+                m.t = t;
+                match event {
+                    Event::Move { at, .. } => m.pos = *at,
+                    Event::Dig { .. } => m.digs += 1,
+                    _ => {}
+                }
+            }
         }
-        let mut facts = EventFacts { kind: event.kind(), t, ..EventFacts::default() };
+        let mut facts = EventFacts { kind: event.kind(), t, member: member.map(Arc::from), ..EventFacts::default() };
         match event {
             Event::Move { at, accuracy, .. } => {
                 self.state.pos = *at;
@@ -538,7 +710,8 @@ impl Session {
             if p.depth > MAX_CASCADE {
                 continue;
             }
-            let internal = EventFacts { kind: p.kind, t, stage: p.stage, ..EventFacts::default() };
+            let member = facts.member.clone();
+            let internal = EventFacts { kind: p.kind, t, stage: p.stage, member, ..EventFacts::default() };
             self.run_rules(&internal, &mut out, &mut queue, p.depth);
         }
         Ok((out, json))
@@ -646,6 +819,10 @@ impl Session {
                     if self.state.status == Status::Active && self.current_stage().is_some() {
                         self.state.stage += 1;
                         self.state.misses = 0;
+                        if !self.state.members.is_empty() {
+                            let member = e.member.as_deref().map(str::to_owned);
+                            self.state.finds.push(Find { stage: self.state.stage, member, t: e.t });
+                        }
                         out.push(Outcome::StageCompleted { stage: self.state.stage });
                         queue.push_back(Pending {
                             kind: "stage_completed",
@@ -658,7 +835,11 @@ impl Session {
                     let v = eval(self, logic)?.to_number();
                     if v.is_finite() && v.trunc() != 0.0 {
                         let delta = v.trunc().clamp(-MAX_POINTS, MAX_POINTS) as i64;
-                        self.state.points = (self.state.points + delta).clamp(-MAX_POINTS as i64, MAX_POINTS as i64);
+                        let add = |points: i64| (points + delta).clamp(-MAX_POINTS as i64, MAX_POINTS as i64);
+                        self.state.points = add(self.state.points);
+                        if let Some(m) = actor(&mut self.state.members, e) {
+                            m.points = add(m.points);
+                        }
                         out.push(Outcome::Points { rule: rid(), delta, total: self.state.points });
                     }
                 }
@@ -669,18 +850,20 @@ impl Session {
                         continue;
                     }
                     let n = n.min(1e9) as u64;
+                    // A member's items are theirs and the team's; the host's are the team's.
                     if matches!(effect, Effect::GiveItem { .. }) {
                         *self.state.items.entry(name.clone()).or_insert(0) += n;
+                        if let Some(m) = actor(&mut self.state.members, e) {
+                            *m.items.entry(name.clone()).or_insert(0) += n;
+                        }
                         out.push(Outcome::ItemGiven { rule: rid(), item: name, count: n });
                     } else {
-                        let have = self.state.items.get(&name).copied().unwrap_or(0);
-                        let taken = have.min(n);
+                        let taken = match actor(&mut self.state.members, e) {
+                            Some(m) => take(&mut m.items, &name, n),
+                            None => n,
+                        };
+                        let taken = take(&mut self.state.items, &name, taken);
                         if taken > 0 {
-                            if have == taken {
-                                self.state.items.remove(&name);
-                            } else {
-                                self.state.items.insert(name.clone(), have - taken);
-                            }
                             out.push(Outcome::ItemTaken { rule: rid(), item: name, count: taken });
                         }
                     }
@@ -722,6 +905,25 @@ impl Session {
             queue.push_back(Pending { kind: "hunt_failed", stage: None, depth: 1 });
         }
     }
+}
+
+/// The member an event's rules act for, in a team's session.
+fn actor<'m>(members: &'m mut BTreeMap<String, Member>, e: &EventFacts) -> Option<&'m mut Member> {
+    members.get_mut(e.member.as_deref()?)
+}
+
+/// Takes up to `n` of `item` from `items`; returns how many were taken.
+fn take(items: &mut BTreeMap<String, u64>, item: &str, n: u64) -> u64 {
+    let have = items.get(item).copied().unwrap_or(0);
+    let taken = have.min(n);
+    if taken > 0 {
+        if have == taken {
+            items.remove(item);
+        } else {
+            items.insert(item.to_owned(), have - taken);
+        }
+    }
+    taken
 }
 
 /// An item an effect names: its value as text, unless null, empty or too long.

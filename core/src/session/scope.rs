@@ -1,5 +1,6 @@
-//! What rule conditions see: `event.*`, `stage.*`, `session.*`, `hunt.*` and `player.*`, looked up
-//! directly in the session's state (nothing is copied into JSON per event).
+//! What rule conditions see: `event.*`, `stage.*`, `session.*`, `hunt.*` and `player.*`, and in a
+//! team's session `member.*` (the member who made the event) and `team.*`, looked up directly in
+//! the session's state (nothing is copied into JSON per event).
 
 use super::State;
 use crate::hunt::Hunt;
@@ -19,8 +20,10 @@ pub struct HuntFacts {
     /// `stages` (count), `template`, `difficulty`, `length`, `time_limit_s`, `max_speed`,
     /// `treasure` (`item`, `points`), `fingerprint`, `start`.
     pub hunt_val: Val,
-    /// `id`, `level`.
+    /// `id`, `level` (a team's id and level in a team's hunt).
     pub player: Val,
+    /// A team's hunt: `id`, `size`, `members` (their ids, in the team's order).
+    pub team: Option<Val>,
 }
 
 impl HuntFacts {
@@ -58,7 +61,9 @@ impl HuntFacts {
             "start": hunt.start,
         }));
         let player = Val::from_json(&json!({"id": hunt.player, "level": hunt.level}));
-        HuntFacts { hunt, stages, hunt_val, player }
+        let team = (!hunt.members.is_empty())
+            .then(|| Val::from_json(&json!({"id": hunt.player, "size": hunt.members.len(), "members": hunt.members})));
+        HuntFacts { hunt, stages, hunt_val, player, team }
     }
 }
 
@@ -67,6 +72,8 @@ impl HuntFacts {
 pub struct EventFacts {
     pub kind: &'static str,
     pub t: u64,
+    /// The team member who made the event (and the internal events it raised), if any.
+    pub member: Option<Arc<str>>,
     /// Where a move or dig is, and the accuracy its device reported.
     pub at: Option<Position>,
     pub accuracy: Option<f64>,
@@ -123,8 +130,39 @@ impl RuleScope<'_> {
             "answer" => e.answer.clone().map(Val::Str),
             "claim" => e.claim.clone().map(Val::Str),
             "granted" => e.granted.map(Val::Bool),
+            "member" => e.member.clone().map(Val::Str),
             _ => None,
         }
+    }
+
+    /// `member.*`: `id`, `t`, `x`, `y` or `lon`, `lat`, `digs`, `points`, `items`.
+    fn member(&self, path: &[Arc<str>]) -> Option<Val> {
+        let id = self.event.member.as_ref()?;
+        let m = self.state.members.get(&**id)?;
+        let Some(key) = path.first() else {
+            let mut map = std::collections::BTreeMap::new();
+            for key in ["id", "t", "x", "y", "lon", "lat", "digs", "points", "items"] {
+                if let Some(v) = self.member(&[Arc::from(key)]) {
+                    map.insert(Arc::from(key), v);
+                }
+            }
+            return Some(Val::Obj(Arc::new(map)));
+        };
+        let v = match &**key {
+            "id" => Val::Str(id.clone()),
+            "t" => Val::Num(m.t as f64),
+            key @ ("x" | "y" | "lon" | "lat") => Val::Num(coordinate(m.pos, key)?),
+            "digs" => Val::Num(m.digs as f64),
+            "points" => Val::Num(m.points as f64),
+            "items" => {
+                return match path.get(1) {
+                    Some(item) => m.items.get(&**item).map(|&n| Val::Num(n as f64)),
+                    None => Some(Val::from_json(&serde_json::to_value(&m.items).ok()?)),
+                };
+            }
+            _ => return None,
+        };
+        (path.len() == 1).then_some(v)
     }
 
     fn session(&self, path: &[Arc<str>]) -> Option<Val> {
@@ -164,7 +202,7 @@ impl RuleScope<'_> {
         let keys: &[&str] = match root {
             "event" => &[
                 "type", "t", "x", "y", "lon", "lat", "accuracy", "distance", "hit", "bearing", "stage", "item",
-                "answer", "claim", "granted",
+                "answer", "claim", "granted", "member",
             ],
             "session" => &[
                 "points",
@@ -216,6 +254,8 @@ impl Scope for RuleScope<'_> {
             }
             "hunt" => return self.facts.hunt_val.lookup(rest),
             "player" => return self.facts.player.lookup(rest),
+            "member" => self.member(rest),
+            "team" => return self.facts.team.as_ref()?.lookup(rest),
             _ => None,
         };
         computed.map(Cow::Owned)
@@ -223,7 +263,7 @@ impl Scope for RuleScope<'_> {
 
     fn whole(&self) -> Cow<'_, Val> {
         let mut map = std::collections::BTreeMap::new();
-        for root in ["event", "session", "stage", "hunt", "player"] {
+        for root in ["event", "session", "stage", "hunt", "player", "member", "team"] {
             if let Some(v) = self.lookup(&[Arc::from(root)]) {
                 map.insert(Arc::from(root), v.into_owned());
             }

@@ -1,7 +1,7 @@
 //! A scripted player: walks to every stage at the template's speed and digs on the spot. Used by
 //! tests, benchmarks and demos as a known-good event stream.
 
-use super::Event;
+use super::{Authored, Event};
 use crate::geom::Point;
 use crate::hunt::clue::Pointer;
 use crate::hunt::view::HuntView;
@@ -13,6 +13,28 @@ use crate::position::Position;
 pub fn walkthrough(hunt: &Hunt, started_ms: u64) -> Vec<Event> {
     let sites: Vec<Position> = hunt.stages.iter().map(|stage| stage.site.pos).collect();
     walk(hunt.start, hunt.max_speed, &sites, started_ms)
+}
+
+/// A team's walk: every member walks each leg side by side with the others (one event each per
+/// second, in the team's order), and the stages' digs take turns: member `i % n` digs stage `i`.
+/// `None` events for a hunt that is not a team's.
+pub fn team_walkthrough(hunt: &Hunt, started_ms: u64) -> Vec<Authored> {
+    let members = &hunt.members;
+    let mut out = Vec::new();
+    let mut stage = 0;
+    for event in walkthrough(hunt, started_ms) {
+        let by = |m: &String| Authored { member: Some(m.clone()), event: event.clone() };
+        match event {
+            Event::Dig { .. } => {
+                if let Some(m) = members.get(stage % members.len().max(1)) {
+                    out.push(by(m));
+                }
+                stage += 1;
+            }
+            _ => out.extend(members.iter().map(by)),
+        }
+    }
+    out
 }
 
 /// The same walk from what a player sees: each stage's site once shown, or the coordinates its
