@@ -5,7 +5,7 @@
 //! the JSON parser and the types' visitors (generic code is compiled once per crate that uses it:
 //! 70 KB of the wasm package before).
 
-use crate::hunt::{Player, Seeds};
+use crate::hunt::{Player, Seeds, Team};
 use crate::world::import::ImportOptions;
 use crate::{Bounds, Position, Site, WorldConfig};
 
@@ -20,4 +20,4 @@ macro_rules! from_json {
     )*};
 }
 
-from_json!(Seeds, Player, Site, WorldConfig, ImportOptions, Position, Bounds);
+from_json!(Seeds, Player, Team, Site, WorldConfig, ImportOptions, Position, Bounds);

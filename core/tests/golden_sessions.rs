@@ -3,6 +3,9 @@
 //! and browser tests read the same file. `tests/golden/sessions-v1.json` holds the vectors of session
 //! format 1 as they were made, played in format 1: sessions begun in an earlier format go on in it.
 //!
+//! `tests/golden/team-sessions.json` holds team sessions (format 3): a `team` where the others have
+//! a `player`, and events that name their member.
+//!
 //! `XMARKS_BLESS=1 cargo test --test golden_sessions` writes the events of new cases (from the
 //! recipes below) and their outputs; it refuses to change an existing output unless
 //! `SESSION_VERSION` changed. The files of earlier formats are never written.
@@ -11,10 +14,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use xmarks::rules::{Ruleset, DEFAULT_RULES};
-use xmarks::session::script::walkthrough;
-use xmarks::session::{Event, Format, Session, SESSION_VERSION};
+use xmarks::session::script::{team_walkthrough, walkthrough};
+use xmarks::session::{Authored, Event, Format, Session, SESSION_VERSION, TEAM_SESSION_VERSION};
 use xmarks::Coded;
-use xmarks::{generate, Hunt, Player, Point, Position, Seeds, Template};
+use xmarks::{generate, generate_team, Hunt, Player, Point, Position, Seeds, Team, Template};
 
 #[derive(Serialize, Deserialize)]
 struct Doc {
@@ -29,7 +32,11 @@ struct Case {
     world: Value,
     template: Value,
     seeds: Value,
+    /// One player's cases have a player, team cases a team.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
     player: Value,
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    team: Value,
     /// `null` for the default ruleset.
     rules: Value,
     started_ms: u64,
@@ -50,8 +57,13 @@ use common::root;
 fn hunt(c: &Case) -> Hunt {
     let world = common::world(&c.world);
     let t = Template::from_json(&c.template.to_string()).unwrap();
+    let seeds = serde_json::from_value::<Seeds>(c.seeds.clone()).unwrap();
+    if !c.team.is_null() {
+        let team: Team = serde_json::from_value(c.team.clone()).unwrap();
+        return generate_team(&world, &t, &seeds, &team).unwrap();
+    }
     let p: Player = serde_json::from_value(c.player.clone()).unwrap();
-    generate(&world, &t, &serde_json::from_value::<Seeds>(c.seeds.clone()).unwrap(), &p).unwrap()
+    generate(&world, &t, &seeds, &p).unwrap()
 }
 
 fn rules(c: &Case) -> Ruleset {
@@ -149,11 +161,71 @@ fn recipe(name: &str, h: &Hunt, start: u64) -> Vec<Event> {
     }
 }
 
+/// How each team case's events were made.
+fn team_recipe(name: &str, h: &Hunt, start: u64) -> Vec<Authored> {
+    let walk = team_walkthrough(h, start);
+    let by = |m: &str, event: Event| Authored { member: Some(m.into()), event };
+    match name {
+        "team-walk" | "team-rules-earth-reykjavik" => {
+            let mut out = walk;
+            if name == "team-rules-earth-reykjavik" {
+                // Before the last dig, each member spends a badge of the stages found so far: their
+                // own, or one another member holds.
+                let last = out.pop().unwrap();
+                let finders: Vec<String> = out
+                    .iter()
+                    .filter(|a| matches!(a.event, Event::Dig { .. }))
+                    .map(|a| a.member.clone().unwrap())
+                    .collect();
+                for (i, m) in h.members.iter().enumerate() {
+                    let item = format!("badge-{}", finders[i % finders.len()]);
+                    out.push(by(m, Event::Use { t: last.event.t() - 900 + 100 * i as u64, item }));
+                }
+                out.push(last);
+            }
+            out
+        }
+        "team-hostile" => {
+            let [a, b] = [h.members[0].as_str(), h.members[1].as_str()];
+            let mut out = Vec::new();
+            for (i, e) in walk.into_iter().enumerate() {
+                let t = e.event.t();
+                let digger = e.member.clone();
+                let dig = e.event.clone();
+                out.push(e);
+                match (i % 13, &dig) {
+                    (_, Event::Dig { .. }) => {
+                        // The other member digs the same spot at the same instant, then a moment later.
+                        let other = if digger.as_deref() == Some(a) { b } else { a };
+                        out.push(by(other, dig.clone()));
+                        if let Event::Dig { at, .. } = dig {
+                            out.push(by(other, Event::dig_at(t + 1, at)));
+                        }
+                    }
+                    (3, Event::Move { at, .. }) => {
+                        out.push(by("mallory", Event::move_to(t, *at)));
+                        out.push(Authored { member: None, event: Event::move_to(t, *at) });
+                        out.push(by(b, Event::move_to(t, at.towards(90.0, 1e5))));
+                    }
+                    (7, Event::Move { at, .. }) => {
+                        out.push(by(a, Event::move_to(t - 5000, *at)));
+                        out.push(Authored { member: None, event: Event::Tick { t } });
+                    }
+                    _ => {}
+                }
+            }
+            out
+        }
+        other => panic!("no recipe for golden team session {other}"),
+    }
+}
+
 fn run(c: &Case, format: Format) -> (Vec<Value>, String, String) {
     let mut s = Session::new_in(format, hunt(c), Arc::new(rules(c)), c.started_ms);
     let mut results = Vec::new();
     for e in c.events.as_ref().unwrap() {
-        let r = match Event::from_json(&e.to_string()).and_then(|e| s.apply(&e)) {
+        let applied = Authored::from_json(&e.to_string()).and_then(|a| s.apply_by(a.member.as_deref(), &a.event));
+        let r = match applied {
             Ok(outcomes) => json!({ "outcomes": outcomes }),
             Err(r) => json!({ "rejected": r.code() }),
         };
@@ -164,7 +236,21 @@ fn run(c: &Case, format: Format) -> (Vec<Value>, String, String) {
 
 #[test]
 fn golden_sessions_match() {
-    let path = root().join("golden/sessions.json");
+    check("golden/sessions.json", Format::CURRENT, SESSION_VERSION, |c, h| {
+        recipe(&c.name, h, c.started_ms).iter().map(|e| serde_json::to_value(e).unwrap()).collect()
+    });
+}
+
+#[test]
+fn golden_team_sessions_match() {
+    check("golden/team-sessions.json", Format::TEAM, TEAM_SESSION_VERSION, |c, h| {
+        team_recipe(&c.name, h, c.started_ms).iter().map(|e| serde_json::to_value(e).unwrap()).collect()
+    });
+}
+
+/// Compares (or blesses) one file of the current formats' vectors, played in `format`.
+fn check(file: &str, format: Format, version: &str, recipe: impl Fn(&Case, &Hunt) -> Vec<Value>) {
+    let path = root().join(file);
     let mut doc: Doc = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let bless = common::blessing();
     let mut mismatches = Vec::new();
@@ -173,10 +259,9 @@ fn golden_sessions_match() {
         if c.events.is_none() {
             assert!(bless, "{}: no events (run with XMARKS_BLESS=1 to write them from its recipe)", c.name);
             let h = hunt(c);
-            c.events =
-                Some(recipe(&c.name, &h, c.started_ms).iter().map(|e| serde_json::to_value(e).unwrap()).collect());
+            c.events = Some(recipe(c, &h));
         }
-        let (results, hash, chain) = run(c, Format::CURRENT);
+        let (results, hash, chain) = run(c, format);
         events += results.len();
         if c.state_hash.is_some() {
             if c.results.as_ref() != Some(&results) {
@@ -191,11 +276,11 @@ fn golden_sessions_match() {
             (c.results, c.state_hash, c.chain) = (Some(results), Some(hash), Some(chain));
         }
     }
-    if common::finish(&mut doc.session, SESSION_VERSION, &mismatches) {
+    if common::finish(&mut doc.session, version, &mismatches) {
         std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
         return;
     }
-    println!("compared {} golden sessions ({events} events)", doc.cases.len());
+    println!("compared {} golden sessions of {file} ({events} events)", doc.cases.len());
 }
 
 #[test]

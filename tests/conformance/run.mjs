@@ -14,7 +14,7 @@ const canonical = (v) => JSON.stringify(sorted(v));
  * @param io `{ text(path), bytes(path) }`, async readers of files under tests/
  */
 export async function runConformance(xmarks, io) {
-  const out = { hunts: 0, fullHunts: 0, views: 0, sessions: 0, events: 0, jsonlogic: 0, mismatches: [] };
+  const out = { hunts: 0, fullHunts: 0, views: 0, sessions: 0, teamSessions: 0, events: 0, jsonlogic: 0, mismatches: [] };
   const miss = (m) => out.mismatches.push(m);
   const json = async (path) => JSON.parse(await io.text(path));
   // As core/tests/common/mod.rs reads them: lon/lat data is an Earth world unless "projection" is "local".
@@ -24,7 +24,7 @@ export async function runConformance(xmarks, io) {
     if (spec.csv) return xmarks.World.importCsv(await io.bytes(spec.csv), options);
     return xmarks.World.importGeojson(await io.text(spec.geojson), options);
   };
-  const { generateHunt, canonicalHuntJson, playerView, playerViewJson, stageCommitment, Rules, Session, replay, applyLogic, versions } = xmarks;
+  const { generateHunt, generateTeamHunt, canonicalHuntJson, playerView, playerViewJson, stageCommitment, Rules, Session, replay, applyLogic, versions } = xmarks;
 
   const hunts = await json("golden/hunts.json");
   if (hunts.generator !== versions().generator) miss(`hunts.json was made by ${hunts.generator}`);
@@ -59,13 +59,19 @@ export async function runConformance(xmarks, io) {
     out.views++;
   }
 
-  // The current format's vectors, and format 1's as they were made, played in format 1.
-  for (const [file, format] of [["golden/sessions.json", undefined], ["golden/sessions-v1.json", "xmarks-session/1"]]) {
+  // The current format's vectors, format 1's as they were made, played in format 1, and teams'
+  // (format 3: each event names its member).
+  const files = [
+    ["golden/sessions.json", undefined, versions().session],
+    ["golden/sessions-v1.json", "xmarks-session/1", "xmarks-session/1"],
+    ["golden/team-sessions.json", undefined, versions().teamSession],
+  ];
+  for (const [file, format, version] of files) {
     const sessions = await json(file);
-    if (sessions.session !== (format ?? versions().session)) miss(`${file} is format ${sessions.session}`);
+    if (sessions.session !== version) miss(`${file} is format ${sessions.session}`);
     for (const c of sessions.cases) {
       const world = await worldOf(c.world);
-      const hunt = generateHunt(world, c.template, c.seeds, c.player);
+      const hunt = c.team ? generateTeamHunt(world, c.template, c.seeds, c.team) : generateHunt(world, c.template, c.seeds, c.player);
       world.free();
       const rules = c.rules === null ? Rules.default() : Rules.parse(c.rules);
       const session = new Session(hunt, rules, c.started_ms, format);
@@ -86,6 +92,8 @@ export async function runConformance(xmarks, io) {
       // The log written here replays to the same state, in its format (natively too: it is the same format).
       const replayed = replay(log.join("\n"));
       if (replayed.session.stateHash() !== c.state_hash || replayed.session.format !== session.format) miss(`${file} ${c.name}: replay`);
+      if (session.format !== version) miss(`${file} ${c.name}: played in ${session.format}`);
+      if (c.team) out.teamSessions++;
       replayed.session.free();
       session.free();
       rules.free();

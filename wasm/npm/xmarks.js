@@ -254,6 +254,13 @@ export function generateHunt(world, template, seeds, player) {
   return huntOf(bindings.generateHunt(world, template, seeds, player));
 }
 
+/** `generateHunt` for a team (a template with `max_team`): one hunt the members play together. */
+export function generateTeamHunt(world, template, seeds, team) {
+  if (!ready) throw notReady();
+  checkHandle(world, bindings.World, "world");
+  return huntOf(bindings.generateTeamHunt(world, template, seeds, team));
+}
+
 let memory = null;
 let ptr = 0;
 let cap = 0;
@@ -336,6 +343,7 @@ export const replay = whenReady(bindings.replay);
 export const stageCommitment = whenReady(bindings.stageCommitment);
 export const versions = whenReady(bindings.versions);
 export const walkthrough = onHunt(bindings.walkthrough, (h, startedMs) => h.walkthrough(startedMs));
+export const teamWalkthrough = onHunt(bindings.teamWalkthrough, (h, startedMs) => h.teamWalkthrough(startedMs));
 
 /** What a hunt's player may see of it (see `playerViewJson`, which gives its canonical bytes). */
 export function playerView(hunt, salt, found) {

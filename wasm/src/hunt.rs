@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use xmarks::hunt::view::commitment;
 use xmarks::session::PlayableHunt;
-use xmarks::{Hunt, HuntError, Player, Seeds, Site, Template};
+use xmarks::{Hunt, HuntError, Player, Seeds, Site, Team, Template};
 
 /// A hunt held in wasm memory, read and fingerprinted once. The package's `Hunt` class
 /// (wasm/npm/xmarks.js) wraps one beside the hunt's plain data, so that sessions, views and
@@ -76,6 +76,12 @@ impl HuntHandle {
         self.with(|hunt| to_js(&xmarks::session::script::walkthrough(hunt, started_ms)))
     }
 
+    #[wasm_bindgen(js_name = teamWalkthrough)]
+    pub fn team_walkthrough(&self, started_ms: f64) -> JsResult<JsValue> {
+        let started_ms = integer(started_ms, "startedMs", xmarks::limits::MAX_SEED)?;
+        self.with(|hunt| to_js(&xmarks::session::script::team_walkthrough(hunt, started_ms)))
+    }
+
     #[wasm_bindgen(js_name = playerViewJson)]
     pub fn player_view_json(&self, salt: &str, found: f64) -> JsResult<String> {
         let found = integer(found, "found", u64::from(u32::MAX))? as u32;
@@ -97,6 +103,34 @@ pub fn generate_hunt(
     let player: Player = parse(&player, "player", Player::from_json)?;
     let hunt = xmarks::generate(&world.inner, &template, &seeds, &player).map_err(|e| coded(&e))?;
     Ok(HuntHandle::held(hunt))
+}
+
+/// Generates `team`'s hunt from a template that allows teams (`max_team`): one hunt the members play
+/// together in one session, the same bytes on every target.
+// The package's module wraps the handle in a `Hunt`.
+#[wasm_bindgen(js_name = generateTeamHunt, unchecked_return_type = "Hunt")]
+pub fn generate_team_hunt(
+    world: &World,
+    #[wasm_bindgen(unchecked_param_type = "TemplateInput | string")] template: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Seeds")] seeds: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Team")] team: JsValue,
+) -> JsResult<HuntHandle> {
+    let template = read_template(&template)?;
+    let seeds: Seeds = parse(&seeds, "seeds", Seeds::from_json)?;
+    let team: Team = parse(&team, "team", Team::from_json)?;
+    let hunt = xmarks::generate_team(&world.inner, &template, &seeds, &team).map_err(|e| coded(&e))?;
+    Ok(HuntHandle::held(hunt))
+}
+
+/// A team's scripted play of its hunt: the members walk each leg side by side and take turns to
+/// dig (member `i % n` digs stage `i`). For demos and tests.
+#[wasm_bindgen(js_name = teamWalkthrough, unchecked_return_type = "GameEvent[]")]
+pub fn team_walkthrough(
+    #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
+    #[wasm_bindgen(js_name = startedMs)] started_ms: f64,
+) -> JsResult<JsValue> {
+    let started_ms = integer(started_ms, "startedMs", xmarks::limits::MAX_SEED)?;
+    to_js(&xmarks::session::script::team_walkthrough(&read_hunt(&hunt)?, started_ms))
 }
 
 /// Validates a template and returns it with every default filled in.

@@ -15,7 +15,9 @@ mod rules;
 mod session;
 mod world;
 
-pub use hunt::{canonical_hunt_json, generate_hunt, parse_template, walkthrough, HuntHandle};
+pub use hunt::{
+    canonical_hunt_json, generate_hunt, generate_team_hunt, parse_template, team_walkthrough, walkthrough, HuntHandle,
+};
 pub use logic::{apply_logic, CompiledLogic};
 pub use rules::{check_rules, Rules};
 pub use session::{replay, Session};
@@ -27,11 +29,12 @@ use wasm_bindgen::prelude::*;
 const TYPES: &str = include_str!("types.d.ts");
 
 /// The engine's version strings: what hunts and session logs are stamped with.
-#[wasm_bindgen(unchecked_return_type = "{ generator: string; session: string }")]
+#[wasm_bindgen(unchecked_return_type = "{ generator: string; session: string; teamSession: string; view: string }")]
 pub fn versions() -> JsValue {
     convert::to_js(&serde_json::json!({
         "generator": xmarks::hunt::GENERATOR,
         "session": xmarks::session::SESSION_VERSION,
+        "teamSession": xmarks::session::TEAM_SESSION_VERSION,
         "view": xmarks::hunt::view::VIEW,
     }))
     .unwrap_or(JsValue::NULL)

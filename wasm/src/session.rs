@@ -6,7 +6,7 @@ use crate::rules::Rules;
 use crate::world::integer;
 use wasm_bindgen::prelude::*;
 use xmarks::limits::MAX_SEED;
-use xmarks::session::{log, Event, Format, PlayableHunt};
+use xmarks::session::{log, Authored, Format, PlayableHunt};
 
 /// One player's game of one hunt. Holds wasm memory: call `free()` when the game ends.
 #[wasm_bindgen]
@@ -19,8 +19,9 @@ pub struct Session {
 #[wasm_bindgen]
 impl Session {
     /// Opens a session on `hunt` (its fingerprint is checked) under `rules` at `startedMs`, in
-    /// the current session format unless `format` names an earlier one (`"xmarks-session/1"`), to
-    /// play on as a session begun in it was played.
+    /// the current session format (a team's hunt: the team format, `"xmarks-session/3"`) unless
+    /// `format` names an earlier one (`"xmarks-session/1"`), to play on as a session begun in it
+    /// was played.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "HuntData | string")] hunt: JsValue,
@@ -60,15 +61,16 @@ impl Session {
         self.inner.format().name().to_owned()
     }
 
-    /// Applies one event and returns what it did. A refused event throws an `Error` whose `code`
-    /// says why (`too_fast`, `dig_away`, ...) and changes nothing.
+    /// Applies one event and returns what it did (in a team's session, the event names its
+    /// `member`). A refused event throws an `Error` whose `code` says why (`too_fast`,
+    /// `dig_away`, `unknown_member`, ...) and changes nothing.
     #[wasm_bindgen(unchecked_return_type = "Outcome[]")]
     pub fn apply(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "GameEvent | string")] event: JsValue,
     ) -> JsResult<JsValue> {
-        let event = read_doc(&event, "event", |text| Event::from_json(text).map_err(|e| coded(&e)))?;
-        let (outcomes, json) = self.inner.apply_canonical(&event).map_err(|e| coded(&e))?;
+        let a = read_doc(&event, "event", |text| Authored::from_json(text).map_err(|e| coded(&e)))?;
+        let (outcomes, json) = self.inner.apply_canonical_by(a.member.as_deref(), &a.event).map_err(|e| coded(&e))?;
         self.last_event = Some(json);
         if outcomes.is_empty() {
             return Ok(js_sys::Array::new().into()); // most events: no JSON round trip
@@ -129,8 +131,11 @@ impl Session {
         started_ms: f64,
         format: Option<String>,
     ) -> JsResult<Session> {
-        let (started_ms, format) = (integer(started_ms, "startedMs", MAX_SEED)?, format_of(format)?);
-        let inner = xmarks::session::Session::new_in(format, hunt()?, rules.0.clone(), started_ms);
+        let started_ms = integer(started_ms, "startedMs", MAX_SEED)?;
+        let format = format_of(format)?;
+        let hunt: PlayableHunt = hunt()?.into();
+        let format = fitting(format, &hunt)?;
+        let inner = xmarks::session::Session::new_in(format, hunt, rules.0.clone(), started_ms);
         Ok(Session { inner, last_event: None })
     }
 
@@ -140,7 +145,9 @@ impl Session {
         snapshot: &str,
         format: Option<String>,
     ) -> JsResult<Session> {
-        let inner = xmarks::session::Session::restore_in(format_of(format)?, hunt, rules.0.clone(), snapshot)
+        let hunt: PlayableHunt = hunt.into();
+        let format = fitting(format_of(format)?, &hunt)?;
+        let inner = xmarks::session::Session::restore_in(format, hunt, rules.0.clone(), snapshot)
             .map_err(|e| coded(&e))?;
         Ok(Session { inner, last_event: None })
     }
@@ -161,11 +168,19 @@ pub fn replay(
     Ok(with(out, "outcomes", &outcomes))
 }
 
-/// The session format `name` stands for; the current one when not given.
-fn format_of(name: Option<String>) -> JsResult<Format> {
+/// The format a session of `hunt` is played in: the one given, if it fits the hunt, else the
+/// hunt's ([`Format::for_hunt`]).
+fn fitting(format: Option<Format>, hunt: &PlayableHunt) -> JsResult<Format> {
+    let Some(format) = format else { return Ok(Format::for_hunt(hunt.hunt())) };
+    format.fits(hunt.hunt()).map_err(|reason| error("input_invalid", &format!("format: {reason}"), Some("format")))?;
+    Ok(format)
+}
+
+/// The session format `name` stands for, if given.
+fn format_of(name: Option<String>) -> JsResult<Option<Format>> {
     match name {
-        None => Ok(Format::CURRENT),
-        Some(name) => Format::from_name(&name).ok_or_else(|| {
+        None => Ok(None),
+        Some(name) => Format::from_name(&name).map(Some).ok_or_else(|| {
             let known = Format::ALL.map(Format::name).join(", ");
             error(
                 "input_invalid",

@@ -47,7 +47,11 @@ export type ErrorCode =
 /** Why a session refused an event. A refused event changes nothing. */
 export type RejectionCode =
   | "malformed" | "invalid" | "time_reversed" | "duplicate" | "too_fast" | "dig_away" | "hunt_over"
-  | "unknown_stage" | "unknown_item" | "unknown_claim";
+  | "unknown_stage" | "unknown_item" | "unknown_claim"
+  /** A team's event naming someone not in the team. */
+  | "unknown_member"
+  /** A dig of a stage another member found at the same instant. */
+  | "already_found";
 
 // ---- Worlds ----
 
@@ -98,6 +102,8 @@ export interface Template {
   id: string; stages: number; leg: { min: number; max: number }; spacing: number; search_radius: number;
   kinds: string[]; stage_kinds: string[][] | null; difficulty: number; time_limit_s: number | null;
   max_speed: number; clue_styles: ClueStyle[]; dig_radius: number; rewards: Rewards;
+  /** The most members of a team playing its hunts (2 to 64); absent: its hunts are for one player. */
+  max_team?: number;
 }
 /** A template as written: only `id` and `stages` are required. */
 export type TemplateInput = Partial<Omit<Template, "rewards">> & {
@@ -113,6 +119,14 @@ export interface Seeds { game: number; round: number }
 export interface Player {
   id: string; start: Position; level?: number; found?: string[]; interests?: Record<string, number>;
 }
+/** One member of a `Team`: a player without a start of their own. */
+export interface TeamMember { id: string; level?: number; found?: string[]; interests?: Record<string, number> }
+/**
+ * A team a hunt is made for (`generateTeamHunt`): 2 to the template's `max_team` members who meet
+ * at `start`. The hunt is the team's as one player's: the team's id, its members' mean level
+ * (rounded half up), no site any member found, each kind's mean interest (1 where not named).
+ */
+export interface Team { id: string; start: Position; members: TeamMember[] }
 export type Wind =
   | "N" | "NNE" | "NE" | "ENE" | "E" | "ESE" | "SE" | "SSE" | "S" | "SSW" | "SW" | "WSW" | "W" | "WNW" | "NW" | "NNW";
 /** A range of paces a clue gives for a distance: the true distance lies within it. */
@@ -143,7 +157,12 @@ export interface Stage {
  * is taken as it is.
  */
 export interface HuntData {
-  generator: string; template: string; world: WorldRef; seeds: Seeds; player: string; level: number;
+  generator: string; template: string; world: WorldRef; seeds: Seeds;
+  /** The player's id, or the team's. */
+  player: string;
+  /** A team's hunt: its members' ids (absent from one player's). */
+  members?: string[];
+  level: number;
   start: Position; difficulty: number; time_limit_s: number | null; max_speed: number; length: number;
   stages: Stage[]; fingerprint: string;
 }
@@ -201,7 +220,7 @@ export interface RuleNote { path: string; rule: string; reason: string }
  * and digs carry a `Position` of the hunt's world, and optionally the device's reported `accuracy`
  * in metres (it widens the allowance for position noise, up to 30 m).
  */
-export type GameEvent =
+export type GameEvent = (
   | ({ type: "move"; t: number; accuracy?: number } & Position)
   | ({ type: "dig"; t: number; accuracy?: number } & Position)
   | { type: "answer"; t: number; stage: number; answer: string }
@@ -209,7 +228,14 @@ export type GameEvent =
   | { type: "tick"; t: number }
   | { type: "claim_result"; t: number; claim: string; granted: boolean }
   /** The server's word that the live event's window closed: an active session fails. */
-  | { type: "window_closed"; t: number };
+  | { type: "window_closed"; t: number }
+) & {
+  /**
+   * In a team's session (format 3), the member who made the event: required on moves, digs,
+   * answers and uses, optional on the host's events. Absent from one player's events.
+   */
+  member?: string;
+};
 /** What applying an event did. */
 export type Outcome =
   | { type: "stage_completed"; stage: number }
@@ -235,7 +261,13 @@ export type State = {
   seq: number; started_ms: number; t: number; stage: number; misses: number;
   digs: number; points: number; items: Record<string, number>; flags: Record<string, Json>; status: Status;
   fired: Record<string, { count: number; last_ms: number }>; claims: Record<string, string>;
+  /** A team's session: each member's clock, position, digs, points and items. */
+  members?: Record<string, MemberState>;
+  /** A team's session: who found each completed stage, and when. */
+  finds?: { stage: number; member?: string; t: number }[];
   chain: string; last_event: string;
 } & Position;
+/** One member of a team's session; the team's own fields are the `State`'s. */
+export type MemberState = { t: number; digs: number; points: number; items: Record<string, number> } & Position;
 /** A session rebuilt from its log, with the outcomes of every event in order. */
 export interface Replay { session: Session; outcomes: Outcome[][] }

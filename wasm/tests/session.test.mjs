@@ -89,3 +89,51 @@ test("a missed dig says so; sessions of format 1 open, replay and restore in for
   for (const s of [now, old, replayed, restored]) s.free();
   world.free();
 });
+
+test("a team plays one hunt together: each event names its member, and the log replays", () => {
+  const { generateTeamHunt, teamWalkthrough, replay, isXmarksError, versions } = xmarks;
+  const world = World.procedural(7);
+  const template = { id: "crew", stages: 3, max_team: 4 };
+  const team = { id: "red", start: { x: 0, y: 0 }, members: [{ id: "ann" }, { id: "bob", level: 3 }] };
+  const hunt = generateTeamHunt(world, template, { game: 1, round: 1 }, team);
+  assert.deepEqual(hunt.members, ["ann", "bob"]);
+  assert.equal(hunt.player, "red");
+  assert.equal(hunt.level, 2);
+  const session = new Session(hunt, Rules.default(), 0);
+  assert.equal(session.format, versions().teamSession);
+  const log = [session.logHeader()];
+  const events = teamWalkthrough(hunt, 0);
+  assert.deepEqual([...new Set(events.map((e) => e.member))], ["ann", "bob"]);
+  const refused = (event, code, path) =>
+    assert.throws(() => session.apply(event), (e) => isXmarksError(e) && e.code === code && (path === undefined || e.path === path));
+  for (const event of events) {
+    session.apply(event);
+    log.push(session.logLine());
+    if (event.type === "move" && session.state().seq === 3) {
+      refused({ ...event, member: "eve" }, "unknown_member");
+      const { member, ...anonymous } = event;
+      refused(anonymous, "invalid", "member");
+      refused({ ...event, t: event.t + 1000, member: "bob", x: event.x + 1e5 }, "too_fast");
+    }
+  }
+  const state = session.state();
+  assert.equal(state.status, "completed");
+  assert.deepEqual(state.finds.map((f) => f.member), ["ann", "bob", "ann"]);
+  assert.equal(state.members.ann.points + state.members.bob.points, state.points);
+  const replayed = replay(log.join("\n"));
+  assert.equal(replayed.session.stateHash(), session.stateHash());
+  assert.equal(replayed.session.format, "xmarks-session/3");
+  // A team's hunt is not played in a format without teams, nor a team of one template's.
+  assert.throws(() => new Session(hunt, Rules.default(), 0, "xmarks-session/2"), (e) => e.code === "input_invalid" && e.path === "format");
+  assert.throws(
+    () => generateTeamHunt(world, { id: "solo", stages: 3 }, { game: 1, round: 1 }, team),
+    (e) => e.code === "input_invalid" && e.path === "template.max_team",
+  );
+  assert.throws(
+    () => generateTeamHunt(world, template, { game: 1, round: 1 }, { ...team, members: [{ id: "ann" }] }),
+    (e) => e.code === "input_invalid" && e.path === "team.members",
+  );
+  replayed.session.free();
+  session.free();
+  world.free();
+});

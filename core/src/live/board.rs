@@ -66,6 +66,9 @@ pub struct Finish {
     /// It completed the hunt (rather than failing, or being closed with its window).
     #[serde(default)]
     pub completed: bool,
+    /// A team's attempt: its members (`player` is the team's id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 impl Finish {
@@ -78,6 +81,7 @@ impl Finish {
             score: state.points as f64,
             subscore: (state.t - state.started_ms) as f64 / 1000.0,
             completed: state.status == crate::session::Status::Completed,
+            members: session.hunt().members.clone(),
         })
     }
 }
@@ -94,6 +98,9 @@ pub struct Entry {
     pub attempts: u32,
     /// One of them completed the hunt (with `last`: the last one did).
     pub completed: bool,
+    /// A team's entry: its members, as its last attempt listed them (`player` is the team's id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<String>,
 }
 
 /// Where a page of a ranking ends: the next page starts after this entry's place, however the
@@ -122,7 +129,11 @@ impl BoardSpec {
     /// (NaN, infinities) are left out: a session's outcomes never give them.
     pub fn rank<'f>(&self, finishes: impl IntoIterator<Item = &'f Finish>) -> Ranking {
         let mut by_player: BTreeMap<&str, (f64, f64, u32, bool)> = BTreeMap::new();
+        let mut members: BTreeMap<&str, &[String]> = BTreeMap::new();
         for f in finishes.into_iter().filter(|f| f.score.is_finite() && f.subscore.is_finite()) {
+            if !f.members.is_empty() {
+                members.insert(&f.player, &f.members);
+            }
             let entry = by_player.entry(&f.player).or_insert((f.score, f.subscore, 0, f.completed));
             if entry.2 > 0 {
                 let (score, subscore, attempts, completed) = *entry;
@@ -146,6 +157,7 @@ impl BoardSpec {
                 subscore,
                 attempts,
                 completed,
+                members: members.get(player).map_or_else(Vec::new, |m| m.to_vec()),
             })
             .collect();
         entries.sort_by(|a, b| self.cmp((a.score, a.subscore, &a.player), (b.score, b.subscore, &b.player)));
@@ -200,7 +212,7 @@ mod tests {
     use super::*;
 
     fn finish(player: &str, score: f64, subscore: f64) -> Finish {
-        Finish { player: player.into(), score, subscore, completed: false }
+        Finish { player: player.into(), score, subscore, completed: false, members: Vec::new() }
     }
 
     fn ranks(r: &Ranking) -> Vec<(u32, &str, f64, f64)> {

@@ -19,7 +19,7 @@ use super::payout::PayoutTable;
 use super::schedule::{Schedule, Window};
 use super::LiveError;
 use crate::hunt::template::Template;
-use crate::hunt::{generate, Hunt, HuntBody, HuntError, Player, Seeds};
+use crate::hunt::{generate, Hunt, HuntBody, HuntError, Player, Seeds, Team};
 use crate::limits::{MAX_ATTEMPTS, MAX_NAME_LEN, MAX_WINDOW_PLAYERS};
 use crate::position::Position;
 use crate::world::World;
@@ -177,6 +177,30 @@ impl EventSpec {
                 Ok(Hunt::new(HuntBody { player: player.id.clone(), ..hunt.body }))
             }
             _ => generate(world, template, &seeds, player),
+        }
+    }
+
+    /// A team's hunt in `window`: as [`EventSpec::hunt`], for the team (personal: its team hunt,
+    /// [`crate::generate_team`]; shared: the window's hunt, given the team's id and members). The
+    /// event's template must allow teams (`max_team`).
+    pub fn team_hunt(
+        &self,
+        world: &World,
+        template: &Template,
+        game_seed: u64,
+        event: &str,
+        window: &Window,
+        team: &Team,
+    ) -> Result<Hunt, HuntError> {
+        let seeds = Seeds { game: game_seed, round: window.start_ms };
+        let hunt = crate::generate_team(world, template, &seeds, team)?;
+        match self.mode {
+            Mode::Shared => {
+                let mut race = self.hunt(world, template, game_seed, event, window, &team.as_player())?.body;
+                race.members = hunt.body.members;
+                Ok(Hunt::new(race))
+            }
+            Mode::Personal => Ok(hunt),
         }
     }
 }

@@ -209,6 +209,7 @@ mod tests {
                 score: f64::from(n - i),
                 subscore: 0.0,
                 completed: i % 2 == 0,
+                members: Vec::new(),
             })
             .collect();
         BoardSpec::default().rank(&finishes)
@@ -247,9 +248,9 @@ mod tests {
         assert_ne!(t.grants("launch/2", &ranking(30))[0].key, g.key);
         // Ties share a band: two players at rank 1 both get gold, and nobody is rank 2.
         let tied = BoardSpec::default().rank(&[
-            Finish { player: "a".into(), score: 9.0, subscore: 1.0, completed: false },
-            Finish { player: "b".into(), score: 9.0, subscore: 1.0, completed: false },
-            Finish { player: "c".into(), score: 5.0, subscore: 1.0, completed: false },
+            Finish { player: "a".into(), score: 9.0, subscore: 1.0, completed: false, members: Vec::new() },
+            Finish { player: "b".into(), score: 9.0, subscore: 1.0, completed: false, members: Vec::new() },
+            Finish { player: "c".into(), score: 5.0, subscore: 1.0, completed: false, members: Vec::new() },
         ]);
         let g = t.grants("w", &tied);
         let bands: Vec<_> =

@@ -1,9 +1,10 @@
 // A consumer of the installed package, type-checked with `tsc --noEmit --strict`: every public
 // shape is typed, so mistakes below would not compile.
 import init, {
-  World, Rules, Session, Logic, XmarksWorker, generateHunt, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError, GameClock,
+  World, Rules, Session, Logic, XmarksWorker, generateHunt, generateTeamHunt, teamWalkthrough, walkthrough, replay, applyLogic, checkRules, parseTemplate, isXmarksError, GameClock,
   Hunt, type HuntData, type Outcome, type GameEvent, type State, type ErrorCode, type TemplateInput, type RuleProblem,
   type WorkerWorld, type WorkerProgress, type ImportProgress, type SitePoints, type Stage, type Json, type Replay, type Template, type NearSite, type Position, type Space,
+  type Team, type MemberState,
 } from "xmarks";
 
 export async function main(): Promise<string> {
@@ -28,6 +29,19 @@ export async function main(): Promise<string> {
   const step: GameEvent = { type: "move", t: 1000, ...at, accuracy: 8 };
   void step;
   earth.free();
+
+  // A team's hunt and session: events name their member; the state keeps each member's.
+  const team: Team = { id: "red", start: { x: 0, y: 0 }, members: [{ id: "ann" }, { id: "bob", level: 2 }] };
+  const teamHunt: Hunt = generateTeamHunt(world, { ...input, max_team: 4 }, { game: 1, round: 2 }, team);
+  const crew = new Session(teamHunt, Rules.default(), 0);
+  const together: GameEvent[] = teamWalkthrough(teamHunt, 0);
+  for (const event of together) crew.apply(event);
+  crew.apply({ type: "tick", t: 1e9 });
+  const bob: MemberState | undefined = crew.state().members?.bob;
+  const finder: string | undefined = crew.state().finds?.[0]?.member;
+  void bob;
+  void finder;
+  crew.free();
 
   const clock = new GameClock(0);
   const session = new Session(hunt, Rules.default(), clock.now());
