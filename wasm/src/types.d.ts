@@ -124,7 +124,7 @@ export interface TeamMember { id: string; level?: number; found?: string[]; inte
 /**
  * A team a hunt is made for (`generateTeamHunt`): 2 to the template's `max_team` members who meet
  * at `start`. The hunt is the team's as one player's: the team's id, its members' mean level
- * (rounded half up), no site any member found, each kind's mean interest (1 where not named).
+ * (rounded half up), no site a member has found, each kind's mean interest (1 where not named).
  */
 export interface Team { id: string; start: Position; members: TeamMember[] }
 export type Wind =
