@@ -1,7 +1,10 @@
 //! Session ids and the tokens that grant access to them.
 //!
 //! A token is `hex(HMAC-SHA256(secret, "xmarks-session:" + id))`: nothing is stored, any server
-//! holding the secret checks any token, and the comparison is in constant time.
+//! holding the secret checks any token, and the comparison is in constant time. A team member's
+//! token for a team's session is `hex(HMAC(secret, "xmarks-session:" + id + "\n" + member))`,
+//! a dot and `hex(member)`: it grants the session and says which member sends its events. A
+//! team's invite code is derived the same way from the team's id.
 
 use anyhow::{bail, Context, Result};
 use hmac::{Hmac, Mac};
@@ -67,6 +70,39 @@ impl Keys {
 
     pub fn token(&self, id: &str) -> String {
         hex::encode(self.mac(id).finalize().into_bytes())
+    }
+
+    /// A team member's token for the team's session `id`.
+    pub fn member_token(&self, id: &str, member: &str) -> String {
+        let mac = self.mac(&format!("{id}\n{member}")).finalize().into_bytes();
+        format!("{}.{}", hex::encode(mac), hex::encode(member))
+    }
+
+    /// The member a team member's token for session `id` names, if it is one.
+    pub fn verify_member(&self, id: &str, token: &str) -> Option<String> {
+        let (mac, member) = token.split_once('.')?;
+        let member = String::from_utf8(hex::decode(member).ok()?).ok()?;
+        let bytes = hex::decode(mac).ok()?;
+        self.mac(&format!("{id}\n{member}")).verify_slice(&bytes).ok()?;
+        Some(member)
+    }
+
+    /// The invite code of team `team`: `<team>.<16 hex digits>`, checked by [`Keys::invited_to`].
+    pub fn invite(&self, team: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"xmarks-invite:");
+        mac.update(team.as_bytes());
+        format!("{team}.{}", hex::encode(&mac.finalize().into_bytes()[..8]))
+    }
+
+    /// The team an invite code is for, if it is one of this server's.
+    pub fn invited_to(&self, code: &str) -> Option<String> {
+        let (team, _) = code.rsplit_once('.')?;
+        // Derived again and compared in constant time: a guessed code is refused.
+        let expected = self.invite(team);
+        let same =
+            expected.len() == code.len() && expected.bytes().zip(code.bytes()).fold(0, |d, (a, b)| d | (a ^ b)) == 0;
+        same.then(|| team.to_owned())
     }
 
     pub fn verify(&self, id: &str, token: &str) -> bool {

@@ -298,6 +298,9 @@ struct Slot {
     touched: AtomicU64,
 }
 
+/// What a team's members did, for their teammates: (member, push).
+type Feed = tokio::sync::broadcast::Sender<(Arc<str>, Arc<str>)>;
+
 /// Appends that find another server wrote first are retried this many times.
 const CONFLICT_RETRIES: u32 = 5;
 
@@ -323,6 +326,11 @@ pub struct Engine {
     pub limits: Limits,
     /// Live events: their catalogue, windows, leaderboards and outbox.
     pub live: crate::live::Live,
+    /// Per team session with a member connected: what its members' accepted events did, for
+    /// their teammates' connections.
+    feeds: Mutex<HashMap<String, Feed>>,
+    /// One start at a time per team on this server.
+    pub(crate) team_locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
 }
 
 pub fn now_ms() -> u64 {
@@ -370,6 +378,8 @@ impl Engine {
             metrics,
             limits,
             live: crate::live::Live::new(&admin_secret),
+            feeds: Mutex::new(HashMap::new()),
+            team_locks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -387,6 +397,10 @@ impl Engine {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn keys(&self) -> &Keys {
+        &self.keys
     }
 
     pub fn template_names(&self) -> Vec<&str> {
@@ -502,9 +516,12 @@ impl Engine {
         before - sessions.len()
     }
 
-    pub fn authorize(&self, id: &str, token: Option<&str>) -> Result<(), ApiError> {
+    /// Checks a session's token: the session's own (`None`), or a team member's for a team's
+    /// session (`Some(member)`: that member sends the events).
+    pub fn authorize(&self, id: &str, token: Option<&str>) -> Result<Option<String>, ApiError> {
         match token {
-            Some(token) if self.keys.verify(id, token) => Ok(()),
+            Some(token) if self.keys.verify(id, token) => Ok(None),
+            Some(token) if let Some(member) = self.keys.verify_member(id, token) => Ok(Some(member)),
             Some(_) => Err(ApiError::new("unauthorized", "the token does not grant this session")),
             None => Err(ApiError::new("unauthorized", "a session token is required (Authorization: Bearer ...)")),
         }
@@ -730,7 +747,7 @@ impl Engine {
             }
             end.max(live.session.state().t)
         };
-        self.submit_as(id, vec![Ok(Event::WindowClosed { t })], true).await.map(drop)
+        self.submit_as(id, None, vec![Ok(Event::WindowClosed { t })], true).await.map(drop)
     }
 
     /// The live session `id`, rebuilt from the store by replay if this server does not hold it.
@@ -937,16 +954,24 @@ impl Engine {
         result
     }
 
-    /// Applies a batch of events in order. Each is accepted or refused on its own; the accepted
-    /// ones are durable before this returns. On a storage error nothing changed.
-    pub async fn submit(&self, id: &str, events: Vec<Result<Event, Refusal>>) -> Result<Submitted, ApiError> {
-        self.submit_as(id, events, false).await
+    /// Applies a batch of events in order, made by `member` in a team's session. Each is
+    /// accepted or refused on its own; the accepted ones are durable before this returns. On a
+    /// storage error nothing changed. The team's other members' connections hear of the
+    /// accepted ones ([`Engine::team_feed`]).
+    pub async fn submit(
+        &self,
+        id: &str,
+        member: Option<&str>,
+        events: Vec<Result<Event, Refusal>>,
+    ) -> Result<Submitted, ApiError> {
+        self.submit_as(id, member, events, false).await
     }
 
     /// [`Engine::submit`]; `host`: the server's own events (which clients may not send).
     async fn submit_as(
         &self,
         id: &str,
+        member: Option<&str>,
         events: Vec<Result<Event, Refusal>>,
         host: bool,
     ) -> Result<Submitted, ApiError> {
@@ -976,7 +1001,7 @@ impl Engine {
                                 path: Some("t".into()),
                             },
                         },
-                        _ => self.play(&mut next, event, &mut lines, &mut claims, host).await?,
+                        _ => self.play(&mut next, member, event, &mut lines, &mut claims, host).await?,
                     },
                 });
             }
@@ -1019,6 +1044,9 @@ impl Engine {
             self.session_ended(id, finish).await;
         }
         let s = &live.session;
+        if let Some(member) = member.filter(|_| !s.hunt().members.is_empty()) {
+            self.tell_team(id, member, &events, &results, s);
+        }
         let submitted = Submitted {
             results,
             seq: s.state().seq,
@@ -1034,6 +1062,7 @@ impl Engine {
     async fn play(
         &self,
         next: &mut Session,
+        member: Option<&str>,
         event: &Event,
         lines: &mut Vec<String>,
         claims: &mut BTreeMap<String, bool>,
@@ -1050,7 +1079,7 @@ impl Engine {
             return refuse("ahead_of_clock", "t", format!("{ahead} ms ahead of the server's clock"));
         }
         let found_before = next.state().stage;
-        let (first, json) = match next.apply_canonical(event) {
+        let (first, json) = match next.apply_canonical_by(member, event) {
             Ok(applied) => applied,
             Err(r) => return Ok(EventResult::Rejected { rejected: Refusal::from(&r) }),
         };
@@ -1070,8 +1099,9 @@ impl Engine {
                     }
                 };
                 let answer = Event::ClaimResult { t: event.t(), claim: claim.clone(), granted };
+                // In a team's session the claim's effects go to the member who raised it.
                 let (more, json) = next
-                    .apply_canonical(&answer)
+                    .apply_canonical_by(member, &answer)
                     .map_err(|r| ApiError::new("internal", format!("the session refused its claim's result: {r}")))?;
                 lines.push(log::line_from_json(next, &json));
                 host_events.push(answer);
@@ -1087,6 +1117,48 @@ impl Engine {
             .take(next.state().stage.saturating_sub(found_before) as usize);
         let revealed = found.map(|stage| Revealed { number: stage.number, site: stage.site.clone() }).collect();
         Ok(EventResult::Accepted { seq: next.state().seq, outcomes, host_events, revealed })
+    }
+
+    /// What a team's session says to its members' connections: each of `member`'s accepted
+    /// events, as `{"push": "teammate", "member", "seq", "event", "outcomes", "revealed",
+    /// "points", "stage", "status"}` (the team's points, stages completed and status after it).
+    fn tell_team(
+        &self,
+        id: &str,
+        member: &str,
+        events: &[Result<Event, Refusal>],
+        results: &[EventResult],
+        s: &Session,
+    ) {
+        let mut feeds = self.feeds.lock().expect("feeds lock");
+        let Some(feed) = feeds.get(id) else { return };
+        let who: Arc<str> = Arc::from(member);
+        for (event, result) in events.iter().zip(results) {
+            let (Ok(event), EventResult::Accepted { seq, outcomes, revealed, .. }) = (event, result) else { continue };
+            let push = serde_json::json!({
+                "push": "teammate",
+                "member": member,
+                "seq": seq,
+                "event": event,
+                "outcomes": outcomes,
+                "revealed": revealed,
+                "points": s.state().points,
+                "stage": s.state().stage,
+                "status": s.state().status.name(),
+            });
+            if feed.send((Arc::clone(&who), Arc::from(push.to_string()))).is_err() {
+                // Nobody listens any more.
+                feeds.remove(id);
+                return;
+            }
+        }
+    }
+
+    /// Listens to what a team session's members do (see [`Engine::tell_team`]): each push with
+    /// the member whose event it tells.
+    pub fn team_feed(&self, id: &str) -> tokio::sync::broadcast::Receiver<(Arc<str>, Arc<str>)> {
+        let mut feeds = self.feeds.lock().expect("feeds lock");
+        feeds.entry(id.to_owned()).or_insert_with(|| tokio::sync::broadcast::channel(1024).0).subscribe()
     }
 
     /// Replays a client's log: whether it is intact, and the state it rebuilds.

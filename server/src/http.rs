@@ -36,6 +36,7 @@
 
 use crate::engine::{ApiError, CreateRequest, Engine, Refusal};
 use crate::store::breaker::State as Breaker;
+use crate::teams::Caller;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -108,9 +109,15 @@ impl App {
 
 fn status_of(code: &str) -> StatusCode {
     match code {
-        "window_full" | "no_attempts_left" | "already_acknowledged" | "window_open" | "in_use" | "not_joined" => {
-            StatusCode::CONFLICT
-        }
+        "window_full"
+        | "no_attempts_left"
+        | "already_acknowledged"
+        | "window_open"
+        | "in_use"
+        | "not_joined"
+        | "team_full"
+        | "team_started"
+        | "team_too_small" => StatusCode::CONFLICT,
         "window_closed" => StatusCode::GONE,
         "unsupported" => StatusCode::NOT_IMPLEMENTED,
         "unauthorized" => StatusCode::UNAUTHORIZED,
@@ -206,8 +213,9 @@ fn token<'a>(headers: &'a HeaderMap, query: &'a TokenQuery) -> Option<&'a str> {
 
 /// A session id whose token checked out: extracting it refuses the request otherwise. The token
 /// is checked before anything is looked up, so that ids cannot be probed without one; a session
-/// that does not exist is then `not_found` from the engine.
-struct Authorized(String);
+/// that does not exist is then `not_found` from the engine. With a team member's token, the
+/// member is the second field.
+struct Authorized(String, Option<String>);
 
 impl FromRequestParts<Shared> for Authorized {
     type Rejection = Failure;
@@ -219,11 +227,11 @@ impl FromRequestParts<Shared> for Authorized {
         let Query(query) = Query::<TokenQuery>::from_request_parts(parts, app)
             .await
             .map_err(|e| ApiError::new("malformed", e.body_text()))?;
-        app.engine.authorize(&id, token(&parts.headers, &query))?;
+        let member = app.engine.authorize(&id, token(&parts.headers, &query))?;
         if !crate::auth::is_session_id(&id) {
             return Err(ApiError::new("not_found", "no such session").into());
         }
-        Ok(Authorized(id))
+        Ok(Authorized(id, member))
     }
 }
 
@@ -303,11 +311,11 @@ async fn create(
     Ok(to_json(&app.engine.create(request, identity.as_ref()).await?))
 }
 
-async fn view(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
+async fn view(State(app): State<Shared>, Authorized(id, _): Authorized) -> Result<Response, Failure> {
     Ok(to_json(&app.engine.view(&id).await?))
 }
 
-async fn session_log(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
+async fn session_log(State(app): State<Shared>, Authorized(id, _): Authorized) -> Result<Response, Failure> {
     if !app.engine.log_readable(&id).await? {
         let message = "the log holds the hunt's answers: it can be read once the session has ended";
         return Err(ApiError::new("forbidden", message).into());
@@ -318,7 +326,7 @@ async fn session_log(State(app): State<Shared>, Authorized(id): Authorized) -> R
 
 async fn events(
     State(app): State<Shared>,
-    Authorized(id): Authorized,
+    Authorized(id, member): Authorized,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Failure> {
     if app.limiter.check_key(&id).is_err() {
@@ -329,7 +337,7 @@ async fn events(
             .into());
     }
     let batch = parse_batch(&body(raw)?, app.engine.limits.max_batch_events)?;
-    Ok(to_json(&app.engine.submit(&id, batch).await?))
+    Ok(to_json(&app.engine.submit(&id, member.as_deref(), batch).await?))
 }
 
 /// A player's profile: for the player themselves, or for the game's backend (a token with the
@@ -365,7 +373,7 @@ async fn erase_player(
 }
 
 /// What is kept of a compacted session: its outcome and final state hash.
-async fn summary(State(app): State<Shared>, Authorized(id): Authorized) -> Result<Response, Failure> {
+async fn summary(State(app): State<Shared>, Authorized(id, _): Authorized) -> Result<Response, Failure> {
     match app.engine.summary(&id).await? {
         Some(summary) => Ok(to_json(&summary)),
         None => Err(ApiError::new("not_found", "this session was not compacted: its log is whole").into()),
@@ -380,7 +388,7 @@ async fn verify(raw: Result<Bytes, BytesRejection>) -> Result<Response, Failure>
 
 async fn websocket(
     State(app): State<Shared>,
-    Authorized(id): Authorized,
+    Authorized(id, member): Authorized,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, Failure> {
     // Refused before the upgrade, while an HTTP status can still say why.
@@ -393,7 +401,7 @@ async fn websocket(
         .read_buffer_size(4096)
         .write_buffer_size(0)
         .max_write_buffer_size(max * 4)
-        .on_upgrade(move |socket| play(app, id, socket)))
+        .on_upgrade(move |socket| play(app, id, member, socket)))
 }
 
 /// One player's live connection: every text message is a batch, answered in order. A connection
@@ -403,7 +411,10 @@ async fn websocket(
 /// `window` (its window's name, start, end and seconds left) on connecting, `rank` (the player's
 /// entry) whenever it changes, and `window_closed` once the window has closed and its board is
 /// final.
-async fn play(app: Shared, id: String, mut socket: WebSocket) {
+///
+/// For a team's session (a member's token), the server pushes each teammate's accepted events as
+/// `teammate` (see `Engine::tell_team`): where they moved, what they dug up, the team's points.
+async fn play(app: Shared, id: String, member: Option<String>, mut socket: WebSocket) {
     let metrics = &app.engine.metrics;
     metrics.websockets.inc();
     let limiter: DefaultDirectRateLimiter = RateLimiter::direct(app.quota);
@@ -417,7 +428,14 @@ async fn play(app: Shared, id: String, mut socket: WebSocket) {
         }
     }
     let mut rank = None;
+    let mut team = member.as_ref().map(|_| app.engine.team_feed(&id));
     loop {
+        let teammate = async {
+            match &mut team {
+                Some(feed) => feed.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         let signal = async {
             match &mut listening {
                 Some((_, _, signals)) => signals.changed().await.ok().map(|()| *signals.borrow_and_update()),
@@ -426,6 +444,26 @@ async fn play(app: Shared, id: String, mut socket: WebSocket) {
         };
         let message = tokio::select! {
             message = socket.recv() => message,
+            push = teammate => {
+                use tokio::sync::broadcast::error::RecvError;
+                match push {
+                    // The member's own events are answered to them already.
+                    Ok((from, _)) if member.as_deref() == Some(&*from) => {}
+                    Ok((_, push)) => {
+                        if socket.send(Message::Text(push.to_string().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        let lagged = serde_json::json!({ "push": "lagged", "missed": missed }).to_string();
+                        if socket.send(Message::Text(lagged.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    Err(RecvError::Closed) => team = None,
+                }
+                continue;
+            }
             signal = signal => {
                 let Some((window, player, _)) = &listening else { continue };
                 let Some(signal) = signal else {
@@ -472,7 +510,7 @@ async fn play(app: Shared, id: String, mut socket: WebSocket) {
         } else {
             refused_in_a_row = 0;
             let submitted = match parse_batch(&bytes, app.engine.limits.max_batch_events) {
-                Ok(batch) => app.engine.submit(&id, batch).await,
+                Ok(batch) => app.engine.submit(&id, member.as_deref(), batch).await,
                 Err(e) => Err(e),
             };
             match submitted {
@@ -703,6 +741,105 @@ async fn acknowledge(
     Ok(to_json(&serde_json::json!({ "acknowledged": app.engine.acknowledge(request.keys).await? })))
 }
 
+/// A team request's body: who asks (development only: no token) and the invite code, if any.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamRequest {
+    player: Option<String>,
+    invite: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TeamQuery {
+    /// Development only (no token): who asks.
+    player: Option<String>,
+}
+
+/// The caller of a team request, and its body.
+async fn team_caller(app: &App, headers: &HeaderMap, bytes: &[u8]) -> Result<(Caller, TeamRequest), ApiError> {
+    let identity = app.engine.identify(bearer(headers)).await?;
+    let mut request: TeamRequest = parse_optional(bytes)?;
+    let caller = Caller::of(identity, request.player.take())?;
+    Ok((caller, request))
+}
+
+async fn create_team(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let identity = app.engine.identify(bearer(&headers)).await?;
+    let mut request: crate::teams::CreateTeam = parse(&body(raw)?)?;
+    let caller = Caller::of(identity, request.player.take())?;
+    Ok(to_json(&app.engine.create_team(&caller, request).await?))
+}
+
+async fn show_team(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    q: Result<Query<TeamQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Failure> {
+    let identity = app.engine.identify(bearer(&headers)).await?;
+    let viewer = match (identity, query(q)?.player) {
+        (Some(identity), _) => Some(identity.id),
+        (None, player) => player,
+    };
+    Ok(to_json(&app.engine.team(&id, viewer.as_deref()).await?))
+}
+
+/// Joins with an invite code alone: the code names the team.
+async fn join_by_invite(
+    State(app): State<Shared>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let (caller, request) = team_caller(&app, &headers, &body(raw)?).await?;
+    let code = request.invite.ok_or_else(|| ApiError::at("malformed", "the invite code is missing", "invite"))?;
+    let team = app
+        .engine
+        .keys()
+        .invited_to(&code)
+        .ok_or_else(|| ApiError::at("forbidden", "this is not an invite code of this server's", "invite"))?;
+    Ok(to_json(&app.engine.join_team(&team, Some(&code), &caller).await?))
+}
+
+async fn join_team(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let (caller, request) = team_caller(&app, &headers, &body(raw)?).await?;
+    Ok(to_json(&app.engine.join_team(&id, request.invite.as_deref(), &caller).await?))
+}
+
+async fn leave_team(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let (caller, _) = team_caller(&app, &headers, &body(raw)?).await?;
+    Ok(to_json(&app.engine.leave_team(&id, &caller).await?))
+}
+
+async fn start_team(
+    State(app): State<Shared>,
+    Path(id): Path<String>,
+    ConnectInfo(address): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Response, Failure> {
+    let (caller, _) = team_caller(&app, &headers, &body(raw)?).await?;
+    app.may_open(&id, address.ip())?;
+    let (created, team) = app.engine.start_team(&id, &caller).await?;
+    let mut body = serde_json::to_value(&created).expect("responses serialise");
+    body["team"] = serde_json::to_value(&team).expect("responses serialise");
+    Ok(to_json(&body))
+}
+
 pub fn router(app: Shared) -> Router {
     let limits = &app.engine.limits;
     Router::new()
@@ -728,6 +865,12 @@ pub fn router(app: Shared) -> Router {
         .route("/v1/admin/audit", get(audit))
         .route("/v1/rewards", get(rewards))
         .route("/v1/rewards/ack", post(acknowledge))
+        .route("/v1/teams", post(create_team))
+        .route("/v1/teams/join", post(join_by_invite))
+        .route("/v1/teams/{id}", get(show_team))
+        .route("/v1/teams/{id}/join", post(join_team))
+        .route("/v1/teams/{id}/leave", post(leave_team))
+        .route("/v1/teams/{id}/start", post(start_team))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .route_layer(middleware::from_fn_with_state(Arc::clone(&app), observe))
         .with_state(app)

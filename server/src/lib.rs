@@ -20,6 +20,7 @@ pub mod live;
 pub mod metrics;
 pub mod players;
 pub mod store;
+pub mod teams;
 
 use anyhow::{Context, Result};
 use config::{Config, LogFormat};
@@ -33,8 +34,11 @@ use xmarks::rules::Ruleset;
 use xmarks::{ImportOptions, ProceduralWorld, Template, World};
 
 /// Templates served when the configuration names none.
-pub const BUILT_IN: [(&str, &str); 2] =
-    [("harbour", include_str!("../../examples/harbour.json")), ("sprint", include_str!("../templates/sprint.json"))];
+pub const BUILT_IN: [(&str, &str); 3] = [
+    ("harbour", include_str!("../../examples/harbour.json")),
+    ("sprint", include_str!("../templates/sprint.json")),
+    ("crew", include_str!("../templates/crew.json")),
+];
 
 fn load_games(config: &Config) -> Result<BTreeMap<String, Game>> {
     let default_rules = Arc::new(Ruleset::default_rules());

@@ -849,6 +849,46 @@ impl Engine {
         Ok((created, view(event, w, now)))
     }
 
+    /// An event's template (for a team made for it: how many members it may have).
+    pub(crate) fn event_template(&self, event: &str) -> Result<Template, ApiError> {
+        let catalogue = self.live.catalogue.read().expect("catalogue lock");
+        let d = catalogue.events.get(event).filter(|d| d.retired.is_none());
+        let d = d.ok_or_else(|| ApiError::at("not_found", format!("no event {event:?}"), "event"))?;
+        catalogue
+            .template(&d.spec.template, self)
+            .map(|t| (*t).clone())
+            .ok_or_else(|| internal("the event's template is gone"))
+    }
+
+    /// A team's attempt at an event: it enters the open window under the team's id (one entry on
+    /// the board, the attempt's session `session`), and gets its hunt there.
+    pub(crate) async fn event_team_hunt(
+        &self,
+        event: &str,
+        team: &xmarks::Team,
+        session: &str,
+    ) -> Result<(xmarks::Hunt, Arc<Ruleset>), ApiError> {
+        let (spec, template, rules) = {
+            let catalogue = self.live.catalogue.read().expect("catalogue lock");
+            let d =
+                catalogue.events.get(event).ok_or_else(|| ApiError::new("not_found", format!("no event {event:?}")))?;
+            let template =
+                catalogue.template(&d.spec.template, self).ok_or_else(|| internal("the event's template is gone"))?;
+            (d.spec.clone(), template, catalogue.rules_for(&d.spec, self))
+        };
+        // The hunt first: a team the template does not take enters no window.
+        let check = xmarks::live::Window { start_ms: 0, end_ms: 0 };
+        spec.team_hunt(self.world(), &template, self.game_seed(), event, &check, team)
+            .map_err(|e| ApiError::from_coded(&e))?;
+        // Starting is the team's joining, where the event asks players to join first.
+        self.enter(event, &team.id, None).await?;
+        let (_, w) = self.enter(event, &team.id, Some(session)).await?;
+        let hunt = spec
+            .team_hunt(self.world(), &template, self.game_seed(), event, &w, team)
+            .map_err(|e| ApiError::from_coded(&e))?;
+        Ok((hunt, rules))
+    }
+
     /// For a WebSocket of an event session: its window (as it runs), its player, and the signal
     /// of its board's changes.
     pub async fn listen(&self, session: &str) -> Option<(WindowView, String, tokio::sync::watch::Receiver<Signal>)> {

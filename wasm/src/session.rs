@@ -147,8 +147,8 @@ impl Session {
     ) -> JsResult<Session> {
         let hunt: PlayableHunt = hunt.into();
         let format = fitting(format_of(format)?, &hunt)?;
-        let inner = xmarks::session::Session::restore_in(format, hunt, rules.0.clone(), snapshot)
-            .map_err(|e| coded(&e))?;
+        let inner =
+            xmarks::session::Session::restore_in(format, hunt, rules.0.clone(), snapshot).map_err(|e| coded(&e))?;
         Ok(Session { inner, last_event: None })
     }
 }
