@@ -1,7 +1,9 @@
 // The demo: a hunt on a drawn map, played as an event-sourced session in the page, with a rules
 // playground, a trust panel (fingerprint, state hash, log export and replay) and imports that run
 // in a worker. Worlds are procedural, imported, or the real world (the world's cities on Natural
-// Earth's land). Every rule of the game is the engine's; this file only drives it.
+// Earth's land). Every rule of the game is the engine's; this file only drives it. Online (the
+// Team tab, with the reference game server beside the demo), a team plays one session on the
+// server: each member's page sends its own events and sees its teammates' pushed to it.
 import init, { World, Rules, Session, XmarksWorker, generateHunt, walkthrough, replay, versions } from "xmarks";
 import { MapView } from "./map.js";
 import { MERCATOR, PLANE, cityIndex, loadLand, offsetOnEarth, searchCities, stepOnEarth } from "./earth.js";
@@ -86,7 +88,11 @@ const game = {
   pending: 0, // game ms walked since the last move event
   autoplay: false,
   found: [],
+  online: null, // the team session being played on the server, if any (see "online" below)
 };
+
+/** The session's state: the page's own session's, or (online) the team's as the server tells it. */
+const currentState = () => game.session?.state() ?? game.online?.state ?? null;
 
 const map = new MapView($("map"), {
   onClick: (p) => {
@@ -199,8 +205,10 @@ function startSession() {
   refresh();
 }
 
-/** Applies one event; outcomes go to the log, a refusal too (it changed nothing). */
+/** Applies one event; outcomes go to the log, a refusal too (it changed nothing). Online, the
+ * event goes to the server and its outcomes come with the answer (`answered`). */
 function act(event) {
+  if (game.online) return sendOnline(event);
   let outcomes = null;
   try {
     outcomes = game.session.apply(event);
@@ -253,13 +261,13 @@ function outcome(o) {
 }
 
 function refresh() {
-  const s = game.session?.state();
+  const s = currentState();
   const hunt = game.hunt;
   $("hud-points").textContent = s ? s.points : 0;
   $("hud-stage").textContent = s && hunt ? `${Math.min(s.stage + 1, hunt.stages.length)} of ${hunt.stages.length}` : "–";
   const items = s ? Object.entries(s.items).map(([k, n]) => `${n} × ${k.replaceAll("_", " ")}`) : [];
   $("hud-items").textContent = items.join(", ") || "none";
-  const secs = Math.floor(game.t / 1000);
+  const secs = Math.floor((game.t - (s?.started_ms ?? 0)) / 1000);
   $("hud-clock").textContent = `${Math.floor(secs / 60)}:${String(secs % 60).padStart(2, "0")}`;
   if (hunt && s) {
     const current = hunt.stages[s.stage];
@@ -269,16 +277,16 @@ function refresh() {
     $("dig").disabled = s.status !== "active";
   }
   $("fingerprint").textContent = hunt?.fingerprint ?? "–";
-  $("state-hash").textContent = game.session?.stateHash() ?? "–";
+  $("state-hash").textContent = game.session?.stateHash() ?? game.online?.hash ?? "–";
   $("chain").textContent = s?.chain ?? "–";
   $("events").textContent = s?.seq ?? 0;
-  map.overlay.player = game.session ? game.pos : null;
-  if (game.session && s.status === "active") map.follow(game.pos);
+  map.overlay.player = s ? game.pos : null;
+  if (s?.status === "active") map.follow(game.pos);
   map.redraw();
 }
 
 function dig() {
-  if (!game.session || game.autoplay) return;
+  if (!currentState() || game.autoplay) return;
   flushMove();
   game.t += 1000; // a dig takes a second
   const outcomes = act({ type: "dig", t: game.t, ...game.pos });
@@ -300,8 +308,7 @@ let last = performance.now();
 function walk(now) {
   const dt = Math.min(100, now - last);
   last = now;
-  const s = game.session;
-  if (s && !game.autoplay && s.state().status === "active") {
+  if (currentState()?.status === "active" && !game.autoplay) {
     // Ground metres east and north to go: towards the destination, or as the keys say.
     const toward = (a, b) => (earthMode() ? offsetOnEarth(a, b) : { x: b.x - a.x, y: b.y - a.y });
     let dir = null;
@@ -342,6 +349,7 @@ requestAnimationFrame(walk);
 
 /** The scripted player: a fresh session that walks straight to every stage and digs. */
 async function autoplay() {
+  if (game.online) return autoplayOnline();
   if (!game.hunt) return;
   startSession();
   game.autoplay = true;
@@ -478,6 +486,302 @@ async function importFile(file) {
     $("import-status").textContent = `Import failed (${e.code}) at ${e.path ?? "?"}: ${e.message}`;
   }
 }
+
+// ---- online: a team on the reference game server (bash scripts/main.sh serves it beside the demo,
+// its API on this page's origin). The team's session is the server's: this page sends its member's
+// events over a WebSocket and hears its teammates' (pushes), and at the end replays the server's
+// log here to check the state hash.
+
+/** What the server's world is: the procedural world of seed 7 (the server's default). */
+const SERVER_SEED = 7;
+const RACE = "crew-race";
+const lobby = { team: null, timer: null };
+
+async function api(method, path, body, token) {
+  const headers = { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const v = await r.json().catch(() => null);
+  if (!r.ok) throw Object.assign(new Error(v?.error?.message ?? `HTTP ${r.status}`), { code: v?.error?.code ?? "unavailable", path: v?.error?.path });
+  return v;
+}
+
+const me = () => $("player").value || "player";
+const li = (text) => Object.assign(document.createElement("li"), { textContent: text });
+
+async function detectServer() {
+  let here = false;
+  try {
+    here = (await api("GET", "/v1/templates")).templates.includes("crew");
+  } catch {
+    here = false;
+  }
+  $("online-status").textContent = here
+    ? "The game server is here: create a team, or join one with its invite code."
+    : "No game server here: bash scripts/main.sh serves one beside the demo, for playing together.";
+  $("team-lobby").hidden = !here;
+}
+
+/** Shows a team as the server describes it; once it has started, this member joins its session. */
+function showTeam(v) {
+  lobby.team = v;
+  $("team-box").hidden = false;
+  $("team-id").textContent = v.team;
+  $("team-invite").textContent = v.invite ?? "–";
+  $("team-members").replaceChildren(...v.members.map((m) => li(m === me() ? `${m} (you)` : m)));
+  $("team-start").disabled = v.started || v.members.length < 2;
+  $("team-leave").disabled = v.started;
+  if (v.started && v.token && !game.online) enterTeamSession(v.session, v.token, v.hunt);
+}
+
+async function teamCall(call) {
+  try {
+    showTeam(await call());
+    clearInterval(lobby.timer);
+    // Until the start: who joined, and whether a teammate started it.
+    lobby.timer = setInterval(async () => {
+      if (game.online || !lobby.team) return clearInterval(lobby.timer);
+      try {
+        showTeam(await api("GET", `/v1/teams/${lobby.team.team}?player=${encodeURIComponent(me())}`));
+      } catch (e) {
+        $("online-status").textContent = `The server: ${e.message}`;
+      }
+    }, 400);
+  } catch (e) {
+    $("online-status").textContent = `Refused (${e.code}${e.path ? ` at ${e.path}` : ""}): ${e.message}`;
+  }
+}
+
+function createTeam() {
+  if (game.source?.kind !== "procedural" || game.source.seed !== SERVER_SEED) {
+    $("seed").value = SERVER_SEED;
+    useSource(proceduralSource(SERVER_SEED), { at: { x: 0, y: 0 }, mpp: 2 });
+  }
+  const race = $("team-for").value === "event";
+  const body = { ...(race ? { event: RACE } : { template: "crew" }), start: positionOf(game.pos), player: me() };
+  teamCall(() => api("POST", "/v1/teams", body));
+}
+
+async function startTeam() {
+  try {
+    const v = await api("POST", `/v1/teams/${lobby.team.team}/start`, { player: me() });
+    showTeam(v.team);
+  } catch (e) {
+    $("online-status").textContent = `Refused (${e.code}): ${e.message}`;
+  }
+}
+
+/** Plays the team's session `session` as this member, with their `token`; `hunt` is the view. */
+async function enterTeamSession(session, token, hunt) {
+  if (game.source?.kind !== "procedural" || game.source.seed !== SERVER_SEED) {
+    $("seed").value = SERVER_SEED;
+    useSource(proceduralSource(SERVER_SEED), { at: hunt.start, mpp: 2 });
+  }
+  game.session?.free();
+  game.session = null;
+  const view = await api("GET", `/v1/sessions/${session}`, undefined, token);
+  const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/v1/sessions/${session}/ws?token=${encodeURIComponent(token)}`);
+  const ready = new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve, { once: true });
+    ws.addEventListener("error", reject, { once: true });
+  });
+  game.online = {
+    session, token, ws, ready, event: lobby.team?.event ?? null,
+    waiting: [], // events sent, in order, awaiting their answers
+    state: { status: view.status, stage: view.state.stage, points: view.state.points, items: {}, seq: view.seq, chain: view.state.chain, started_ms: view.state.started_ms },
+    hash: view.state_hash,
+    mates: new Map(),
+    finished: false,
+  };
+  ws.addEventListener("message", (m) => heard(JSON.parse(m.data)));
+  ws.addEventListener("close", () => game.online?.state.status === "active" && note("The connection to the server closed.", "rejected"));
+  game.hunt = hunt;
+  game.t = view.state.started_ms;
+  game.pos = positionOf(hunt.start);
+  game.dest = null;
+  game.found = [];
+  $("log").replaceChildren();
+  $("banner").hidden = true;
+  Object.assign(map.overlay, { start: hunt.start, player: game.pos, dest: null, found: [], route: null, treasure: null, mates: [] });
+  map.centreOn(hunt.start);
+  $("dig").disabled = false;
+  $("autoplay").disabled = false;
+  $("export").disabled = true;
+  note(`Team ${lobby.team?.team ?? ""}: a hunt of ${hunt.stages.length} stages for ${lobby.team?.members.join(", ")}. Find the first place together.`, "good");
+  status(`Playing online as ${me()}, session ${session.slice(0, 8)}…`);
+  document.body.dataset.online = "playing";
+  game.online.timer = setInterval(teamPanel, 1000);
+  teamPanel();
+  refresh();
+}
+
+function sendOnline(event) {
+  const o = game.online;
+  o.waiting.push(event);
+  o.ready.then(() => o.ws.send(JSON.stringify([event])));
+  return null;
+}
+
+/** Stages found, as the server reveals them: the view shows their sites from then on. */
+function reveal(revealed = []) {
+  for (const r of revealed) game.hunt.stages[r.number - 1].site = r.site;
+}
+
+/** An answer to this member's event, or a push about a teammate's. */
+function heard(m) {
+  const o = game.online;
+  if (!o) return;
+  if (m.push === "teammate") return teammate(m);
+  if (m.push) return;
+  const event = o.waiting.shift();
+  if (m.error) {
+    note(`Refused (${m.error.code}): ${m.error.message}`, "rejected");
+    return refresh();
+  }
+  const r = m.results[0];
+  Object.assign(o.state, { seq: m.seq, status: m.status });
+  o.hash = m.state_hash;
+  if (r.rejected) {
+    note(`Refused (${r.rejected.code}): ${r.rejected.reason}`, "rejected");
+  } else {
+    reveal(r.revealed);
+    for (const x of r.outcomes) {
+      track(x);
+      outcome(x);
+    }
+    if (event?.type === "dig" && r.outcomes.length === 0) note("You dig… nothing here.");
+  }
+  if (m.status !== "active") finishOnline();
+  refresh();
+}
+
+/** The team's points and stages from an outcome. */
+function track(x) {
+  const s = game.online.state;
+  if (x.type === "points") s.points = x.total;
+  if (x.type === "stage_completed") s.stage = Math.max(s.stage, x.stage);
+  if (x.type === "item_given") s.items[x.item] = (s.items[x.item] ?? 0) + x.count;
+}
+
+/** A teammate moved, dug or found something. */
+function teammate(p) {
+  const o = game.online;
+  if (p.event.type === "move" || p.event.type === "dig") {
+    o.mates.set(p.member, positionOf(p.event));
+    map.overlay.mates = [...o.mates].map(([name, at]) => ({ name, at }));
+  }
+  reveal(p.revealed);
+  for (const x of p.outcomes) {
+    if (x.type === "stage_completed") {
+      const s = game.hunt.stages[x.stage - 1];
+      game.found.push({ at: positionOf(s.site), number: x.stage });
+      map.overlay.found = game.found;
+      note(`${p.member} found stage ${x.stage}: ${s.site.name}!`, "good");
+    } else if (x.type === "hunt_completed" || x.type === "hunt_failed") {
+      outcome(x);
+    }
+  }
+  Object.assign(o.state, { points: p.points, stage: p.stage, status: p.status });
+  if (p.status !== "active") finishOnline();
+  refresh();
+}
+
+/** The team panel (members' points, digs and finds) and the race's leaderboard. */
+async function teamPanel() {
+  const o = game.online;
+  if (!o) return;
+  try {
+    const v = await api("GET", `/v1/sessions/${o.session}`, undefined, o.token);
+    const finds = v.state.finds ?? [];
+    $("team-panel").tBodies[0].replaceChildren(...Object.entries(v.state.members ?? {}).map(([name, m]) => {
+      const row = document.createElement("tr");
+      const found = finds.filter((f) => f.member === name).map((f) => f.stage).join(", ") || "–";
+      for (const cell of [name === me() ? `${name} (you)` : name, m.points, m.digs, found]) row.append(Object.assign(document.createElement("td"), { textContent: String(cell) }));
+      return row;
+    }));
+    $("team-points").textContent = v.state.points;
+    $("team-found").textContent = finds.length;
+    $("team-status").textContent = v.status;
+    $("team-hash").textContent = v.state_hash;
+    if (o.event) {
+      const board = await api("GET", `/v1/events/${o.event}/leaderboard?top=10`);
+      $("leaderboard").replaceChildren(...board.entries.map((e) => {
+        const item = li(`${e.members?.length ? e.members.join(" + ") : e.player}: ${e.score} points in ${e.subscore} s`);
+        item.value = e.rank; // ties share a rank
+        return item;
+      }));
+    }
+    if (v.status !== "active" && o.finished === "replayed") {
+      clearInterval(o.timer);
+      document.body.dataset.online = "ended";
+    }
+  } catch (e) {
+    $("online-status").textContent = `The server: ${e.message}`;
+  }
+}
+
+/** The hunt is over for the team: the server's log, replayed in this page, gives the same hash. */
+async function finishOnline() {
+  const o = game.online;
+  if (o.finished) return;
+  o.finished = true;
+  const text = await fetch(`/v1/sessions/${o.session}/log`, { headers: { authorization: `Bearer ${o.token}` } }).then((r) => r.text());
+  game.log = text.trimEnd().split("\n");
+  $("export").disabled = false;
+  try {
+    const r = replay(text);
+    $("team-replay").textContent = r.session.stateHash();
+    r.session.free();
+  } catch (e) {
+    $("team-replay").textContent = `does not replay (${e.code}): ${e.message}`;
+  }
+  o.finished = "replayed";
+  await teamPanel();
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The scripted member: walks to each stage the team has not found yet and digs there. */
+async function autoplayOnline() {
+  const o = game.online;
+  game.autoplay = true;
+  $("autoplay").disabled = true;
+  note("Walking for you…");
+  for (let k = 0; k < game.hunt.stages.length && o.state.status === "active"; k++) {
+    const stage = game.hunt.stages[k];
+    const p = stage.clue.pointer;
+    const target = stage.site ? positionOf(stage.site) : p.style === "coordinates" ? positionOf(p) : null;
+    if (!target) {
+      note("This clue does not say where: walk there yourself.");
+      break;
+    }
+    const step = game.hunt.max_speed * 0.9;
+    while (o.state.stage <= k && o.state.status === "active") {
+      const dx = target.x - game.pos.x;
+      const dy = target.y - game.pos.y;
+      const left = Math.hypot(dx, dy);
+      if (left < 0.01) break;
+      const f = Math.min(1, step / left);
+      game.pos = left <= step ? target : { x: round2(game.pos.x + dx * f), y: round2(game.pos.y + dy * f) };
+      game.t += 1000;
+      act({ type: "move", t: game.t, ...game.pos });
+      await sleep(1000 / SPEED);
+    }
+    if (o.state.stage > k) continue; // a teammate found it first
+    while (o.waiting.length) await sleep(5);
+    if (o.state.stage > k) continue;
+    game.t += 1000;
+    act({ type: "dig", t: game.t, ...game.pos });
+    while (o.waiting.length) await sleep(5);
+  }
+  game.autoplay = false;
+  $("autoplay").disabled = false;
+}
+
+$("team-create").addEventListener("click", createTeam);
+$("team-join").addEventListener("click", () => teamCall(() => api("POST", "/v1/teams/join", { invite: $("team-code").value.trim(), player: me() })));
+$("team-start").addEventListener("click", startTeam);
+$("team-leave").addEventListener("click", () => teamCall(() => api("POST", `/v1/teams/${lobby.team.team}/leave`, { player: me() })));
+detectServer();
 
 // ---- wiring
 

@@ -41,7 +41,8 @@ export class MapView {
     this.tiles = new Map();
     this.queue = [];
     this.points = null; // { ids, names, xy, kind, kinds }
-    this.overlay = { start: null, player: null, dest: null, found: [], route: null, treasure: null, stages: [] };
+    // `mates`: teammates in the online mode, `{ at, name }`.
+    this.overlay = { start: null, player: null, dest: null, found: [], route: null, treasure: null, stages: [], mates: [] };
     this.frame = 0;
     this.pointers = new Map();
     this.bindInput();
@@ -444,6 +445,19 @@ export class MapView {
       ctx.arc(s.x, s.y, 5, 0, 2 * Math.PI);
       ctx.stroke();
       ctx.setLineDash([]);
+    }
+    for (const m of o.mates) {
+      const s = this.at(m.at);
+      ctx.fillStyle = "#2f5f8a";
+      ctx.strokeStyle = PAPER;
+      ctx.lineWidth = 2;
+      ctx.beginPath();
+      ctx.arc(s.x, s.y, 6, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+      ctx.fillStyle = INK;
+      ctx.font = "bold 12px Palatino, Georgia, serif";
+      ctx.fillText(m.name, s.x + 9, s.y - 7);
     }
     if (o.player) {
       const s = this.at(o.player);

@@ -1,9 +1,13 @@
 // Serves the demo on 127.0.0.1: the page from demo-web/, the npm package from wasm/pkg at /pkg/,
 // the conformance data from tests/ at /tests/, the demo's own packages (Natural Earth land, the
 // TopoJSON decoder) from demo-web/node_modules at /vendor/, and the world's cities as a lon/lat CSV
-// at /data/cities.csv. Plain files, no CDN, works offline.
-//   node demo-web/serve.mjs [port]      (bash scripts/main.sh builds everything first)
-import { createServer } from "node:http";
+// at /data/cities.csv. Plain files, no CDN, works offline. With a game server (`api`), its API
+// (`/v1/...`, WebSockets included) is passed through on the same origin, for the online mode.
+//   node demo-web/serve.mjs [port] [--server path/to/xmarks-server]
+//   (bash scripts/main.sh builds everything first and starts the server beside the demo)
+import { createServer, request as httpRequest } from "node:http";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { extname, join, normalize } from "node:path";
@@ -46,13 +50,23 @@ export function makeCitiesCsv() {
 }
 
 /**
- * Serves folders under URL prefixes (longest first) on 127.0.0.1; port 0 picks a free one.
- * Resolves to `{ url, close }`.
+ * Serves folders under URL prefixes (longest first) on 127.0.0.1; port 0 picks a free one. With
+ * `api` (a game server's URL), requests under `/v1/` go to it. Resolves to `{ url, close }`.
  */
-export async function serve(mounts, port = 0) {
+export async function serve(mounts, port = 0, { api = null } = {}) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
+  const target = api && new URL(api);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    if (target && path.startsWith("/v1/")) {
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on("error", () => res.headersSent ? res.destroy() : res.writeHead(502, { "content-type": "application/json" }).end('{"error":{"code":"unavailable","message":"the game server is not answering"}}'));
+      req.pipe(upstream);
+      return;
+    }
     if (MADE[path]) {
       res.writeHead(200, { "content-type": TYPES[extname(path)], "cache-control": "no-cache" });
       res.end(MADE[path]());
@@ -69,11 +83,37 @@ export async function serve(mounts, port = 0) {
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");
     }
   });
+  // WebSockets to the game server: the upgrade request as it came, then bytes both ways.
+  server.on("upgrade", (req, socket, head) => {
+    if (!target || !req.url.startsWith("/v1/")) return socket.destroy();
+    const upstream = connect(Number(target.port), target.hostname, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`)];
+      upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
+      upstream.write(head);
+      upstream.pipe(socket).pipe(upstream);
+    });
+    const drop = () => {
+      upstream.destroy();
+      socket.destroy();
+    };
+    upstream.on("error", drop);
+    socket.on("error", drop);
+  });
   await new Promise((resolve, reject) => server.once("error", reject).listen(port, "127.0.0.1", resolve));
   return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { url } = await serve(DEMO, Number(process.argv[2] ?? process.env.PORT ?? 8080));
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--server");
+  const binary = at >= 0 ? args.splice(at, 2)[1] : null;
+  let game = null;
+  if (binary) {
+    const { startGameServer } = await import("./game-server.mjs");
+    game = await startGameServer({ binary, dir: join(tmpdir(), `xmarks-demo-server-${process.pid}`) });
+    console.log(`xmarks game server: ${game.url} (embedded store, loopback; the demo's online mode; log in ${game.log})`);
+    for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => game.close().then(() => process.exit(0)));
+  }
+  const { url } = await serve(DEMO, Number(args[0] ?? process.env.PORT ?? 8080), { api: game?.url });
   console.log(`xmarks demo: ${url}  (Ctrl-C to stop)`);
 }

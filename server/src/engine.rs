@@ -715,6 +715,16 @@ impl Engine {
         Ok(created)
     }
 
+    /// A session's hunt as its players see it: the stages found so far show their sites.
+    pub(crate) async fn hunt_view(&self, id: &str) -> Result<Box<RawValue>, ApiError> {
+        let slot = self.live(id).await?;
+        let mut live = slot.live.lock().await;
+        self.refresh(id, &mut live).await?;
+        let s = &live.session;
+        let view = s.hunt().player_view(&self.keys.salt(id), s.state().stage).canonical_json();
+        Ok(RawValue::from_string(view).expect("canonical JSON"))
+    }
+
     /// The player a session is for.
     pub(crate) async fn session_player(&self, id: &str) -> Result<String, ApiError> {
         let slot = self.live(id).await?;

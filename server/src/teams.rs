@@ -162,9 +162,12 @@ pub struct TeamView {
     /// Once started: the team's session...
     #[serde(skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-    /// ...and, for a member, their token for it.
+    /// ...and, for a member, their token for it and the hunt as players see it (the stages
+    /// found so far with their sites).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hunt: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Who asks: their id, and (from their token, when they have one) their level and interests.
@@ -270,6 +273,10 @@ impl Engine {
             invite: member.map(|_| self.keys().invite(id)),
             token: match (&state.session, member) {
                 (Some(session), Some(member)) => Some(self.keys().member_token(session, member)),
+                _ => None,
+            },
+            hunt: match (&state.session, member) {
+                (Some(session), Some(_)) => Some(self.hunt_view(session).await?),
                 _ => None,
             },
             session: state.session,
