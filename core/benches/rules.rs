@@ -1,5 +1,6 @@
 //! Rules and sessions: JsonLogic evaluation over the shared suite against datalogic-rs (same
-//! criterion run), events per second under the default ruleset, and replay of 1M events.
+//! criterion run), events per second under the default ruleset (one player, and a team of 8), and
+//! replay of 1M events.
 //!
 //! `bash bench/rules.sh` runs this and json-logic-js in Node on the same suite, and prints ratios.
 
@@ -11,9 +12,10 @@ use std::time::Instant;
 use xmarks::rules::logic::{Logic, Val};
 use xmarks::rules::Ruleset;
 use xmarks::session::log::{header, line, replay};
-use xmarks::session::script::walkthrough;
+use xmarks::session::script::{team_walkthrough, walkthrough};
 use xmarks::session::{Event, Session};
-use xmarks::{generate, Player, Point, ProceduralWorld, Seeds, Template, World, WorldConfig};
+use xmarks::{generate, generate_team, Player, Point, Position, ProceduralWorld, Seeds, Team, TeamMember};
+use xmarks::{Template, World, WorldConfig};
 
 fn suite() -> Vec<(Value, Value)> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/jsonlogic/tests.json");
@@ -74,6 +76,32 @@ fn bench_events(c: &mut Criterion) {
             let mut s = fresh.clone();
             for e in &script {
                 black_box(s.apply(e).unwrap());
+            }
+        })
+    });
+    g.finish();
+
+    // The same hunt for a team of 8 (session format 3): every member walks, the digs take turns.
+    let team = Team {
+        id: "crew".into(),
+        start: Position::Plane(Point::new(0.0, 0.0)),
+        members: (0..8).map(|i| TeamMember::new(format!("m{i}"))).collect(),
+    };
+    let t = Template::from_json(
+        r#"{"id":"bench","stages":5,"leg":{"min":200,"max":800},"search_radius":1500,"max_team":8}"#,
+    )
+    .unwrap();
+    let world = World::Procedural(ProceduralWorld::new(7, WorldConfig::default()).unwrap());
+    let th = generate_team(&world, &t, &Seeds { game: 1, round: 1 }, &team).unwrap();
+    let script = team_walkthrough(&th, 0);
+    let fresh = Session::new(th, Arc::clone(&rules), 0);
+    let mut g = c.benchmark_group("team_session");
+    g.throughput(Throughput::Elements(script.len() as u64));
+    g.bench_function("apply_default_rules_8_members", |b| {
+        b.iter(|| {
+            let mut s = fresh.clone();
+            for a in &script {
+                black_box(s.apply_by(a.member.as_deref(), &a.event).unwrap());
             }
         })
     });

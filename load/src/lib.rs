@@ -11,6 +11,7 @@
 //! those events, and that replaying that prefix gives the state hash the server acknowledged.
 
 pub mod event;
+pub mod team;
 
 use anyhow::{anyhow, bail, Context, Result};
 use futures_util::{SinkExt, StreamExt};

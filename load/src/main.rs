@@ -58,6 +58,13 @@ struct Args {
     /// The admin secret, for --event.
     #[arg(long)]
     admin_secret_file: Option<std::path::PathBuf>,
+    /// Instead of single players: this many teams (of --team-size members, on a template that
+    /// allows teams: --template crew), each member one event a second, for --duration seconds;
+    /// prints round trips and teammates' push delays as JSON.
+    #[arg(long)]
+    teams: Option<usize>,
+    #[arg(long, default_value_t = 5)]
+    team_size: usize,
 }
 
 #[tokio::main]
@@ -80,6 +87,21 @@ async fn main() -> anyhow::Result<()> {
         if !report.verified {
             anyhow::bail!("the recomputation from the stored logs disagrees with the server");
         }
+        return Ok(());
+    }
+    if let Some(teams) = args.teams {
+        let options = xmarks_load::team::TeamOptions {
+            url: args.urls.first().cloned().unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+            teams,
+            size: args.team_size,
+            duration: Duration::from_secs(args.duration),
+            ramp: Duration::from_secs(args.ramp),
+            warmup: Duration::from_secs(args.warmup.unwrap_or(args.ramp)),
+            template: args.template,
+            signer,
+        };
+        let report = xmarks_load::team::team_run(options).await?;
+        println!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }
     if let Some(players) = args.open_only {
