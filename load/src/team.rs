@@ -142,9 +142,11 @@ pub async fn team_run(options: TeamOptions) -> Result<TeamReport> {
         tasks.push(tokio::spawn(async move {
             tokio::time::sleep(delay).await;
             let mut round = 0;
+            // A team whose hunt was won makes a new one; one the run's end cut short stops.
             while Instant::now() < shared.deadline {
                 match play_team(&shared, i, round).await {
-                    Ok(()) => round += 1,
+                    Ok(true) => round += 1,
+                    Ok(false) => break,
                     Err(e) => {
                         shared.error(&e.to_string());
                         break;
@@ -185,8 +187,9 @@ pub async fn team_run(options: TeamOptions) -> Result<TeamReport> {
 /// When each member's event was sent, by (member, t): the pushes of it are timed from there.
 type SentAt = Arc<Mutex<HashMap<(String, u64), Instant>>>;
 
-/// Makes team `i`'s `round`th team, starts it and plays its hunt with every member.
-async fn play_team(shared: &Arc<Shared>, i: usize, round: usize) -> Result<()> {
+/// Makes team `i`'s `round`th team, starts it and plays its hunt with every member; whether they
+/// won it.
+async fn play_team(shared: &Arc<Shared>, i: usize, round: usize) -> Result<bool> {
     let o = &shared.options;
     let names: Vec<String> = (0..o.size).map(|m| format!("t{i}r{round}m{m}")).collect();
     let team = shared.call("/v1/teams", &names[0], json!({"template": o.template, "start": {"x": 0, "y": 0}})).await?;
@@ -224,7 +227,7 @@ async fn play_team(shared: &Arc<Shared>, i: usize, round: usize) -> Result<()> {
     if finished {
         shared.count(|c| c.hunts_finished += 1);
     }
-    Ok(())
+    Ok(finished)
 }
 
 /// One member: walks with the others one event a second (their own moves, and the digs that are
