@@ -7,10 +7,10 @@ use serde_json::Value;
 use std::sync::Arc;
 use xmarks::rules::logic::Logic;
 use xmarks::rules::Ruleset;
-use xmarks::session::{log, Event, Session};
+use xmarks::session::{log, Authored, Session};
 use xmarks::{
-    generate, import_csv, import_geojson, Coded, Hunt, HuntError, ImportOptions, LonLat, Player, Point,
-    ProceduralWorld, Seeds, Template, World, WorldConfig,
+    generate, generate_team, import_csv, import_geojson, Coded, Hunt, HuntError, ImportOptions, LonLat, Player, Point,
+    Position, ProceduralWorld, Seeds, Team, TeamMember, Template, World, WorldConfig,
 };
 
 mod common;
@@ -44,6 +44,8 @@ struct Fixture {
     hunt: Hunt,
     earth: World,
     earth_hunt: Hunt,
+    team_template: Template,
+    team_hunt: Hunt,
 }
 
 /// Where the Earth cases play from: Tokyo.
@@ -57,7 +59,7 @@ fn play(hunt: &Hunt, text: &str) -> Result<(), (String, Option<String>)> {
     let mut session = Session::new(hunt.clone(), Arc::new(Ruleset::default_rules()), 0);
     for (i, raw) in events.iter().enumerate() {
         let before = session.state_hash();
-        let r = Event::from_json(raw.get()).and_then(|e| session.apply(&e));
+        let r = Authored::from_json(raw.get()).and_then(|a| session.apply_by(a.member.as_deref(), &a.event));
         if let Err(e) = r {
             assert_eq!(session.state_hash(), before, "a refused event changed nothing");
             assert_eq!(i, events.len() - 1, "only the last event of a case is refused: {e}");
@@ -86,6 +88,11 @@ fn run(f: &Fixture, entry: &str, bytes: &[u8]) -> Result<(), (String, Option<Str
         "ruleset" => Ruleset::from_json(text()).map(drop).map_err(|e| coded(&e)),
         "logic" => Logic::from_json(text()).map(drop).map_err(|e| coded(&e)),
         "events" => play(&f.hunt, text()),
+        "team" => {
+            let team: Team = serde_json::from_str(text()).map_err(|_| invalid_input("team"))?;
+            generate_team(&f.world, &f.team_template, &seeds, &team).map(drop).map_err(|e| coded(&e))
+        }
+        "team_events" => play(&f.team_hunt, text()),
         "earth_events" => play(&f.earth_hunt, text()),
         "earth_player" => {
             let player: Player = serde_json::from_str(text()).map_err(|_| invalid_input("player"))?;
@@ -118,7 +125,14 @@ fn every_hostile_input_gets_its_error_code_and_path() {
     let hunt = generate(&world, &template, &Seeds { game: 1, round: 1 }, &player).unwrap();
     let earth = common::world(&serde_json::json!({"csv": "worlds/earth.csv"}));
     let earth_hunt = generate(&earth, &template, &Seeds { game: 1, round: 1 }, &tokyo()).unwrap();
-    let f = Fixture { world, template, hunt, earth, earth_hunt };
+    let team_template = Template::from_json(r#"{"id": "t", "stages": 3, "max_team": 4}"#).unwrap();
+    let pair = Team {
+        id: "red".into(),
+        start: Position::Plane(Point::new(0.0, 0.0)),
+        members: vec![TeamMember::new("ann"), TeamMember::new("bob")],
+    };
+    let team_hunt = generate_team(&world, &team_template, &Seeds { game: 1, round: 1 }, &pair).unwrap();
+    let f = Fixture { world, template, hunt, earth, earth_hunt, team_template, team_hunt };
     let cases = doc["cases"].as_array().unwrap();
     let mut failures = Vec::new();
     for c in cases {

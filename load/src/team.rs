@@ -109,7 +109,9 @@ impl Shared {
     async fn get(&self, path: &str, player: &str) -> Result<Value> {
         // Players' ids here are letters and digits: nothing to escape.
         let request = match &self.options.signer {
-            Some(signer) => self.http.get(format!("{}{path}", self.options.url)).bearer_auth(signer.token(player, false)),
+            Some(signer) => {
+                self.http.get(format!("{}{path}", self.options.url)).bearer_auth(signer.token(player, false))
+            }
             None => self.http.get(format!("{}{path}?player={player}", self.options.url)),
         };
         let response = request.send().await.map_err(|_| anyhow!("{path}: connection"))?;
@@ -322,7 +324,8 @@ async fn member(
     // A moment for the last pushes, then the member leaves.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let _ = sink.close().await;
-    let pushes = tokio::time::timeout(Duration::from_secs(5), reader).await.ok().and_then(Result::ok).unwrap_or_default();
+    let pushes =
+        tokio::time::timeout(Duration::from_secs(5), reader).await.ok().and_then(Result::ok).unwrap_or_default();
     let mut teammate = shared.teammate.lock().expect("histogram lock");
     for us in pushes {
         let _ = teammate.record(us);

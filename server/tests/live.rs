@@ -405,34 +405,8 @@ async fn a_server_killed_while_it_pays_a_window_pays_it_exactly_once_after_resta
 async fn every_live_route_of_the_catalogue_is_refused_with_its_code() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, c) = start(dir.path());
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bad-input/catalogue.json");
-    let catalogue: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let cases: Vec<&Value> =
-        catalogue["cases"].as_array().unwrap().iter().filter(|c| c["entry"] == "live_route").collect();
-    assert!(cases.len() >= 25, "{} live route cases", cases.len());
-    let mut failures = Vec::new();
-    for case in cases {
-        let recipe = &case["input"];
-        let method = reqwest::Method::from_bytes(recipe["method"].as_str().unwrap().as_bytes()).unwrap();
-        let mut request = c.http.request(method, format!("{}{}", c.url, recipe["path"].as_str().unwrap()));
-        match recipe["token"].as_str().unwrap() {
-            "admin" => request = request.bearer_auth(ADMIN),
-            "player" => request = request.bearer_auth("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl"),
-            "wrong" => request = request.bearer_auth("an admin secret of at least thirty-two bytes!"),
-            _ => {}
-        }
-        if let Some(body) = recipe.get("body") {
-            request = request.json(body);
-        }
-        if let Some(raw) = recipe["raw"].as_str() {
-            request = request.header("content-type", "application/json").body(raw.to_owned());
-        }
-        let answer: Value = request.send().await.unwrap().json().await.unwrap_or(Value::Null);
-        let code = answer["error"]["code"].as_str().unwrap_or_default();
-        if code != case["code"].as_str().unwrap() {
-            failures.push(format!("{}: {code}, expected {} ({answer})", case["name"], case["code"]));
-        }
-    }
+    let (ran, failures) = common::route_cases("live_route", &c.http, &c.url, ADMIN).await;
+    assert!(ran >= 25, "{ran} live route cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // Nothing refused was recorded, and the server kept serving.
     let audit = c.admin(reqwest::Method::GET, "/v1/admin/audit", None).await.1;

@@ -300,3 +300,12 @@ async fn a_team_made_for_a_live_event_is_one_entry_on_its_board() {
     );
     assert_eq!(entry["completed"], true, "{board}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_team_route_of_the_catalogue_is_refused_with_its_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, c) = start(dir.path());
+    let (ran, failures) = common::route_cases("team_route", &c.http, &c.url, ADMIN).await;
+    assert!(ran >= 20, "{ran} team route cases");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -107,12 +107,34 @@ c("events", "item not held", E({"type": "use", "t": 1000, "item": "lantern"}), "
 c("events", "forged claim", E({"type": "claim_result", "t": 1000, "claim": "1:crown", "granted": True}), "unknown_claim")
 c("events", "empty answer", E({"type": "answer", "t": 1000, "stage": 1, "answer": ""}), "invalid", "answer")
 c("events", "oversized", E({"type": "use", "t": 1000, "item": "a" * 5000}), "malformed")
+c("events", "an event naming a member, in one player's session", E({"type": "tick", "t": 1000, "member": "ann"}), "invalid", "member")
+
+# Teams: a team's hunt (template {"id": "t", "stages": 3, "max_team": 4}), then events on a fresh
+# session of the team ann and bob. Two members digging up one stage at one instant (already_found)
+# needs the stage's site: core/tests/teams.rs, server/tests/teams.rs and the golden team vectors.
+TM = lambda members, **kw: json.dumps({"id": "red", "start": {"x": 0, "y": 0}, "members": [{"id": m} for m in members], **kw})
+c("team", "malformed JSON", '{"id": "red", "members": [', "input_invalid", "team", js=False)
+c("team", "unknown field", TM(["ann", "bob"], colour="red"), "input_invalid", "team")
+c("team", "one member", TM(["ann"]), "input_invalid", "team.members")
+c("team", "over the template's limit", TM(["a", "b", "c", "d", "e"]), "input_invalid", "team.members")
+c("team", "65 members", TM([f"p{i}" for i in range(65)]), "input_invalid", "team.members")
+c("team", "a member twice", TM(["ann", "ann"]), "input_invalid", "team.members[1].id")
+c("team", "a member id past 128 bytes", TM(["a" * 129, "bob"]), "input_invalid", "team.members[0].id")
+c("team", "a member of level 0", json.dumps({"id": "red", "start": {"x": 0, "y": 0}, "members": [{"id": "ann", "level": 0}, {"id": "bob"}]}), "input_invalid", "team.members[0].level")
+c("team", "an empty team id", json.dumps({"id": "", "start": {"x": 0, "y": 0}, "members": [{"id": "a"}, {"id": "b"}]}), "input_invalid", "team.id")
+c("team", "a meeting point off the world", json.dumps({"id": "red", "start": {"x": 1e10, "y": 0}, "members": [{"id": "a"}, {"id": "b"}]}), "input_invalid", "team.start")
+c("team_events", "a member not in the team", E({"type": "move", "t": 1000, "member": "eve", "x": 0, "y": 0}), "unknown_member")
+c("team_events", "a player's event naming no member", E({"type": "move", "t": 1000, "x": 0, "y": 0}), "invalid", "member")
+c("team_events", "a member that is not a name", E({"type": "tick", "t": 1000, "member": 7}), "malformed")
+c("team_events", "one member's teleport", E({"type": "move", "t": 1000, "member": "ann", "x": 2, "y": 0}, {"type": "move", "t": 1000, "member": "bob", "x": 50000, "y": 0}), "too_fast")
+c("team_events", "one member's clock going back", E({"type": "tick", "t": 5000, "member": "bob"}, {"type": "tick", "t": 6000, "member": "ann"}, {"type": "tick", "t": 4000, "member": "bob"}), "time_reversed")
+c("team_events", "a dig where another member stands", E({"type": "move", "t": 10000, "member": "ann", "x": 20, "y": 0}, {"type": "dig", "t": 11000, "member": "bob", "x": 20, "y": 0}), "dig_away")
 
 # Logs.
 c("log", "empty", "", "log_invalid", "line 1")
 c("log", "not JSON", "hello", "log_invalid", "line 1")
 c("log", "wrong format version", json.dumps({"session": "xmarks-session/0", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
-c("log", "a format from the future", json.dumps({"session": "xmarks-session/3", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
+c("log", "a format from the future", json.dumps({"session": "xmarks-session/4", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
 c("log", "a format named in capitals", json.dumps({"session": "XMARKS-SESSION/2", "hunt": {}, "rules": {}, "started_ms": 0}), "log_invalid", "line 1")
 
 # CSV and GeoJSON imports.
@@ -337,6 +359,41 @@ live("joining without a player", "malformed", "POST", "/v1/events/nope/join", to
 live("playing no event", "not_found", "POST", "/v1/events/nope/sessions", token="none", body={"player": {"id": "ann", "start": {"x": 0, "y": 0}}})
 live("the leaderboard of no event", "not_found", "GET", "/v1/events/nope/leaderboard", token="none")
 live("a leaderboard query with an unknown field", "malformed", "GET", "/v1/events/nope/leaderboard?colour=red", token="none")
+
+
+# The team routes, against a real server (development players: the body names who asks). Stateful
+# refusals (joining after the start or beyond the limit, starting twice or alone, leaving after the
+# start) are in server/tests/teams.rs.
+def team_route(name, code, method, path, body=None, raw=None):
+    recipe = {"method": method, "path": path, "token": "none"}
+    if body is not None:
+        recipe["body"] = body
+    if raw is not None:
+        recipe["raw"] = raw
+    cases.append({"entry": "team_route", "name": name, "input": recipe, "code": code, "js": False, "server": True})
+
+
+AT = {"x": 0, "y": 0}
+team_route("a team with neither template nor event", "malformed", "POST", "/v1/teams", body={"start": AT, "player": "ann"})
+team_route("a team with both template and event", "malformed", "POST", "/v1/teams", body={"template": "crew", "event": "cup", "start": AT, "player": "ann"})
+team_route("a team of an unknown template", "unknown_template", "POST", "/v1/teams", body={"template": "nope", "start": AT, "player": "ann"})
+team_route("a team of a one-player template", "template_invalid", "POST", "/v1/teams", body={"template": "sprint", "start": AT, "player": "ann"})
+team_route("a team for no event", "not_found", "POST", "/v1/teams", body={"event": "nope", "start": AT, "player": "ann"})
+team_route("a team meeting off the world", "malformed", "POST", "/v1/teams", body={"template": "crew", "start": {"x": 1e10, "y": 0}, "player": "ann"})
+team_route("a team meeting at NaN", "malformed", "POST", "/v1/teams", raw='{"template": "crew", "start": {"x": NaN, "y": 0}, "player": "ann"}')
+team_route("a team listing more than it may hold", "team_full", "POST", "/v1/teams", body={"template": "crew", "start": AT, "members": [f"p{i}" for i in range(8)], "player": "ann"})
+team_route("a team listing an id past 128 bytes", "malformed", "POST", "/v1/teams", body={"template": "crew", "start": AT, "members": ["x" * 129], "player": "ann"})
+team_route("a team with an unknown field", "malformed", "POST", "/v1/teams", body={"template": "crew", "start": AT, "colour": "red", "player": "ann"})
+team_route("a team without a player", "malformed", "POST", "/v1/teams", body={"template": "crew", "start": AT})
+team_route("a round past 2^53 - 1", "malformed", "POST", "/v1/teams", body={"template": "crew", "start": AT, "round": 2**53, "player": "ann"})
+team_route("joining without a code", "malformed", "POST", "/v1/teams/join", body={"player": "bob"})
+team_route("joining with a made-up code", "forbidden", "POST", "/v1/teams/join", body={"invite": "tdeadbeef.0000000000000000", "player": "bob"})
+team_route("joining with a code that is not one", "forbidden", "POST", "/v1/teams/join", body={"invite": "hello", "player": "bob"})
+team_route("joining no team", "not_found", "POST", "/v1/teams/nope/join", body={"player": "bob"})
+team_route("leaving no team", "not_found", "POST", "/v1/teams/nope/leave", body={"player": "bob"})
+team_route("starting no team", "not_found", "POST", "/v1/teams/nope/start", body={"player": "bob"})
+team_route("a team's view of no team", "not_found", "GET", "/v1/teams/nope")
+team_route("a join that is not JSON", "malformed", "POST", "/v1/teams/join", raw="[")
 
 
 about = ("Hostile inputs at every entry point and the error code (and path) each must get, natively "

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { xmarks, readJson, readBytes } from "./common.mjs";
 
-const { World, Rules, Session, Logic, generateHunt, parseTemplate, canonicalHuntJson, playerViewJson, replay } = xmarks;
+const { World, Rules, Session, Logic, generateHunt, generateTeamHunt, parseTemplate, canonicalHuntJson, playerViewJson, replay } = xmarks;
 
 /** The input of a case: text, `{hex}` bytes, or a generated `{prefix, repeat, times, ...}`. */
 function input(v) {
@@ -25,6 +25,10 @@ test("every hostile input gets its error code and path through the package", () 
   const earth = World.importCsv(readBytes("worlds/earth.csv"));
   const tokyo = { id: "ann", start: { lon: 139.767, lat: 35.681 } };
   const earthHunt = generateHunt(earth, template, seeds, tokyo);
+  // The team cases: ann and bob, on a template that takes teams of up to four.
+  const teamTemplate = { id: "t", stages: 3, max_team: 4 };
+  const pair = { id: "red", start: { x: 0, y: 0 }, members: [{ id: "ann" }, { id: "bob" }] };
+  const teamHunt = generateTeamHunt(world, teamTemplate, seeds, pair);
   const play = (h, t) => {
     const events = JSON.parse(t);
     const session = new Session(h, Rules.default(), 0);
@@ -50,6 +54,8 @@ test("every hostile input gets its error code and path through the package", () 
     ruleset: (t) => Rules.parse(t).free(),
     logic: (t) => new Logic(JSON.parse(t)).free(),
     events: (t) => play(hunt, t),
+    team: (t) => generateTeamHunt(world, teamTemplate, seeds, JSON.parse(t)),
+    team_events: (t) => play(teamHunt, t),
     earth_events: (t) => play(earthHunt, t),
     earth_player: (t) => generateHunt(earth, template, seeds, JSON.parse(t)),
     earth_template: (t) => generateHunt(earth, t, seeds, tokyo),

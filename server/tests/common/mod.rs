@@ -463,3 +463,38 @@ where
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
+
+/// Runs the bad-input catalogue's route cases of `entry` (`live_route`, `team_route`) against the
+/// server at `url`: each recipe's method, path, token ("admin": `admin`, "player": some player's
+/// token, "wrong": a wrong admin secret, "none") and body, and the error code it must get. Returns
+/// how many ran and what went wrong.
+pub async fn route_cases(entry: &str, http: &reqwest::Client, url: &str, admin: &str) -> (usize, Vec<String>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bad-input/catalogue.json");
+    let catalogue: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let cases: Vec<&serde_json::Value> =
+        catalogue["cases"].as_array().unwrap().iter().filter(|c| c["entry"] == entry).collect();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let recipe = &case["input"];
+        let method = reqwest::Method::from_bytes(recipe["method"].as_str().unwrap().as_bytes()).unwrap();
+        let mut request = http.request(method, format!("{url}{}", recipe["path"].as_str().unwrap()));
+        match recipe["token"].as_str().unwrap() {
+            "admin" => request = request.bearer_auth(admin),
+            "player" => request = request.bearer_auth("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbm4ifQ.c2lnbmF0dXJl"),
+            "wrong" => request = request.bearer_auth(format!("{admin}!")),
+            _ => {}
+        }
+        if let Some(body) = recipe.get("body") {
+            request = request.json(body);
+        }
+        if let Some(raw) = recipe["raw"].as_str() {
+            request = request.header("content-type", "application/json").body(raw.to_owned());
+        }
+        let answer: serde_json::Value = request.send().await.unwrap().json().await.unwrap_or(serde_json::Value::Null);
+        let code = answer["error"]["code"].as_str().unwrap_or_default();
+        if code != case["code"].as_str().unwrap() {
+            failures.push(format!("{}: {code}, expected {} ({answer})", case["name"], case["code"]));
+        }
+    }
+    (cases.len(), failures)
+}
