@@ -50,6 +50,9 @@ fn stages_search_radius_names_and_template_size() {
     let id = |n: usize| format!(r#"{{"id": "{}", "stages": 3}}"#, "i".repeat(n));
     assert!(template(&id(MAX_NAME_LEN)).is_ok());
     assert_eq!(template(&id(MAX_NAME_LEN + 1)).unwrap_err(), refused("template_invalid", "id"));
+    let team = |n: u32| template(&format!(r#"{{"id": "t", "stages": 3, "max_team": {n}}}"#));
+    assert!(team(MAX_TEAM).is_ok());
+    assert_eq!(team(MAX_TEAM + 1).unwrap_err(), refused("template_invalid", "max_team"));
     let small = r#"{"id": "t", "stages": 3}"#;
     assert!(template(&padded(small, MAX_TEMPLATE_BYTES)).is_ok());
     assert_eq!(template(&padded(small, MAX_TEMPLATE_BYTES + 1)).unwrap_err(), refused("template_invalid", "$"));

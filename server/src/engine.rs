@@ -298,6 +298,21 @@ struct Slot {
     touched: AtomicU64,
 }
 
+/// A team member's accepted event, as their teammates' connections are told it.
+#[derive(Serialize)]
+struct TeammatePush<'a> {
+    push: &'static str,
+    member: &'a str,
+    seq: u64,
+    event: &'a Event,
+    outcomes: &'a [Outcome],
+    revealed: &'a [Revealed],
+    /// The team's, after the event.
+    points: i64,
+    stage: u32,
+    status: &'static str,
+}
+
 /// What a team's members did, for their teammates: (member, push).
 type Feed = tokio::sync::broadcast::Sender<(Arc<str>, Arc<str>)>;
 
@@ -1145,18 +1160,19 @@ impl Engine {
         let who: Arc<str> = Arc::from(member);
         for (event, result) in events.iter().zip(results) {
             let (Ok(event), EventResult::Accepted { seq, outcomes, revealed, .. }) = (event, result) else { continue };
-            let push = serde_json::json!({
-                "push": "teammate",
-                "member": member,
-                "seq": seq,
-                "event": event,
-                "outcomes": outcomes,
-                "revealed": revealed,
-                "points": s.state().points,
-                "stage": s.state().stage,
-                "status": s.state().status.name(),
-            });
-            if feed.send((Arc::clone(&who), Arc::from(push.to_string()))).is_err() {
+            let push = TeammatePush {
+                push: "teammate",
+                member,
+                seq: *seq,
+                event,
+                outcomes,
+                revealed,
+                points: s.state().points,
+                stage: s.state().stage,
+                status: s.state().status.name(),
+            };
+            let text = serde_json::to_string(&push).expect("pushes serialise");
+            if feed.send((Arc::clone(&who), Arc::from(text))).is_err() {
                 // Nobody listens any more.
                 feeds.remove(id);
                 return;
