@@ -314,7 +314,7 @@ struct TeammatePush<'a> {
 }
 
 /// What a team's members did, for their teammates: (member, push).
-type Feed = tokio::sync::broadcast::Sender<(Arc<str>, Arc<str>)>;
+type Feed = tokio::sync::broadcast::Sender<(Arc<str>, axum::extract::ws::Utf8Bytes)>;
 
 /// Appends that find another server wrote first are retried this many times.
 const CONFLICT_RETRIES: u32 = 5;
@@ -1172,7 +1172,7 @@ impl Engine {
                 status: s.state().status.name(),
             };
             let text = serde_json::to_string(&push).expect("pushes serialise");
-            if feed.send((Arc::clone(&who), Arc::from(text))).is_err() {
+            if feed.send((Arc::clone(&who), text.into())).is_err() {
                 // Nobody listens any more.
                 feeds.remove(id);
                 return;
@@ -1182,7 +1182,7 @@ impl Engine {
 
     /// Listens to what a team session's members do (see [`Engine::tell_team`]): each push with
     /// the member whose event it tells.
-    pub fn team_feed(&self, id: &str) -> tokio::sync::broadcast::Receiver<(Arc<str>, Arc<str>)> {
+    pub fn team_feed(&self, id: &str) -> tokio::sync::broadcast::Receiver<(Arc<str>, axum::extract::ws::Utf8Bytes)> {
         let mut feeds = self.feeds.lock().expect("feeds lock");
         feeds.entry(id.to_owned()).or_insert_with(|| tokio::sync::broadcast::channel(1024).0).subscribe()
     }

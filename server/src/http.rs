@@ -447,10 +447,23 @@ async fn play(app: Shared, id: String, member: Option<String>, mut socket: WebSo
             push = teammate => {
                 use tokio::sync::broadcast::error::RecvError;
                 match push {
-                    // The member's own events are answered to them already.
-                    Ok((from, _)) if member.as_deref() == Some(&*from) => {}
-                    Ok((_, push)) => {
-                        if socket.send(Message::Text(push.to_string().into())).await.is_err() {
+                    // The member's own events are answered to them already. Pushes that are
+                    // waiting go out together, in one write.
+                    Ok(first) => {
+                        use futures_util::SinkExt as _;
+                        let mine = |from: &str| member.as_deref() == Some(from);
+                        let mut next = Some(first);
+                        let mut fed = false;
+                        while let Some((from, push)) = next {
+                            if !mine(&from) {
+                                if socket.feed(Message::Text(push)).await.is_err() {
+                                    break;
+                                }
+                                fed = true;
+                            }
+                            next = team.as_mut().and_then(|feed| feed.try_recv().ok());
+                        }
+                        if fed && socket.flush().await.is_err() {
                             break;
                         }
                     }

@@ -832,14 +832,7 @@ impl Engine {
     ) -> Result<(Created, WindowView), ApiError> {
         let player = self.player_for(request, identity).await?;
         let now = crate::engine::now_ms();
-        let (spec, template, rules) = {
-            let catalogue = self.live.catalogue.read().expect("catalogue lock");
-            let d =
-                catalogue.events.get(event).ok_or_else(|| ApiError::new("not_found", format!("no event {event:?}")))?;
-            let template =
-                catalogue.template(&d.spec.template, self).ok_or_else(|| internal("the event's template is gone"))?;
-            (d.spec.clone(), template, catalogue.rules_for(&d.spec, self))
-        };
+        let (spec, template, rules) = self.event_parts(event)?;
         let id = crate::auth::new_session_id();
         let (_, w) = self.enter(event, &player.id, Some(&id)).await?;
         let hunt = spec
@@ -852,12 +845,20 @@ impl Engine {
     /// An event's template (for a team made for it: how many members it may have).
     pub(crate) fn event_template(&self, event: &str) -> Result<Template, ApiError> {
         let catalogue = self.live.catalogue.read().expect("catalogue lock");
-        let d = catalogue.events.get(event).filter(|d| d.retired.is_none());
-        let d = d.ok_or_else(|| ApiError::at("not_found", format!("no event {event:?}"), "event"))?;
-        catalogue
-            .template(&d.spec.template, self)
-            .map(|t| (*t).clone())
-            .ok_or_else(|| internal("the event's template is gone"))
+        if catalogue.events.get(event).is_none_or(|d| d.retired.is_some()) {
+            return Err(ApiError::at("not_found", format!("no event {event:?}"), "event"));
+        }
+        drop(catalogue);
+        Ok((*self.event_parts(event)?.1).clone())
+    }
+
+    /// An event's definition, template and rules, as the catalogue has them now.
+    fn event_parts(&self, event: &str) -> Result<(EventSpec, Arc<Template>, Arc<Ruleset>), ApiError> {
+        let catalogue = self.live.catalogue.read().expect("catalogue lock");
+        let d = catalogue.events.get(event).ok_or_else(|| ApiError::new("not_found", format!("no event {event:?}")))?;
+        let template =
+            catalogue.template(&d.spec.template, self).ok_or_else(|| internal("the event's template is gone"))?;
+        Ok((d.spec.clone(), template, catalogue.rules_for(&d.spec, self)))
     }
 
     /// A team's attempt at an event: it enters the open window under the team's id (one entry on
@@ -868,14 +869,7 @@ impl Engine {
         team: &xmarks::Team,
         session: &str,
     ) -> Result<(xmarks::Hunt, Arc<Ruleset>), ApiError> {
-        let (spec, template, rules) = {
-            let catalogue = self.live.catalogue.read().expect("catalogue lock");
-            let d =
-                catalogue.events.get(event).ok_or_else(|| ApiError::new("not_found", format!("no event {event:?}")))?;
-            let template =
-                catalogue.template(&d.spec.template, self).ok_or_else(|| internal("the event's template is gone"))?;
-            (d.spec.clone(), template, catalogue.rules_for(&d.spec, self))
-        };
+        let (spec, template, rules) = self.event_parts(event)?;
         // The hunt first: a team the template does not take enters no window.
         let check = xmarks::live::Window { start_ms: 0, end_ms: 0 };
         spec.team_hunt(self.world(), &template, self.game_seed(), event, &check, team)

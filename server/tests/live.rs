@@ -5,61 +5,16 @@
 
 mod common;
 
-use common::{now_ms, until, Server};
+use common::{now_ms, start_dev, until, ADMIN};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 use xmarks::live::rfc3339;
 use xmarks::session::script::walkthrough_view;
 use xmarks::HuntView;
 
-const ADMIN: &str = "an admin secret of at least thirty-two bytes";
 
-struct Client {
-    http: reqwest::Client,
-    url: String,
-}
 
-impl Client {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
 
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.call(method, path, Some(ADMIN), body).await
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let (status, v) = self.call(reqwest::Method::GET, path, None, None).await;
-        assert_eq!(status, 200, "{path}: {v}");
-        v
-    }
-}
-
-fn start(dir: &std::path::Path) -> (Server, Client) {
-    std::fs::write(dir.join("admin-secret"), ADMIN).unwrap();
-    let toml = format!(
-        "insecure_dev_players = true\ndata_dir = {:?}\nadmin_secret_file = {:?}\n[limits]\nmax_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n",
-        dir.join("data"),
-        dir.join("admin-secret")
-    );
-    let server = Server::start(dir, &toml);
-    let client = Client { http: reqwest::Client::new(), url: server.url.clone() };
-    (server, client)
-}
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -75,7 +30,7 @@ async fn next_push(ws: &mut Socket) -> Value {
 async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash() {
     use reqwest::Method;
     let dir = tempfile::tempdir().unwrap();
-    let (mut server, c) = start(dir.path());
+    let (mut server, c) = start_dev(dir.path());
 
     // The admin API takes its own secret only.
     let definition = json!({
@@ -249,7 +204,7 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
     // SIGKILL and restart: the board is rebuilt by replay and equal, nothing is paid again, the
     // acknowledgements hold.
     server.kill();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
     let again = c.get(&format!("/v1/events/launch/leaderboard?window={window}")).await;
     assert_eq!(again, board);
     let page = c.admin(Method::GET, "/v1/rewards?after=0", None).await.1;
@@ -270,7 +225,7 @@ async fn a_race_is_scheduled_played_closed_ranked_and_paid_once_across_a_crash()
 async fn recurring_windows_follow_each_other_and_definitions_change_while_the_server_runs() {
     use reqwest::Method;
     let dir = tempfile::tempdir().unwrap();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
 
     // A template and a ruleset put while the server runs, and an event using both: a window
     // every 4 s, open for 3.
@@ -343,7 +298,7 @@ async fn a_server_killed_while_it_pays_a_window_pays_it_exactly_once_after_resta
     use reqwest::Method;
     for delay_ms in [0u64, 15, 60] {
         let dir = tempfile::tempdir().unwrap();
-        let (mut server, c) = start(dir.path());
+        let (mut server, c) = start_dev(dir.path());
         let mut rows: Vec<Value> = (0..63).map(|i| json!({"finishers": true, "reward": {"token": i}})).collect();
         rows.insert(0, json!({"rank": 1, "reward": {"gems": 10}}));
         let definition = json!({
@@ -370,7 +325,7 @@ async fn a_server_killed_while_it_pays_a_window_pays_it_exactly_once_after_resta
         server.kill();
         let _ = ending.await;
 
-        let (_server, c) = start(dir.path());
+        let (_server, c) = start_dev(dir.path());
         let mut grants = Vec::new();
         let mut cursor = 0;
         loop {
@@ -404,7 +359,7 @@ async fn a_server_killed_while_it_pays_a_window_pays_it_exactly_once_after_resta
 #[tokio::test(flavor = "multi_thread")]
 async fn every_live_route_of_the_catalogue_is_refused_with_its_code() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
     let (ran, failures) = common::route_cases("live_route", &c.http, &c.url, ADMIN).await;
     assert!(ran >= 25, "{ran} live route cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));

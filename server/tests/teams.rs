@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{now_ms, Server};
+use common::{now_ms, start_dev, Api, ADMIN};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -15,61 +15,21 @@ use xmarks::session::script::walkthrough_view;
 use xmarks::session::Event;
 use xmarks::HuntView;
 
-const ADMIN: &str = "an admin secret of at least thirty-two bytes";
 
-struct Client {
-    http: reqwest::Client,
-    url: String,
-}
 
-impl Client {
-    async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let r = request.send().await.unwrap();
-        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-    }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
-        self.call(reqwest::Method::POST, path, None, Some(body)).await
-    }
 
-    /// A member's events, as a batch.
-    async fn send(&self, session: &str, token: &str, events: &[Event]) -> Value {
-        let (status, v) = self
-            .call(reqwest::Method::POST, &format!("/v1/sessions/{session}/events"), Some(token), Some(json!(events)))
-            .await;
-        assert_eq!(status, 200, "{v}");
-        v
-    }
-}
-
-fn start(dir: &std::path::Path) -> (Server, Client) {
-    std::fs::write(dir.join("admin-secret"), ADMIN).unwrap();
-    let toml = format!(
-        "insecure_dev_players = true\ndata_dir = {:?}\nadmin_secret_file = {:?}\n[limits]\nmax_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n",
-        dir.join("data"),
-        dir.join("admin-secret")
-    );
-    let server = Server::start(dir, &toml);
-    let client = Client { http: reqwest::Client::new(), url: server.url.clone() };
-    (server, client)
+/// A member's events, as a batch: the answer, which must be 200.
+async fn send(c: &Api, session: &str, token: &str, events: &[Event]) -> Value {
+    let path = format!("/v1/sessions/{session}/events");
+    let (status, v) = c.call(reqwest::Method::POST, &path, Some(token), Some(json!(events))).await;
+    assert_eq!(status, 200, "{v}");
+    v
 }
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(c: &Client, session: &str, token: &str) -> Socket {
+async fn connect(c: &Api, session: &str, token: &str) -> Socket {
     let url = format!("{}/v1/sessions/{session}/ws?token={token}", c.url.replacen("http", "ws", 1));
     tokio_tungstenite::connect_async(url).await.unwrap().0
 }
@@ -88,7 +48,7 @@ async fn next_push(ws: &mut Socket) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_forms_starts_once_and_plays_one_session_together() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
 
     // Ann creates a team for the crew template, listing Cy; the invite code is for members only.
     let (status, team) = c
@@ -156,7 +116,7 @@ async fn a_team_forms_starts_once_and_plays_one_session_together() {
 
     // Ann's first step reaches Bob and Cy over their sockets; Bob teleports and is refused, alone.
     let first = &walk[0];
-    let v = c.send(&session, &tokens[0], std::slice::from_ref(first)).await;
+    let v = send(&c, &session, &tokens[0], std::slice::from_ref(first)).await;
     assert!(v["results"][0]["outcomes"].is_array(), "{v}");
     for ws in &mut sockets[1..] {
         let push = next_push(ws).await;
@@ -168,7 +128,7 @@ async fn a_team_forms_starts_once_and_plays_one_session_together() {
     }
     let Event::Move { t, at, .. } = first else { panic!("a walk starts with a move") };
     let far = Event::move_to(*t, at.towards(90.0, 5000.0));
-    let v = c.send(&session, &tokens[1], &[far]).await;
+    let v = send(&c, &session, &tokens[1], &[far]).await;
     assert_eq!(v["results"][0]["rejected"]["code"], "too_fast", "{v}");
 
     // The walk, each member stepping beside the others, digs in turns; the first dig is also
@@ -178,18 +138,18 @@ async fn a_team_forms_starts_once_and_plays_one_session_together() {
     for e in &walk[1..] {
         if let Event::Dig { .. } = e {
             let token = &tokens[digger % 3];
-            let v = c.send(&session, token, std::slice::from_ref(e)).await;
+            let v = send(&c, &session, token, std::slice::from_ref(e)).await;
             let revealed = &v["results"][0]["revealed"];
             assert_eq!(revealed.as_array().map(Vec::len), Some(1), "{v}");
             found.push(revealed[0]["site"]["id"].clone());
             if digger == 0 {
-                let v = c.send(&session, &tokens[2], std::slice::from_ref(e)).await;
+                let v = send(&c, &session, &tokens[2], std::slice::from_ref(e)).await;
                 assert_eq!(v["results"][0]["rejected"]["code"], "already_found", "{v}");
             }
             digger += 1;
         } else {
             for token in &tokens {
-                let v = c.send(&session, token, std::slice::from_ref(e)).await;
+                let v = send(&c, &session, token, std::slice::from_ref(e)).await;
                 assert!(v["results"][0]["rejected"].is_null(), "{v}");
             }
         }
@@ -235,7 +195,7 @@ fn hex(s: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_is_refused_beyond_its_limit_and_too_small_to_start() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
     let (_, team) = c.post("/v1/teams", json!({"template": "crew", "start": {"x": 0, "y": 0}, "player": "p0"})).await;
     let id = team["team"].as_str().unwrap().to_owned();
     let (status, v) = c.post(&format!("/v1/teams/{id}/start"), json!({"player": "p0"})).await;
@@ -259,7 +219,7 @@ async fn a_team_is_refused_beyond_its_limit_and_too_small_to_start() {
 async fn a_team_made_for_a_live_event_is_one_entry_on_its_board() {
     use reqwest::Method;
     let dir = tempfile::tempdir().unwrap();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
     let definition = json!({
         "template": "crew",
         "schedule": {"start": rfc3339(now_ms() - 60_000), "end": rfc3339(now_ms() + 3_600_000)},
@@ -284,7 +244,7 @@ async fn a_team_made_for_a_live_event_is_one_entry_on_its_board() {
             &tokens
         };
         for token in who {
-            c.send(&session, token, std::slice::from_ref(&e)).await;
+            send(&c, &session, token, std::slice::from_ref(&e)).await;
         }
     }
     let board = common::until(Duration::from_secs(10), || async {
@@ -304,7 +264,7 @@ async fn a_team_made_for_a_live_event_is_one_entry_on_its_board() {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_team_route_of_the_catalogue_is_refused_with_its_code() {
     let dir = tempfile::tempdir().unwrap();
-    let (_server, c) = start(dir.path());
+    let (_server, c) = start_dev(dir.path());
     let (ran, failures) = common::route_cases("team_route", &c.http, &c.url, ADMIN).await;
     assert!(ran >= 20, "{ran} team route cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));

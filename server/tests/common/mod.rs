@@ -498,3 +498,69 @@ pub async fn route_cases(entry: &str, http: &reqwest::Client, url: &str, admin: 
     }
     (cases.len(), failures)
 }
+
+/// The admin secret of the servers [`start_dev`] starts.
+pub const ADMIN: &str = "an admin secret of at least thirty-two bytes";
+
+/// A client of one server's JSON API.
+pub struct Api {
+    pub http: reqwest::Client,
+    pub url: String,
+}
+
+impl Api {
+    /// A request with an optional bearer token and JSON body: the status and the JSON answer.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let r = request.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A call of the admin API, with [`ADMIN`].
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        self.call(method, path, Some(ADMIN), body).await
+    }
+
+    /// A GET that must answer 200.
+    pub async fn get(&self, path: &str) -> serde_json::Value {
+        let (status, v) = self.call(reqwest::Method::GET, path, None, None).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        v
+    }
+
+    /// A POST without a token.
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.call(reqwest::Method::POST, path, None, Some(body)).await
+    }
+}
+
+/// A server on the embedded store in `dir` with development players (no tokens from a backend),
+/// the admin secret [`ADMIN`], and the clock check and rate limits opened wide for scripted play.
+pub fn start_dev(dir: &Path) -> (Server, Api) {
+    std::fs::write(dir.join("admin-secret"), ADMIN).unwrap();
+    let toml = format!(
+        "insecure_dev_players = true\ndata_dir = {:?}\nadmin_secret_file = {:?}\n[limits]\nmax_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n",
+        dir.join("data"),
+        dir.join("admin-secret")
+    );
+    let server = Server::start(dir, &toml);
+    let api = Api { http: reqwest::Client::new(), url: server.url.clone() };
+    (server, api)
+}
