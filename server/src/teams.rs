@@ -23,8 +23,9 @@ use std::sync::Arc;
 use xmarks::{Position, Seeds, Team, TeamMember};
 
 const TEAM_PREFIX: &str = "team/";
-/// Appends that find another server wrote first are read again and decided again this often.
-const CONFLICT_RETRIES: u32 = 5;
+/// Appends that find another server wrote first are read again and decided again this often
+/// (each round one writer wins: this many servers may race for one team at once).
+const CONFLICT_RETRIES: u32 = 32;
 
 /// One line of a team's journal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -328,8 +329,7 @@ impl Engine {
     /// Starts a team: generates its hunt, opens its session and records the start (see the
     /// module's documentation). Answers as `POST /v1/sessions` does, with the caller's token.
     pub async fn start_team(&self, id: &str, caller: &Caller) -> Result<(Created, TeamView), ApiError> {
-        let lock = Arc::clone(self.team_locks.lock().expect("team locks").entry(id.to_owned()).or_default());
-        let _one = lock.lock().await;
+        let _one = self.team_lock(&format!("{id}#start")).lock_owned().await;
         let state = self.team_state(id).await?;
         if !state.is_member(&caller.id) {
             return Err(ApiError::new("forbidden", "only the team's members start it"));
@@ -392,13 +392,20 @@ impl Engine {
             .ok_or_else(|| ApiError::new("not_found", format!("no team {id:?}")))
     }
 
+    /// One of this server's locks for a team (`key`: its id, or what it guards).
+    fn team_lock(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        Arc::clone(self.team_locks.lock().expect("team locks").entry(key.to_owned()).or_default())
+    }
+
     /// Reads a team's journal to its end, decides (`None`: nothing to change) and appends, again
-    /// if another server appended in between.
+    /// if another server appended in between. One change at a time per team on this server, so
+    /// that only other servers' appends make it decide again.
     async fn change_team(
         &self,
         id: &str,
         decide: impl Fn(&State) -> Result<Option<Line>, ApiError>,
     ) -> Result<(), ApiError> {
+        let _one = self.team_lock(id).lock_owned().await;
         let mut attempt = 0;
         loop {
             let state = self.team_state(id).await?;
@@ -406,7 +413,13 @@ impl Engine {
             let text = serde_json::to_string(&line).expect("lines serialise");
             match self.store().journal_append(&format!("{TEAM_PREFIX}{id}"), state.version, vec![text]).await {
                 Ok(_) => return Ok(()),
-                Err(StoreError::Conflict) if attempt < CONFLICT_RETRIES => attempt += 1,
+                Err(StoreError::Conflict) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    // A few ms apart, so that two servers racing do not meet again at once.
+                    let mut jitter = [0u8; 1];
+                    getrandom::fill(&mut jitter).expect("randomness");
+                    tokio::time::sleep(std::time::Duration::from_micros(500 + 20 * u64::from(jitter[0]))).await;
+                }
                 Err(e) => return Err(e.into()),
             }
         }

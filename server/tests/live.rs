@@ -12,10 +12,6 @@ use xmarks::live::rfc3339;
 use xmarks::session::script::walkthrough_view;
 use xmarks::HuntView;
 
-
-
-
-
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The next message the server pushes, within 10 s.

@@ -15,10 +15,6 @@ use xmarks::session::script::walkthrough_view;
 use xmarks::session::Event;
 use xmarks::HuntView;
 
-
-
-
-
 /// A member's events, as a batch: the answer, which must be 200.
 async fn send(c: &Api, session: &str, token: &str, events: &[Event]) -> Value {
     let path = format!("/v1/sessions/{session}/events");
@@ -268,4 +264,60 @@ async fn every_team_route_of_the_catalogue_is_refused_with_its_code() {
     let (ran, failures) = common::route_cases("team_route", &c.http, &c.url, ADMIN).await;
     assert!(ran >= 20, "{ran} team route cases");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_servers_on_jetstream_hold_one_team_to_its_limit_and_start_it_once() {
+    let nats = common::Nats::start();
+    let dir = tempfile::tempdir().unwrap();
+    let secret = common::secret(dir.path());
+    let config = dir.path().join("server.toml");
+    let toml = format!(
+        "insecure_dev_players = true\ndata_dir = {:?}\nsecret_file = {secret:?}\n[limits]\nmax_ahead_ms = 3600000\nrate_per_s = 1000\nburst = 1000\n",
+        dir.path().join("data")
+    );
+    std::fs::write(&config, toml).unwrap();
+    let start = || common::Server::start_with(&config, dir.path(), &["--nats", &nats.url, "--nats-prefix", "teams"]);
+    let servers = [start(), start()];
+    let apis: Vec<Api> = servers.iter().map(|s| Api { http: reqwest::Client::new(), url: s.url.clone() }).collect();
+
+    let (_, team) =
+        apis[0].post("/v1/teams", json!({"template": "crew", "start": {"x": 0, "y": 0}, "player": "p0"})).await;
+    let id = team["team"].as_str().unwrap().to_owned();
+    // Ten players join at once through both servers: the crew takes eight, so seven get in.
+    let joins = (1..=10).map(|i| {
+        let (api, invite) = (&apis[i % 2], team["invite"].clone());
+        async move { api.post("/v1/teams/join", json!({"invite": invite, "player": format!("p{i}")})).await }
+    });
+    let answers = futures_util::future::join_all(joins).await;
+    let joined = answers.iter().filter(|(status, _)| *status == 200).count();
+    let full = answers.iter().filter(|(status, v)| *status == 409 && v["error"]["code"] == "team_full").count();
+    assert_eq!((joined, full), (7, 3), "{answers:?}");
+    let (_, seen) = apis[1].call(reqwest::Method::GET, &format!("/v1/teams/{id}"), None, None).await;
+    assert_eq!(seen["members"].as_array().unwrap().len(), 8, "{seen}");
+
+    // Two members start it at once on the two servers: one start.
+    let members: Vec<String> =
+        seen["members"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_owned()).collect();
+    let starts = [0, 1].map(|k| {
+        let (api, player) = (&apis[k], members[k].clone());
+        let path = format!("/v1/teams/{id}/start");
+        async move { api.post(&path, json!({ "player": player })).await }
+    });
+    let [a, b] = futures_util::future::join_all(starts).await.try_into().unwrap();
+    let codes = [a.0, b.0];
+    assert!(codes.contains(&200) && codes.contains(&409), "{a:?} {b:?}");
+    let started = if a.0 == 200 { a.1 } else { b.1 };
+    let session = started["session"].as_str().unwrap().to_owned();
+
+    // Each member's token works on either server: one member plays on each, in one session.
+    let view: HuntView = serde_json::from_value(started["hunt"].clone()).unwrap();
+    let first = walkthrough_view(&view, started["started_ms"].as_u64().unwrap()).unwrap().remove(0);
+    for (k, member) in members.iter().take(2).enumerate() {
+        let (_, v) = apis[k].call(reqwest::Method::GET, &format!("/v1/teams/{id}?player={member}"), None, None).await;
+        let token = v["token"].as_str().unwrap().to_owned();
+        let answer = send(&apis[1 - k], &session, &token, std::slice::from_ref(&first)).await;
+        assert!(answer["results"][0]["rejected"].is_null(), "{answer}");
+        assert_eq!(answer["seq"], k as u64 + 1, "{answer}");
+    }
 }
