@@ -446,29 +446,24 @@ export class MapView {
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    for (const m of o.mates) {
-      const s = this.at(m.at);
-      ctx.fillStyle = "#2f5f8a";
+    // Teammates (online) in blue with their names, the player in red.
+    const dot = (s, colour) => {
+      ctx.fillStyle = colour;
       ctx.strokeStyle = PAPER;
       ctx.lineWidth = 2;
       ctx.beginPath();
       ctx.arc(s.x, s.y, 6, 0, 2 * Math.PI);
       ctx.fill();
       ctx.stroke();
+    };
+    for (const m of o.mates) {
+      const s = this.at(m.at);
+      dot(s, "#2f5f8a");
       ctx.fillStyle = INK;
       ctx.font = "bold 12px Palatino, Georgia, serif";
       ctx.fillText(m.name, s.x + 9, s.y - 7);
     }
-    if (o.player) {
-      const s = this.at(o.player);
-      ctx.fillStyle = RED;
-      ctx.strokeStyle = PAPER;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      ctx.arc(s.x, s.y, 6, 0, 2 * Math.PI);
-      ctx.fill();
-      ctx.stroke();
-    }
+    if (o.player) dot(this.at(o.player), RED);
   }
 
   drawCompass() {
