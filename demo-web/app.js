@@ -511,7 +511,9 @@ const li = (text) => Object.assign(document.createElement("li"), { textContent: 
 async function detectServer() {
   let here = false;
   try {
-    here = (await api("GET", "/v1/templates")).templates.includes("crew");
+    // serve.mjs says whether a game server is beside it (bash scripts/main.sh starts one).
+    const beside = await fetch("online.json").then((r) => r.json());
+    here = beside.server && (await api("GET", "/v1/templates")).templates.includes("crew");
   } catch {
     here = false;
   }

@@ -58,6 +58,12 @@ export async function serve(mounts, port = 0, { api = null } = {}) {
   const target = api && new URL(api);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
+    // Whether a game server is beside the demo, so that the page looks for one only then.
+    if (path === "/online.json") {
+      res.writeHead(200, { "content-type": TYPES[".json"], "cache-control": "no-store" });
+      res.end(JSON.stringify({ server: Boolean(target) }));
+      return;
+    }
     if (target && path.startsWith("/v1/")) {
       const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
         res.writeHead(answer.statusCode, answer.headers);
