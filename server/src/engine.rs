@@ -343,7 +343,7 @@ pub struct Engine {
     pub live: crate::live::Live,
     /// Per team session with a member connected: what its members' accepted events did, for
     /// their teammates' connections.
-    feeds: Mutex<HashMap<String, Feed>>,
+    feeds: Arc<Mutex<HashMap<String, Feed>>>,
     /// One start at a time per team on this server.
     pub(crate) team_locks: Mutex<HashMap<String, Arc<AsyncMutex<()>>>>,
 }
@@ -393,7 +393,7 @@ impl Engine {
             metrics,
             limits,
             live: crate::live::Live::new(&admin_secret),
-            feeds: Mutex::new(HashMap::new()),
+            feeds: Arc::default(),
             team_locks: Mutex::new(HashMap::new()),
         }
     }
@@ -1070,7 +1070,7 @@ impl Engine {
         }
         let s = &live.session;
         if let Some(member) = member.filter(|_| !s.hunt().members.is_empty()) {
-            self.tell_team(id, member, &events, &results, s);
+            self.tell_team(id, member, &events, &results, s).await;
         }
         let submitted = Submitted {
             results,
@@ -1147,7 +1147,9 @@ impl Engine {
     /// What a team's session says to its members' connections: each of `member`'s accepted
     /// events, as `{"push": "teammate", "member", "seq", "event", "outcomes", "revealed",
     /// "points", "stage", "status"}` (the team's points, stages completed and status after it).
-    fn tell_team(
+    /// On JetStream the pushes go through NATS, so that members connected to other servers hear
+    /// them too (see [`relay`]); on the embedded store, straight to this server's connections.
+    async fn tell_team(
         &self,
         id: &str,
         member: &str,
@@ -1155,11 +1157,10 @@ impl Engine {
         results: &[EventResult],
         s: &Session,
     ) {
-        let mut feeds = self.feeds.lock().expect("feeds lock");
-        let Some(feed) = feeds.get(id) else { return };
-        let who: Arc<str> = Arc::from(member);
-        for (event, result) in events.iter().zip(results) {
-            let (Ok(event), EventResult::Accepted { seq, outcomes, revealed, .. }) = (event, result) else { continue };
+        let pushes = events.iter().zip(results).filter_map(|(event, result)| {
+            let (Ok(event), EventResult::Accepted { seq, outcomes, revealed, .. }) = (event, result) else {
+                return None;
+            };
             let push = TeammatePush {
                 push: "teammate",
                 member,
@@ -1171,7 +1172,21 @@ impl Engine {
                 stage: s.state().stage,
                 status: s.state().status.name(),
             };
-            let text = serde_json::to_string(&push).expect("pushes serialise");
+            Some(serde_json::to_string(&push).expect("pushes serialise"))
+        });
+        if self.store.shared() {
+            for text in pushes {
+                if let Err(e) = self.store.publish(id, format!("{member}\n{text}").into_bytes()).await {
+                    tracing::warn!(session = %id, "a teammate push: {e}");
+                    return;
+                }
+            }
+            return;
+        }
+        let mut feeds = self.feeds.lock().expect("feeds lock");
+        let Some(feed) = feeds.get(id) else { return };
+        let who: Arc<str> = Arc::from(member);
+        for text in pushes {
             if feed.send((Arc::clone(&who), text.into())).is_err() {
                 // Nobody listens any more.
                 feeds.remove(id);
@@ -1182,9 +1197,28 @@ impl Engine {
 
     /// Listens to what a team session's members do (see [`Engine::tell_team`]): each push with
     /// the member whose event it tells.
-    pub fn team_feed(&self, id: &str) -> tokio::sync::broadcast::Receiver<(Arc<str>, axum::extract::ws::Utf8Bytes)> {
-        let mut feeds = self.feeds.lock().expect("feeds lock");
-        feeds.entry(id.to_owned()).or_insert_with(|| tokio::sync::broadcast::channel(1024).0).subscribe()
+    /// On JetStream, this server listens to the session's pushes before this returns.
+    pub async fn team_feed(
+        &self,
+        id: &str,
+    ) -> tokio::sync::broadcast::Receiver<(Arc<str>, axum::extract::ws::Utf8Bytes)> {
+        let (feed, listener) = {
+            let mut feeds = self.feeds.lock().expect("feeds lock");
+            if let Some(feed) = feeds.get(id) {
+                return feed.subscribe();
+            }
+            let (feed, listener) = tokio::sync::broadcast::channel(1024);
+            feeds.insert(id.to_owned(), feed.clone());
+            (feed, listener)
+        };
+        match self.store.subscribe(id).await {
+            Ok(Some(pushes)) => {
+                tokio::spawn(relay(pushes, Arc::clone(&self.feeds), id.to_owned(), feed));
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(session = %id, "listening to a team's pushes: {e}"),
+        }
+        listener
     }
 
     /// Replays a client's log: whether it is intact, and the state it rebuilds.
@@ -1212,6 +1246,35 @@ impl Engine {
             Ok(Err(e)) => invalid(ApiError::from_coded(&e)),
             Err(e) => invalid(ApiError::new("internal", e.to_string())),
         }
+    }
+}
+
+/// Passes what a team session's members do, as the servers publish it (`Store::publish`), to
+/// this server's connections of its members, until none is left (checked at each push, and every
+/// 10 s between pushes).
+async fn relay(mut pushes: async_nats::Subscriber, feeds: Arc<Mutex<HashMap<String, Feed>>>, id: String, feed: Feed) {
+    use futures_util::StreamExt as _;
+    loop {
+        let message = tokio::select! {
+            message = pushes.next() => message,
+            () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
+                if feed.receiver_count() == 0 {
+                    break;
+                }
+                continue;
+            }
+        };
+        let Some(message) = message else { break };
+        let Some((member, push)) = std::str::from_utf8(&message.payload).ok().and_then(|t| t.split_once('\n')) else {
+            continue;
+        };
+        if feed.send((Arc::from(member), push.to_owned().into())).is_err() {
+            break;
+        }
+    }
+    let mut feeds = feeds.lock().expect("feeds lock");
+    if feeds.get(&id).is_some_and(|f| f.same_channel(&feed)) {
+        feeds.remove(&id);
     }
 }
 

@@ -428,7 +428,10 @@ async fn play(app: Shared, id: String, member: Option<String>, mut socket: WebSo
         }
     }
     let mut rank = None;
-    let mut team = member.as_ref().map(|_| app.engine.team_feed(&id));
+    let mut team = match member {
+        Some(_) => Some(app.engine.team_feed(&id).await),
+        None => None,
+    };
     loop {
         let teammate = async {
             match &mut team {

@@ -310,14 +310,21 @@ async fn two_servers_on_jetstream_hold_one_team_to_its_limit_and_start_it_once()
     let started = if a.0 == 200 { a.1 } else { b.1 };
     let session = started["session"].as_str().unwrap().to_owned();
 
-    // Each member's token works on either server: one member plays on each, in one session.
+    // Each member's token works on either server: one member plays on each, in one session, and
+    // hears the other's moves though they are connected to another server.
     let view: HuntView = serde_json::from_value(started["hunt"].clone()).unwrap();
     let first = walkthrough_view(&view, started["started_ms"].as_u64().unwrap()).unwrap().remove(0);
+    let mut tokens = Vec::new();
     for (k, member) in members.iter().take(2).enumerate() {
         let (_, v) = apis[k].call(reqwest::Method::GET, &format!("/v1/teams/{id}?player={member}"), None, None).await;
-        let token = v["token"].as_str().unwrap().to_owned();
-        let answer = send(&apis[1 - k], &session, &token, std::slice::from_ref(&first)).await;
+        tokens.push(v["token"].as_str().unwrap().to_owned());
+    }
+    let mut listening = connect(&apis[1], &session, &tokens[0]).await;
+    for (k, token) in tokens.iter().enumerate() {
+        let answer = send(&apis[1 - k], &session, token, std::slice::from_ref(&first)).await;
         assert!(answer["results"][0]["rejected"].is_null(), "{answer}");
         assert_eq!(answer["seq"], k as u64 + 1, "{answer}");
     }
+    let push = next_push(&mut listening).await;
+    assert_eq!((push["member"].as_str(), push["seq"].as_u64()), (Some(members[1].as_str()), Some(2)), "{push}");
 }

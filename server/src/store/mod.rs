@@ -355,6 +355,24 @@ impl Store {
         matches!(self.backend, Backend::Nats(_))
     }
 
+    /// Tells every server listening to `topic` (a session id) something nobody needs to keep: on
+    /// JetStream, a message on the core NATS subject `<prefix>.push.<topic>` (this server hears it
+    /// too); nothing on the embedded store, which has one server.
+    pub async fn publish(&self, topic: &str, payload: Vec<u8>) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Embedded(_) => Ok(()),
+            Backend::Nats(s) => s.push(topic, payload).await,
+        }
+    }
+
+    /// Listens to what [`Store::publish`] says on `topic`; `None` on the embedded store.
+    pub async fn subscribe(&self, topic: &str) -> Result<Option<async_nats::Subscriber>, StoreError> {
+        match &self.backend {
+            Backend::Embedded(_) => Ok(None),
+            Backend::Nats(s) => s.listen(topic).await.map(Some),
+        }
+    }
+
     /// Counts one claim against the global cap `key`: granted if fewer than `limit` were.
     pub async fn claim(&self, key: &str, limit: u64) -> Result<bool, StoreError> {
         self.guard(async {

@@ -147,6 +147,18 @@ fn mismatch(found: &stream::Config, wanted: &stream::Config) -> Option<String> {
 }
 
 impl NatsStore {
+    fn push_subject(&self, topic: &str) -> String {
+        format!("{}.push.{topic}", self.prefix)
+    }
+
+    pub async fn push(&self, topic: &str, payload: Vec<u8>) -> Result<(), StoreError> {
+        self.js.client().publish(self.push_subject(topic), payload.into()).await.map_err(unavailable)
+    }
+
+    pub async fn listen(&self, topic: &str) -> Result<async_nats::Subscriber, StoreError> {
+        self.js.client().subscribe(self.push_subject(topic)).await.map_err(unavailable)
+    }
+
     /// Connects, creates the streams and the bucket if they do not exist yet, and checks those
     /// that do against the configuration. The client reconnects by itself for as long as the
     /// server runs, and tells `breaker` when it loses and regains its connection.
