@@ -221,16 +221,19 @@ function act(event) {
   return outcomes;
 }
 
+/** Stage `number` was found (its site known by now): marked on the map, said in the log. */
+function markFound(number, text) {
+  game.found.push({ at: positionOf(game.hunt.stages[number - 1].site), number });
+  map.overlay.found = game.found;
+  note(text, "good");
+}
+
 function outcome(o) {
   const stage = (n) => game.hunt.stages[n - 1];
   switch (o.type) {
-    case "stage_completed": {
-      const s = stage(o.stage);
-      game.found.push({ at: positionOf(s.site), number: o.stage });
-      map.overlay.found = game.found;
-      note(`Stage ${o.stage} found: ${s.site.name}!`, "good");
+    case "stage_completed":
+      markFound(o.stage, `Stage ${o.stage} found: ${stage(o.stage).site.name}!`);
       break;
-    }
     case "missed": note(`Nothing here: the site of stage ${o.stage} is not within reach (miss ${o.misses}).`); break;
     case "points": note(`${o.delta >= 0 ? "+" : ""}${o.delta} points (${o.rule})`); break;
     case "item_given": note(`You get ${o.count} × ${o.item.replaceAll("_", " ")}`); break;
@@ -674,10 +677,7 @@ function teammate(p) {
   reveal(p.revealed);
   for (const x of p.outcomes) {
     if (x.type === "stage_completed") {
-      const s = game.hunt.stages[x.stage - 1];
-      game.found.push({ at: positionOf(s.site), number: x.stage });
-      map.overlay.found = game.found;
-      note(`${p.member} found stage ${x.stage}: ${s.site.name}!`, "good");
+      markFound(x.stage, `${p.member} found stage ${x.stage}: ${game.hunt.stages[x.stage - 1].site.name}!`);
     } else if (x.type === "hunt_completed" || x.type === "hunt_failed") {
       outcome(x);
     }

@@ -109,7 +109,7 @@ impl State {
                 _ => return Err(ApiError::new("internal", format!("team {id}: its journal is out of order"))),
             }
         }
-        Ok(state.map(|s| State { version, ..s }))
+        Ok(state)
     }
 
     fn is_member(&self, player: &str) -> bool {
@@ -214,9 +214,9 @@ fn started() -> ApiError {
 impl Engine {
     /// Creates a team, its creator its first member.
     pub async fn create_team(&self, caller: &Caller, request: CreateTeam) -> Result<TeamView, ApiError> {
-        let (template, _) = match (&request.template, &request.event) {
-            (Some(name), None) => (self.team_template(name)?, ()),
-            (None, Some(event)) => (self.event_template(event)?, ()),
+        let template = match (&request.template, &request.event) {
+            (Some(name), None) => self.team_template(name)?,
+            (None, Some(event)) => self.event_template(event)?,
             _ => {
                 return Err(ApiError::at("malformed", "a team plays a template or a live event: name one", "template"))
             }

@@ -142,15 +142,30 @@ pub struct Authored {
 impl Authored {
     /// Parses one event, with its member if it names one, enforcing the size limit.
     pub fn from_json(text: &str) -> Result<Authored, Rejection> {
-        if text.len() > MAX_EVENT_BYTES {
-            return Err(Rejection::Malformed { reason: format!("event is larger than {MAX_EVENT_BYTES} bytes") });
-        }
-        serde_json::from_str(text).map_err(|e| Rejection::Malformed { reason: e.to_string() })
+        read(text)
     }
 
     /// The canonical JSON the hash chain covers.
     pub fn canonical_json(&self) -> String {
-        serde_json::to_string(self).expect("events serialise")
+        self.event.canonical_json_by(self.member.as_deref())
+    }
+}
+
+/// An event as [`Event::from_json`] and [`Authored::from_json`] read it: at most
+/// [`MAX_EVENT_BYTES`], every problem `malformed`.
+fn read<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Rejection> {
+    if text.len() > MAX_EVENT_BYTES {
+        return Err(Rejection::Malformed { reason: format!("event is larger than {MAX_EVENT_BYTES} bytes") });
+    }
+    serde_json::from_str(text).map_err(|e| Rejection::Malformed { reason: e.to_string() })
+}
+
+/// An event and its member, borrowed, for writing their canonical JSON.
+struct By<'a>(&'a Event, Option<&'a str>);
+
+impl Serialize for By<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_by(self.1, serializer)
     }
 }
 
@@ -234,10 +249,7 @@ impl Event {
 
     /// Parses one event, enforcing the size limit.
     pub fn from_json(text: &str) -> Result<Event, Rejection> {
-        if text.len() > MAX_EVENT_BYTES {
-            return Err(Rejection::Malformed { reason: format!("event is larger than {MAX_EVENT_BYTES} bytes") });
-        }
-        serde_json::from_str(text).map_err(|e| Rejection::Malformed { reason: e.to_string() })
+        read(text)
     }
 
     /// The canonical JSON the hash chain covers.
@@ -247,9 +259,7 @@ impl Event {
 
     /// The canonical JSON of this event made by `member` (as [`Authored::canonical_json`]).
     pub fn canonical_json_by(&self, member: Option<&str>) -> String {
-        let mut out = Vec::with_capacity(128);
-        self.serialize_by(member, &mut serde_json::Serializer::new(&mut out)).expect("events serialise");
-        String::from_utf8(out).expect("JSON is UTF-8")
+        serde_json::to_string(&By(self, member)).expect("events serialise")
     }
 }
 

@@ -391,6 +391,11 @@ impl Session {
     fn open(format: Format, PlayableHunt(facts): PlayableHunt, rules: Arc<Ruleset>, started_ms: u64) -> Session {
         let hunt = &facts.hunt;
         let chain = chain_start(format, &hunt.fingerprint, rules.digest(), started_ms);
+        let member = Member { t: started_ms, pos: hunt.start, digs: 0, points: 0, items: BTreeMap::new() };
+        let members = match format >= Format::V3 {
+            true => hunt.members.iter().map(|id| (id.clone(), member.clone())).collect(),
+            false => BTreeMap::new(),
+        };
         let state = State {
             seq: 0,
             started_ms,
@@ -405,16 +410,11 @@ impl Session {
             status: Status::Active,
             fired: BTreeMap::new(),
             claims: BTreeMap::new(),
-            members: BTreeMap::new(),
+            members,
             finds: Vec::new(),
             chain,
             last_event: String::new(),
         };
-        let mut state = state;
-        if format >= Format::V3 {
-            let member = Member { t: started_ms, pos: hunt.start, digs: 0, points: 0, items: BTreeMap::new() };
-            state.members = hunt.members.iter().map(|id| (id.clone(), member.clone())).collect();
-        }
         Session { facts, rules, state, format }
     }
 
